@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import 'vitest';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,156 @@
+// Assembles Hutong: database, modules (plain constructor arguments), HTTP routes, sandboxes and the worker.
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import { join } from 'node:path';
+import type { Config } from './config';
+import { openPglite, openPostgres, type Db } from './shared/db';
+import { migrate } from './shared/migrate';
+import { SystemClock } from './shared/clock';
+import type { ModuleContext } from './shared/context';
+import { ApiKeys } from './auth/keys';
+import { installAuth } from './http/auth-hook';
+import { installErrorHandling } from './http/error-handler';
+import { installIdempotency } from './http/idempotency';
+import { loggerOptions } from './http/logger';
+import { CatalogService } from './catalog/service';
+import { catalogRoutes } from './catalog/routes';
+import { OrdersService } from './orders/service';
+import { orderRoutes } from './orders/routes';
+import { PaymentsService } from './payments/service';
+import { RefundsService } from './payments/refunds';
+import { NotificationHandler } from './payments/notifications';
+import { ProviderAccounts } from './payments/provider-accounts';
+import { paymentRoutes } from './payments/routes';
+import { ProviderRegistry } from './providers/registry';
+import { connectProviders, sandboxCredentials } from './providers/connect';
+import { mountSandboxes, type MountedSandboxes } from './sandbox/mount';
+import { Worker } from './worker';
+
+export interface HutongOptions {
+  config: Config;
+  /** An open database (tests); otherwise DATABASE_URL or PGlite in the data directory. */
+  db?: Db;
+  /** Keep everything in memory (tests): sandboxes' books and credentials are not written to disk. */
+  ephemeral?: boolean;
+  /** Start the background loop on listen (default true). Tests drive it with worker.runOnce(). */
+  startWorker?: boolean;
+  /** Mount the in-process sandboxes when no real gateway is configured (default true). */
+  sandboxes?: boolean;
+  logLevel?: string;
+}
+
+export interface Hutong {
+  app: FastifyInstance;
+  config: Config;
+  db: Db;
+  clock: SystemClock;
+  keys: ApiKeys;
+  catalog: CatalogService;
+  orders: OrdersService;
+  payments: PaymentsService;
+  refunds: RefundsService;
+  accounts: ProviderAccounts;
+  providers: ProviderRegistry;
+  sandboxes: MountedSandboxes | undefined;
+  worker: Worker;
+  /** Listens, then connects the providers (registering with the in-process sandboxes if used). Returns the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createHutong(options: HutongOptions): Promise<Hutong> {
+  const config = options.config;
+  const db = options.db ?? (config.databaseUrl ? openPostgres(config.databaseUrl) : await openPglite(join(config.dataDir, 'db')));
+  await migrate(db);
+  const clock = new SystemClock();
+  const app = Fastify({
+    logger: loggerOptions(options.logLevel ?? config.logLevel),
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  const ctx: ModuleContext = { db, clock, config, log: app.log };
+
+  const keys = new ApiKeys(db, clock, config.opsApiKey);
+  const providers = new ProviderRegistry();
+  const catalog = new CatalogService(ctx, keys);
+  const orders = new OrdersService(ctx);
+  const payments = new PaymentsService(ctx, providers, orders);
+  const refunds = new RefundsService(ctx, providers, orders);
+  payments.refunds = refunds;
+  const accounts = new ProviderAccounts(ctx, providers, catalog);
+  const notifications = new NotificationHandler(ctx, providers, payments, refunds);
+  orders.hooks = {
+    checkoutClosed: (paymentId) => void payments.closeOtherAttempts(paymentId, null).catch((err) => app.log.warn({ err: String(err) }, 'closing attempts failed')),
+    refundOrder: (actor, orderId, amountFen, reason) => refunds.createOrderRefund(actor, orderId, amountFen, reason),
+    orderCompleted: () => {},
+  };
+  // Alipay is live for every merchant: onboard each new merchant as a 直付通 sub-merchant.
+  catalog.onMerchantCreated((m) => void accounts.apply(m.id, 'alipay').catch((err) => app.log.error({ err }, 'alipay onboarding not recorded')));
+
+  const worker = new Worker(app.log, config.workerIntervalMs);
+  worker.add({ name: 'order-timers', run: () => orders.runTimers() });
+  worker.add({ name: 'onboarding', run: () => accounts.runDue() });
+  worker.add({ name: 'attempt-janitor', run: () => payments.sweepAttempts() });
+  worker.add({ name: 'refunds', run: () => refunds.sweep() });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Hutong API', version: '0.1.0', description: 'Marketplace checkout over Alipay 直付通 and WeChat Pay 平台收付通. Amounts are integer fen.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, { global: false });
+  installErrorHandling(app);
+  installAuth(app, keys);
+  installIdempotency(app, db, clock);
+
+  // The API speaks JSON only: text/plain would reach the validators as a string.
+  app.removeContentTypeParser('text/plain');
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  catalogRoutes(app, catalog);
+  orderRoutes(app, orders, payments);
+  paymentRoutes(app, { payments, refunds, notifications, accounts });
+  if (config.testClock) {
+    app.post('/v1/test/clock', { config: { roles: ['ops'] }, schema: { hide: true } }, async (req) => {
+      const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);
+      return { now: clock.advance(advance).toISOString() };
+    });
+  }
+
+  const useSandboxes = options.sandboxes !== false && (!config.alipay || !config.wechatpay);
+  const sandboxes = useSandboxes
+    ? await mountSandboxes(app, { dataDir: options.ephemeral ? undefined : join(config.dataDir, 'sandbox'), config: config.sandbox, log: app.log })
+    : undefined;
+
+  const hutong: Hutong = {
+    app, config, db, clock, keys, catalog, orders, payments, refunds, accounts, providers, sandboxes, worker,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const base = `http://127.0.0.1:${port}`;
+      if (config.port === 0) config.publicUrl = base; // a test server learns its own address only now
+      const credentials = useSandboxes
+        ? await sandboxCredentials(base, config, options.ephemeral ? undefined : join(config.dataDir, 'sandbox', 'credentials.json'))
+        : undefined;
+      connectProviders(providers, config, credentials);
+      if (options.startWorker !== false) worker.start();
+      return base;
+    },
+    async close() {
+      await worker.stop();
+      await app.close();
+      await sandboxes?.close();
+      await db.close();
+    },
+  };
+  return hutong;
+}

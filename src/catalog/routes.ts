@@ -1,0 +1,163 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { actorOf } from '../http/auth-hook';
+import { Body, FenAmount, IdParams } from '../shared/schemas';
+import { ListQuery, toPage } from '../shared/pagination';
+import { fen } from '../shared/money';
+import { FULFILMENT_TYPES, type FulfilmentType } from '../config';
+import type { CatalogService } from './service';
+import type { MerchantRow, ProductRow, LiveRoomRow, LiveSessionRow } from './store';
+
+const Snake = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' });
+
+export function merchantJson(m: MerchantRow) {
+  return { id: m.id, name: m.name, category: m.category, tier: m.tier, contact_name: m.contact_name, created_at: m.created_at.toISOString() };
+}
+
+export function productJson(p: ProductRow) {
+  return { id: p.id, merchant_id: p.merchant_id, name: p.name, price: p.price, stock: p.stock, fulfilment_type: p.fulfilment_type, created_at: p.created_at.toISOString() };
+}
+
+function sessionJson(s: LiveSessionRow) {
+  return { id: s.id, host: s.host, starts_at: s.starts_at.toISOString(), ends_at: s.ends_at.toISOString(), featured_product_ids: s.featured_product_ids };
+}
+
+function liveRoomJson(r: LiveRoomRow) {
+  return { id: r.id, merchant_id: r.merchant_id, title: r.title, created_at: r.created_at.toISOString() };
+}
+
+const FulfilmentTypeSchema = Type.Union(FULFILMENT_TYPES.map((t) => Type.Literal(t)), {
+  description: 'Decides the auto-confirm period after shipping (express 10 days, mail 30, virtual 3, same_city/pickup 2).',
+});
+
+export function catalogRoutes(app: FastifyInstance, catalog: CatalogService): void {
+  app.post('/v1/merchants', {
+    config: { roles: ['ops'] },
+    schema: {
+      tags: ['merchants'], summary: 'Create a merchant (ops). Hutong onboards it at Alipay 直付通 in the background.',
+      body: Body({
+        name: Type.String({ minLength: 1, maxLength: 100, description: 'Shop name shown to buyers.' }),
+        category: Type.Optional(Snake),
+        tier: Type.Optional(Snake),
+        contact_name: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+        contact_phone: Type.Optional(Type.String({ pattern: '^[0-9+\\- ]{5,20}$' })),
+      }),
+    },
+  }, async (req, reply) => {
+    const b = req.body as { name: string; category?: string; tier?: string; contact_name?: string; contact_phone?: string };
+    const m = await catalog.createMerchant({ name: b.name, category: b.category, tier: b.tier, contactName: b.contact_name, contactPhone: b.contact_phone });
+    return reply.status(201).send(merchantJson(m));
+  });
+
+  app.get('/v1/merchants', { schema: { tags: ['merchants'], summary: 'List merchants (ops: all; merchant: itself).', querystring: ListQuery } }, async (req) => {
+    const q = req.query as { limit?: number; cursor?: string };
+    const rows = await catalog.listMerchants(actorOf(req), q);
+    return toPage(rows, q.limit ?? 50, merchantJson);
+  });
+
+  app.get('/v1/merchants/:id', { schema: { tags: ['merchants'], params: IdParams } }, async (req) => {
+    return merchantJson(await catalog.merchant(actorOf(req), (req.params as { id: string }).id));
+  });
+
+  app.post('/v1/merchants/:id/api-keys', {
+    config: { roles: ['ops'] },
+    schema: { tags: ['merchants'], summary: 'Create an API key for a merchant (shown once).', params: IdParams },
+  }, async (req, reply) => reply.status(201).send(await catalog.createMerchantKey((req.params as { id: string }).id)));
+
+  app.post('/v1/products', {
+    config: { roles: ['merchant', 'ops'] },
+    schema: {
+      tags: ['products'], summary: 'Create a product (merchant: its own; ops: name merchant_id).',
+      body: Body({
+        name: Type.String({ minLength: 1, maxLength: 200 }),
+        price: FenAmount('Unit price.'),
+        stock: Type.Integer({ minimum: 0, maximum: 10_000_000, description: 'Units available.' }),
+        fulfilment_type: Type.Optional(FulfilmentTypeSchema),
+        merchant_id: Type.Optional(Type.String({ maxLength: 64 })),
+      }),
+    },
+  }, async (req, reply) => {
+    const b = req.body as { name: string; price: number; stock: number; fulfilment_type?: FulfilmentType; merchant_id?: string };
+    const p = await catalog.createProduct(actorOf(req), { merchantId: b.merchant_id, name: b.name, priceFen: fen(b.price), stock: b.stock, fulfilmentType: b.fulfilment_type });
+    return reply.status(201).send(productJson(p));
+  });
+
+  app.get('/v1/products', {
+    schema: { tags: ['products'], querystring: Type.Intersect([ListQuery, Type.Object({ merchant_id: Type.Optional(Type.String({ maxLength: 64 })) })]) },
+  }, async (req) => {
+    const q = req.query as { limit?: number; cursor?: string; merchant_id?: string };
+    return toPage(await catalog.listProducts(q), q.limit ?? 50, productJson);
+  });
+
+  app.get('/v1/products/:id', { schema: { tags: ['products'], params: IdParams } }, async (req) =>
+    productJson(await catalog.product((req.params as { id: string }).id)));
+
+  app.patch('/v1/products/:id', {
+    config: { roles: ['merchant', 'ops'] },
+    schema: {
+      tags: ['products'], params: IdParams,
+      body: Body({
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        price: Type.Optional(FenAmount('Unit price.')),
+        stock: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+      }),
+    },
+  }, async (req) => {
+    const b = req.body as { name?: string; price?: number; stock?: number };
+    return productJson(await catalog.updateProduct(actorOf(req), (req.params as { id: string }).id, { name: b.name, priceFen: b.price === undefined ? undefined : fen(b.price), stock: b.stock }));
+  });
+
+  app.post('/v1/live-rooms', {
+    config: { roles: ['merchant', 'ops'] },
+    schema: { tags: ['live rooms'], body: Body({ title: Type.String({ minLength: 1, maxLength: 200 }), merchant_id: Type.Optional(Type.String({ maxLength: 64 })) }) },
+  }, async (req, reply) => {
+    const b = req.body as { title: string; merchant_id?: string };
+    return reply.status(201).send(liveRoomJson(await catalog.createLiveRoom(actorOf(req), { title: b.title, merchantId: b.merchant_id })));
+  });
+
+  app.post('/v1/live-rooms/:id/sessions', {
+    config: { roles: ['merchant', 'ops'] },
+    schema: {
+      tags: ['live rooms'], summary: 'Schedule a live session with its host, time window and featured products.', params: IdParams,
+      body: Body({
+        host: Type.String({ minLength: 1, maxLength: 100 }),
+        starts_at: Type.String({ format: 'date-time' }),
+        ends_at: Type.String({ format: 'date-time' }),
+        featured_product_ids: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }),
+      }),
+    },
+  }, async (req, reply) => {
+    const b = req.body as { host: string; starts_at: string; ends_at: string; featured_product_ids: string[] };
+    const s = await catalog.addLiveSession(actorOf(req), (req.params as { id: string }).id, {
+      host: b.host, startsAt: new Date(b.starts_at), endsAt: new Date(b.ends_at), featuredProductIds: b.featured_product_ids,
+    });
+    return reply.status(201).send(sessionJson(s));
+  });
+
+  app.get('/v1/live-rooms', {
+    schema: { tags: ['live rooms'], querystring: Type.Intersect([ListQuery, Type.Object({ merchant_id: Type.Optional(Type.String({ maxLength: 64 })) })]) },
+  }, async (req) => {
+    const q = req.query as { limit?: number; cursor?: string; merchant_id?: string };
+    return toPage(await catalog.listLiveRooms(q), q.limit ?? 50, liveRoomJson);
+  });
+
+  app.get('/v1/live-rooms/:id', { schema: { tags: ['live rooms'], params: IdParams } }, async (req) => {
+    const { room, sessions, products } = await catalog.liveRoom((req.params as { id: string }).id);
+    return { ...liveRoomJson(room), sessions: sessions.map(sessionJson), featured_products: products.map(productJson) };
+  });
+
+  app.post('/v1/buyers', {
+    config: { open: true, rateLimit: { max: 30, timeWindow: 60_000 } },
+    schema: {
+      tags: ['buyers'], summary: 'Create a guest buyer (open, rate-limited) and its API key (shown once).',
+      body: Body({
+        name: Type.String({ minLength: 1, maxLength: 50 }),
+        wechat_openid: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_\\-]+$' })),
+      }),
+    },
+  }, async (req, reply) => {
+    const b = req.body as { name: string; wechat_openid?: string };
+    const buyer = await catalog.createBuyer({ name: b.name, wechatOpenid: b.wechat_openid });
+    return reply.status(201).send({ id: buyer.id, key: buyer.key, wechat_openid: buyer.wechatOpenid });
+  });
+}

@@ -1,0 +1,158 @@
+// The only place that reads process.env. Validated once at start; a bad value fails fast with a clear message.
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  opsApiKey: string | undefined;
+  publicUrl: string;
+  logLevel: string;
+  unpaidTimeoutMs: number;
+  autoConfirmDays: Record<FulfilmentType, number>;
+  rolloutNoticeDays: number;
+  sandbox: {
+    applymentDelayMs: number;
+    settleDelayMs: number;
+    notifyTimeScale: number;
+  };
+  workerIntervalMs: number;
+  testClock: boolean;
+  /** Real gateways; when absent Hutong mounts its own sandboxes and registers itself with them. */
+  alipay: AlipayGatewayConfig | undefined;
+  wechatpay: WechatpayGatewayConfig | undefined;
+  /** The providers' fee rate (basis points) Hutong books with; the sandboxes charge the same. */
+  feeRateBp: { alipay: number; wechatpay: number };
+}
+
+export interface AlipayGatewayConfig {
+  gatewayUrl: string;
+  appId: string;
+  sellerId: string;
+  appPrivateKeyPem: string;
+  alipayPublicKeyPem: string;
+}
+
+export interface WechatpayGatewayConfig {
+  baseUrl: string;
+  merchantType: 'ecommerce_platform' | 'service_provider';
+  spMchid: string;
+  spAppid: string;
+  merchantSerialNo: string;
+  merchantPrivateKeyPem: string;
+  apiv3Key: string;
+  wechatpayPublicKeyId: string;
+  wechatpayPublicKeyPem: string;
+}
+
+export const FULFILMENT_TYPES = ['express', 'mail', 'virtual', 'same_city', 'pickup'] as const;
+export type FulfilmentType = (typeof FULFILMENT_TYPES)[number];
+
+export class ConfigError extends Error {}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+function fileFrom(env: NodeJS.ProcessEnv, name: string): string {
+  const path = env[name];
+  if (!path) throw new ConfigError(`${name} is required when the provider's gateway is configured`);
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    throw new ConfigError(`${name}: cannot read ${path}`);
+  }
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name} is required when the provider's gateway is configured`);
+  return value;
+}
+
+function alipayFrom(env: NodeJS.ProcessEnv): AlipayGatewayConfig | undefined {
+  if (!env.HUTONG_ALIPAY_GATEWAY) return undefined;
+  return {
+    gatewayUrl: env.HUTONG_ALIPAY_GATEWAY,
+    appId: required(env, 'HUTONG_ALIPAY_APP_ID'),
+    sellerId: required(env, 'HUTONG_ALIPAY_SELLER_ID'),
+    appPrivateKeyPem: fileFrom(env, 'HUTONG_ALIPAY_APP_PRIVATE_KEY_FILE'),
+    alipayPublicKeyPem: fileFrom(env, 'HUTONG_ALIPAY_PUBLIC_KEY_FILE'),
+  };
+}
+
+function wechatpayFrom(env: NodeJS.ProcessEnv): WechatpayGatewayConfig | undefined {
+  if (!env.HUTONG_WECHATPAY_BASE_URL) return undefined;
+  const merchantType = env.HUTONG_WECHATPAY_MERCHANT_TYPE || 'ecommerce_platform';
+  if (merchantType !== 'ecommerce_platform' && merchantType !== 'service_provider') {
+    throw new ConfigError('HUTONG_WECHATPAY_MERCHANT_TYPE must be ecommerce_platform or service_provider');
+  }
+  const apiv3Key = fileFrom(env, 'HUTONG_WECHATPAY_APIV3_KEY_FILE');
+  if (Buffer.byteLength(apiv3Key) !== 32) throw new ConfigError('the APIv3 key must be 32 bytes');
+  return {
+    baseUrl: env.HUTONG_WECHATPAY_BASE_URL,
+    merchantType,
+    spMchid: required(env, 'HUTONG_WECHATPAY_SP_MCHID'),
+    spAppid: required(env, 'HUTONG_WECHATPAY_SP_APPID'),
+    merchantSerialNo: required(env, 'HUTONG_WECHATPAY_SERIAL_NO'),
+    merchantPrivateKeyPem: fileFrom(env, 'HUTONG_WECHATPAY_PRIVATE_KEY_FILE'),
+    apiv3Key,
+    wechatpayPublicKeyId: required(env, 'HUTONG_WECHATPAY_PUBLIC_KEY_ID'),
+    wechatpayPublicKeyPem: fileFrom(env, 'HUTONG_WECHATPAY_PUBLIC_KEY_FILE'),
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const port = intFrom(env, 'PORT', 3000);
+  if (port > 65535) throw new ConfigError(`PORT must be ≤ 65535, got ${port}`);
+  const opsApiKey = env.HUTONG_OPS_API_KEY || undefined;
+  if (opsApiKey !== undefined && opsApiKey.length < 16) {
+    throw new ConfigError('HUTONG_OPS_API_KEY must be at least 16 characters');
+  }
+  const base: Config = {
+    port,
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: resolve(env.HUTONG_DATA_DIR || './data'),
+    opsApiKey,
+    publicUrl: (env.HUTONG_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    logLevel: env.LOG_LEVEL || 'info',
+    unpaidTimeoutMs: intFrom(env, 'HUTONG_UNPAID_TIMEOUT_MS', 15 * 60_000, 1000),
+    autoConfirmDays: {
+      express: intFrom(env, 'HUTONG_AUTO_CONFIRM_DAYS_EXPRESS', 10, 1),
+      mail: intFrom(env, 'HUTONG_AUTO_CONFIRM_DAYS_MAIL', 30, 1),
+      virtual: intFrom(env, 'HUTONG_AUTO_CONFIRM_DAYS_VIRTUAL', 3, 1),
+      same_city: intFrom(env, 'HUTONG_AUTO_CONFIRM_DAYS_SAME_CITY', 2, 1),
+      pickup: intFrom(env, 'HUTONG_AUTO_CONFIRM_DAYS_PICKUP', 2, 1),
+    },
+    rolloutNoticeDays: intFrom(env, 'HUTONG_ROLLOUT_NOTICE_DAYS', 7),
+    sandbox: {
+      applymentDelayMs: intFrom(env, 'HUTONG_SANDBOX_APPLYMENT_DELAY_MS', 2000),
+      settleDelayMs: intFrom(env, 'HUTONG_SANDBOX_SETTLE_DELAY_MS', 1000),
+      notifyTimeScale: numberFrom(env, 'HUTONG_SANDBOX_NOTIFY_TIME_SCALE', 1),
+    },
+    workerIntervalMs: intFrom(env, 'HUTONG_WORKER_INTERVAL_MS', 1000, 10),
+    testClock: env.HUTONG_TEST_CLOCK === '1',
+    alipay: alipayFrom(env),
+    wechatpay: wechatpayFrom(env),
+    feeRateBp: {
+      alipay: intFrom(env, 'HUTONG_ALIPAY_FEE_RATE_BP', 60),
+      wechatpay: intFrom(env, 'HUTONG_WECHATPAY_FEE_RATE_BP', 60),
+    },
+  };
+  return { ...base, ...overrides };
+}

@@ -1,0 +1,48 @@
+// The demo marketplace seeded on first start: three merchants with products, a live room, a buyer, and keys.
+// Demo keys are kept in the data directory (mode 0600) so a restart can print them again.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Hutong } from '../app';
+import { fen } from '../shared/money';
+
+export interface DemoKeys {
+  ops: string;
+  merchants: Array<{ id: string; name: string; key: string }>;
+  buyer: { id: string; key: string };
+  liveRoomId: string;
+}
+
+const MERCHANTS = [
+  { name: '江南丝绸 Jiangnan Silk', category: 'apparel', tier: 'gold', products: [['真丝围巾 Silk scarf', 29900, 50, 'express'], ['桑蚕丝眼罩 Silk eye mask', 8900, 200, 'express']] },
+  { name: '云南茶园 Yunnan Tea', category: 'food', tier: 'standard', products: [['普洱茶饼 Pu-erh cake 357g', 16800, 80, 'mail'], ['滇红 Dianhong black tea', 9900, 120, 'express']] },
+  { name: '码上学 Code Academy', category: 'digital', tier: 'standard', products: [['TypeScript 课程 course', 19900, 1000, 'virtual']] },
+] as const;
+
+export async function seedDemo(hutong: Hutong): Promise<DemoKeys> {
+  const file = join(hutong.config.dataDir, 'demo-keys.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoKeys;
+  const ops = hutong.config.opsApiKey ?? (await hutong.keys.create(hutong.db, { role: 'ops' }, 'demo ops key')).key;
+  const merchants: DemoKeys['merchants'] = [];
+  const productIds: string[] = [];
+  for (const m of MERCHANTS) {
+    const merchant = await hutong.catalog.createMerchant({ name: m.name, category: m.category, tier: m.tier, contactName: 'Demo Owner' });
+    const { key } = await hutong.catalog.createMerchantKey(merchant.id);
+    merchants.push({ id: merchant.id, name: merchant.name, key });
+    const actor = { role: 'merchant' as const, keyId: 'seed', merchantId: merchant.id };
+    for (const [name, price, stock, fulfilment] of m.products) {
+      productIds.push((await hutong.catalog.createProduct(actor, { name, priceFen: fen(price), stock, fulfilmentType: fulfilment })).id);
+    }
+  }
+  const first = merchants[0]!;
+  const room = await hutong.catalog.createLiveRoom({ role: 'merchant', keyId: 'seed', merchantId: first.id }, { title: '丝绸直播间 Silk live room' });
+  const now = hutong.clock.now();
+  await hutong.catalog.addLiveSession({ role: 'merchant', keyId: 'seed', merchantId: first.id }, room.id, {
+    host: '小丝 Xiao Si', startsAt: now, endsAt: new Date(now.getTime() + 30 * 86_400_000), featuredProductIds: productIds.slice(0, 2),
+  });
+  // WeChat Pay for the first two merchants: 二级商户 applications the sandbox approves within seconds.
+  for (const m of merchants.slice(0, 2)) await hutong.accounts.apply(m.id, 'wechatpay');
+  const buyer = await hutong.catalog.createBuyer({ name: 'Demo Buyer' });
+  const keys: DemoKeys = { ops, merchants, buyer: { id: buyer.id, key: buyer.key }, liveRoomId: room.id };
+  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
+}

@@ -1,0 +1,107 @@
+// api.md "Conventions": authentication first, one error shape for every failure, idempotency on every POST.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startHutong, type TestHutong } from '../../test/helpers/hutong';
+import { buyer, merchant } from '../../test/helpers/market';
+
+let h: TestHutong;
+beforeAll(async () => { h = await startHutong({ sandboxes: false }); });
+afterAll(async () => { await h?.close(); });
+
+describe('authentication and roles', () => {
+  test('a request without a key gets 401 even when its body is malformed', async () => {
+    const res = await h.call('POST', '/v1/merchants', { rawBody: '{not json', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('unauthenticated');
+  });
+
+  test('an unknown key gets 401, a wrong role 403', async () => {
+    expect((await h.call('GET', '/v1/merchants', { key: 'hk_ops_nope_nope_nope' })).body.error.code).toBe('unauthenticated');
+    const b = await buyer(h);
+    const res = await h.call('POST', '/v1/merchants', { key: b.key, body: { name: 'x' } });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('forbidden_role');
+  });
+});
+
+describe('errors', () => {
+  test('malformed JSON is 400 malformed_json with a request id', async () => {
+    const res = await h.call('POST', '/v1/merchants', { key: h.opsKey, rawBody: '{"name":', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('malformed_json');
+    expect(res.body.error.request_id).toBeTruthy();
+  });
+
+  test('unknown fields, wrong types and non-integer amounts are 422 validation_failed', async () => {
+    for (const body of [{ name: 'a', colour: 'red' }, { name: 42 }, {}]) {
+      const res = await h.call('POST', '/v1/merchants', { key: h.opsKey, body });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+    const m = await merchant(h);
+    for (const price of [-1, 0, 12.5, '1999']) {
+      const res = await h.call('POST', '/v1/products', { key: m.key, body: { name: 'p', price, stock: 1 } });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+  });
+
+  test('wrong content type is 415, too large a body 413, an unknown route 404 — all in the same shape', async () => {
+    const wrongType = await h.call('POST', '/v1/merchants', { key: h.opsKey, rawBody: 'name=x', headers: { 'content-type': 'text/plain' } });
+    expect([wrongType.status, wrongType.body.error.code]).toEqual([415, 'unsupported_media_type']);
+    const big = await h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'x'.repeat(2 * 1024 * 1024) } });
+    expect([big.status, big.body.error.code]).toEqual([413, 'body_too_large']);
+    const missing = await h.call('GET', '/v1/nothing-here', { key: h.opsKey });
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'route_not_found']);
+  });
+
+  test('an unknown id is 404 not_found', async () => {
+    const res = await h.call('GET', '/v1/merchants/mch_doesnotexist', { key: h.opsKey });
+    expect([res.status, res.body.error.code]).toEqual([404, 'not_found']);
+  });
+});
+
+describe('idempotency', () => {
+  test('the same key and body returns the stored response without a second effect', async () => {
+    const headers = { 'idempotency-key': 'create-merchant-1' };
+    const first = await h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'Once' }, headers });
+    const second = await h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'Once' }, headers });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body.id).toBe(first.body.id);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    const { rows } = await h.db.query<{ n: number }>('SELECT count(*)::bigint AS n FROM merchants WHERE name = $1', ['Once']);
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  test('the same key with another body is 409 idempotency_key_reused', async () => {
+    const headers = { 'idempotency-key': 'create-merchant-2' };
+    await h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'A' }, headers });
+    const res = await h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'B' }, headers });
+    expect([res.status, res.body.error.code]).toEqual([409, 'idempotency_key_reused']);
+  });
+
+  test('concurrent requests with one key execute once', async () => {
+    const headers = { 'idempotency-key': 'concurrent-1' };
+    const results = await Promise.all(Array.from({ length: 8 }, () => h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'Racer' }, headers })));
+    const ids = new Set(results.filter((r) => r.status === 201).map((r) => r.body.id));
+    expect(ids.size).toBe(1);
+    for (const r of results) expect(r.status === 201 || r.body.error.code === 'idempotency_request_in_progress').toBe(true);
+    const { rows } = await h.db.query<{ n: number }>('SELECT count(*)::bigint AS n FROM merchants WHERE name = $1', ['Racer']);
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  test('an invalid key is 422 invalid_idempotency_key', async () => {
+    const res = await h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'x' }, headers: { 'idempotency-key': 'has space' } });
+    expect([res.status, res.body.error.code]).toEqual([422, 'invalid_idempotency_key']);
+  });
+});
+
+describe('service endpoints', () => {
+  test('healthz and the OpenAPI document', async () => {
+    expect((await h.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const doc = await h.call('GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toContain('/v1/orders');
+  });
+});

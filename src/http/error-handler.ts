@@ -1,0 +1,58 @@
+// The one place errors become HTTP: api.md's body `{ error: { code, message, details?, request_id } }`.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HutongError, InvariantViolation, type ErrorCode, ERROR_CATALOGUE } from '../shared/errors';
+import { ProviderError } from '../providers/types';
+
+function body(code: ErrorCode, message: string, requestId: string, details?: Record<string, unknown>) {
+  return { error: { code, message, ...(details ? { details } : {}), request_id: requestId } };
+}
+
+/** Fastify's own errors (parsing, validation, limits) mapped to our codes. */
+function fromFastify(err: FastifyError): HutongError | null {
+  if (err.validation) {
+    const details = { issues: err.validation.slice(0, 10).map((v) => ({ path: v.instancePath || '/', message: v.message })) };
+    return new HutongError('validation_failed', `Invalid ${err.validationContext ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`, details);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HutongError('malformed_json');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return err.statusCode === 415 ? new HutongError('unsupported_media_type') : new HutongError('bad_request');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HutongError('body_too_large');
+  }
+  if (err instanceof SyntaxError) return new HutongError('malformed_json');
+  if (err.statusCode === 415) return new HutongError('unsupported_media_type');
+  if (err.statusCode === 413) return new HutongError('body_too_large');
+  if (err.statusCode === 429) return new HutongError('rate_limited');
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new HutongError('bad_request', err.message);
+  return null;
+}
+
+function fromProvider(err: ProviderError): HutongError {
+  if (err.kind === 'unavailable' || err.kind === 'outcome_unknown') {
+    return new HutongError('provider_unavailable', undefined, { provider_code: err.code });
+  }
+  return new HutongError('provider_error', err.message, { provider_code: err.code });
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const known =
+      err instanceof HutongError ? err
+      : err instanceof ProviderError ? fromProvider(err)
+      : err instanceof InvariantViolation ? null
+      : fromFastify(err);
+    if (!known) {
+      request.log.error({ err }, 'unhandled error');
+      return reply.status(500).send(body('internal_error', ERROR_CATALOGUE.internal_error.message, request.id));
+    }
+    if (known.status >= 500) request.log.warn({ code: known.code, err }, 'request failed');
+    return reply.status(known.status).send(body(known.code, known.message, request.id, known.details));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(body('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`, request.id));
+  });
+}

@@ -1,0 +1,314 @@
+// Orders: checkout (one order per merchant, one payment for all, stock reserved atomically), the order state
+// machine, escrow timers (unpaid close, auto-confirm) and refund requests.
+import type { ModuleContext } from '../shared/context';
+import { newId } from '../shared/ids';
+import { HutongError } from '../shared/errors';
+import { ensureOwner, listScope, type Actor } from '../auth/actor';
+import { pageFrom } from '../shared/pagination';
+import { addFen, fen, type Fen } from '../shared/money';
+import type { Queryable } from '../shared/db';
+import { catalogStore } from '../catalog/store';
+import { paymentStore, type PaymentRow } from '../payments/payment-store';
+import { ordersStore as store, type OrderItemRow, type OrderRow, type RefundRequestRow } from './store';
+import type { OrderStatus } from './states';
+
+const DAY_MS = 86_400_000;
+/** Taobao lets a buyer extend receipt once; we add this many days, still inside the providers' escrow windows. */
+export const CONFIRM_EXTENSION_DAYS = 3;
+const SWEEP_SIZE_MAX = 200;
+
+export interface CheckoutItem {
+  productId: string;
+  quantity: number;
+}
+
+export interface Checkout {
+  orders: OrderRow[];
+  items: OrderItemRow[];
+  payment: PaymentRow;
+}
+
+/** What orders needs from modules built after it (wired in app.ts). */
+export interface OrdersHooks {
+  /** After an unpaid checkout closed: close its open attempts at the providers. */
+  checkoutClosed(paymentId: string): void;
+  /** Refund approval: the payments module makes the refund. */
+  refundOrder(actor: Actor, orderId: string, amountFen: Fen, reason: string): Promise<{ id: string }>;
+  /** After an order completed: release its escrow (ledger/payments). */
+  orderCompleted(orderId: string): void;
+}
+
+export class OrdersService {
+  hooks: OrdersHooks = {
+    checkoutClosed: () => {},
+    refundOrder: async () => { throw new HutongError('payment_state_conflict', 'Refunds are not available.'); },
+    orderCompleted: () => {},
+  };
+
+  constructor(private readonly ctx: ModuleContext) {}
+
+  async createCheckout(actor: Actor, items: CheckoutItem[], attribution?: Record<string, unknown>): Promise<Checkout> {
+    if (actor.role !== 'buyer') throw new HutongError('forbidden_role', 'Only a buyer key can check out.');
+    const ids = items.map((i) => i.productId);
+    if (new Set(ids).size !== ids.length) throw new HutongError('duplicate_item');
+    const products = await catalogStore.productsByIds(this.ctx.db, ids);
+    const byId = new Map(products.map((p) => [p.id, p]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length) throw new HutongError('unknown_product', undefined, { product_ids: missing });
+
+    const now = this.ctx.clock.now();
+    const payDeadline = new Date(now.getTime() + this.ctx.config.unpaidTimeoutMs);
+    const paymentId = newId('pay');
+    const byMerchant = new Map<string, CheckoutItem[]>();
+    for (const item of items) {
+      const merchantId = byId.get(item.productId)!.merchant_id;
+      byMerchant.set(merchantId, [...(byMerchant.get(merchantId) ?? []), item]);
+    }
+    const orders: OrderRow[] = [];
+    const orderItems: OrderItemRow[] = [];
+    for (const [merchantId, group] of [...byMerchant].sort(([a], [b]) => a.localeCompare(b))) {
+      const id = newId('ord');
+      const lines = group.map((i) => {
+        const p = byId.get(i.productId)!;
+        return { order_id: id, product_id: p.id, name: p.name, unit_price: p.price, quantity: i.quantity };
+      });
+      const amount = addFen(...lines.map((l) => fen(l.unit_price * l.quantity)));
+      // The slowest fulfilment in the order decides its auto-confirm period.
+      const fulfilment = group.map((i) => byId.get(i.productId)!.fulfilment_type)
+        .sort((a, b) => this.ctx.config.autoConfirmDays[b] - this.ctx.config.autoConfirmDays[a])[0]!;
+      orders.push(emptyOrder({ id, payment_id: paymentId, merchant_id: merchantId, buyer_id: actor.buyerId, amount, fulfilment_type: fulfilment, pay_deadline: payDeadline, attribution: attribution ?? null, created_at: now }));
+      orderItems.push(...lines);
+    }
+    const payment: PaymentRow = {
+      id: paymentId, buyer_id: actor.buyerId, amount: addFen(...orders.map((o) => fen(o.amount))),
+      status: 'requires_method', expires_at: payDeadline, succeeded_at: null, created_at: now,
+    };
+    await this.ctx.db.tx(async (q) => {
+      // Reserve in product-id order so two checkouts never wait on each other in a cycle.
+      for (const item of [...items].sort((a, b) => a.productId.localeCompare(b.productId))) {
+        if (!(await catalogStore.reserveStock(q, item.productId, item.quantity))) {
+          throw new HutongError('insufficient_stock', undefined, { product_id: item.productId });
+        }
+      }
+      await paymentStore.insert(q, payment);
+      for (const o of orders) await store.insertOrder(q, o);
+      await store.insertItems(q, orderItems);
+    });
+    return { orders, items: orderItems, payment };
+  }
+
+  async order(actor: Actor, id: string): Promise<{ order: OrderRow; items: OrderItemRow[] }> {
+    const order = await store.order(this.ctx.db, id);
+    if (!order) throw new HutongError('not_found', `No order ${id}.`);
+    ensureOwner(actor, { merchantId: order.merchant_id, buyerId: order.buyer_id });
+    return { order, items: await store.items(this.ctx.db, [id]) };
+  }
+
+  async ordersOfPayment(paymentId: string, q: Queryable = this.ctx.db): Promise<OrderRow[]> {
+    return store.ordersOfPayment(q, paymentId);
+  }
+
+  async listOrders(actor: Actor, query: { limit?: number; cursor?: string; status?: string }) {
+    const rows = await store.orders(this.ctx.db, listScope(actor), { status: query.status }, pageFrom(query));
+    const items = rows.length ? await store.items(this.ctx.db, rows.map((r) => r.id)) : [];
+    return { rows, items };
+  }
+
+  async ship(actor: Actor, id: string): Promise<OrderRow> {
+    const { order } = await this.order(actor, id);
+    if (actor.role === 'buyer') throw new HutongError('forbidden_role');
+    const now = this.ctx.clock.now();
+    const autoConfirmAt = new Date(now.getTime() + this.ctx.config.autoConfirmDays[order.fulfilment_type] * DAY_MS);
+    const row = await store.transition(this.ctx.db, id, ['paid'], 'shipped', { shipped_at: now, auto_confirm_at: autoConfirmAt });
+    if (!row) throw conflict(order, 'ship');
+    return row;
+  }
+
+  async confirmReceipt(actor: Actor, id: string): Promise<OrderRow> {
+    const { order } = await this.order(actor, id);
+    if (actor.role !== 'buyer') throw new HutongError('forbidden_role', 'Only the buyer confirms receipt.');
+    return this.complete(order.id, 'buyer');
+  }
+
+  private async complete(id: string, by: 'buyer' | 'timer'): Promise<OrderRow> {
+    const row = await store.transition(this.ctx.db, id, ['shipped'], 'completed', { completed_at: this.ctx.clock.now() });
+    if (!row) {
+      const current = await store.order(this.ctx.db, id);
+      throw conflict(current!, by === 'buyer' ? 'confirm receipt' : 'auto-confirm');
+    }
+    this.hooks.orderCompleted(id);
+    return row;
+  }
+
+  /** Extends the auto-confirm deadline once (延长收货). */
+  async extendConfirm(actor: Actor, id: string): Promise<OrderRow> {
+    const { order } = await this.order(actor, id);
+    if (actor.role !== 'buyer') throw new HutongError('forbidden_role');
+    if (order.status !== 'shipped') throw conflict(order, 'extend');
+    if (order.confirm_extended) throw new HutongError('auto_confirm_extension_used');
+    const { rows } = await this.ctx.db.query<OrderRow>(
+      `UPDATE orders SET auto_confirm_at = auto_confirm_at + make_interval(days => $2), confirm_extended = true
+       WHERE id = $1 AND status = 'shipped' AND NOT confirm_extended RETURNING *`,
+      [id, CONFIRM_EXTENSION_DAYS],
+    );
+    if (!rows[0]) throw new HutongError('auto_confirm_extension_used');
+    return rows[0];
+  }
+
+  /** Cancelling any order of an unpaid checkout closes the whole checkout (api.md). */
+  async cancel(actor: Actor, id: string): Promise<OrderRow> {
+    const { order } = await this.order(actor, id);
+    if (actor.role !== 'buyer') throw new HutongError('forbidden_role', 'Only the buyer cancels an unpaid order.');
+    const closed = await this.closeUnpaidCheckout(order.payment_id, 'cancelled');
+    if (!closed) throw conflict((await store.order(this.ctx.db, id))!, 'cancel');
+    return (await store.order(this.ctx.db, id))!;
+  }
+
+  /** Closes every order of an unpaid checkout and releases its stock, once. */
+  async closeUnpaidCheckout(paymentId: string, reason: 'cancelled' | 'unpaid_timeout'): Promise<boolean> {
+    const closed = await this.ctx.db.tx(async (q) => {
+      const payment = await paymentStore.transition(q, paymentId, ['requires_method', 'pending'], 'expired');
+      if (!payment) return false;
+      const now = this.ctx.clock.now();
+      const orders = await store.ordersOfPayment(q, paymentId);
+      for (const o of orders) {
+        if (!(await store.transition(q, o.id, ['pending_payment'], 'closed', { closed_at: now, close_reason: reason }))) continue;
+        for (const item of await store.items(q, [o.id])) await catalogStore.releaseStock(q, item.product_id, item.quantity);
+      }
+      return true;
+    });
+    if (closed) this.hooks.checkoutClosed(paymentId);
+    return closed;
+  }
+
+  /** Called by payments in its transaction when the checkout's payment succeeded. */
+  async markCheckoutPaid(q: Queryable, paymentId: string): Promise<OrderRow[]> {
+    const now = this.ctx.clock.now();
+    const paid: OrderRow[] = [];
+    for (const o of await store.ordersOfPayment(q, paymentId)) {
+      const row = await store.transition(q, o.id, ['pending_payment'], 'paid', { paid_at: now });
+      if (row) paid.push(row);
+    }
+    return paid;
+  }
+
+  /** Called by payments in its transaction when a refund of this order succeeded. */
+  async recordRefunded(q: Queryable, orderId: string, amountFen: Fen): Promise<OrderRow> {
+    const { rows } = await q.query<OrderRow>(
+      `UPDATE orders SET refunded_amount = refunded_amount + $2 WHERE id = $1 AND refunded_amount + $2 <= amount RETURNING *`,
+      [orderId, amountFen],
+    );
+    const row = rows[0];
+    if (!row) throw new HutongError('refund_exceeds_remaining');
+    if (row.refunded_amount === row.amount && (row.status === 'paid' || row.status === 'shipped')) {
+      // A full refund before completion closes the order; a completed one stays completed.
+      return (await store.transition(q, orderId, ['paid', 'shipped'], 'closed', { closed_at: this.ctx.clock.now(), close_reason: 'refunded' })) ?? row;
+    }
+    return row;
+  }
+
+  async requestRefund(actor: Actor, orderId: string, amountFen: Fen, reason: string): Promise<RefundRequestRow> {
+    const { order } = await this.order(actor, orderId);
+    if (actor.role !== 'buyer') throw new HutongError('forbidden_role', 'Only the buyer asks for a refund.');
+    if (!['paid', 'shipped', 'completed'].includes(order.status)) throw conflict(order, 'ask for a refund');
+    if (amountFen > order.amount - order.refunded_amount) throw new HutongError('refund_exceeds_remaining');
+    const row: RefundRequestRow = {
+      id: newId('rrq'), order_id: orderId, buyer_id: order.buyer_id, merchant_id: order.merchant_id, amount: amountFen, reason,
+      status: 'open', decline_reason: null, refund_id: null, created_at: this.ctx.clock.now(), decided_at: null,
+    };
+    try {
+      await this.ctx.db.tx(async (q) => {
+        await store.insertRefundRequest(q, row);
+        await this.pauseAutoConfirm(q, orderId);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new HutongError('refund_request_open');
+      throw err;
+    }
+    return row;
+  }
+
+  async refundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
+    const row = await store.refundRequest(this.ctx.db, id);
+    if (!row) throw new HutongError('not_found', `No refund request ${id}.`);
+    ensureOwner(actor, { merchantId: row.merchant_id, buyerId: row.buyer_id });
+    return row;
+  }
+
+  async refundRequestsOfOrder(actor: Actor, orderId: string): Promise<RefundRequestRow[]> {
+    await this.order(actor, orderId);
+    return store.refundRequestsOfOrder(this.ctx.db, orderId);
+  }
+
+  async approveRefundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
+    const request = await this.refundRequest(actor, id);
+    if (actor.role === 'buyer') throw new HutongError('forbidden_role');
+    if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
+    const refund = await this.hooks.refundOrder(actor, request.order_id, fen(request.amount), request.reason);
+    return this.decide(id, 'approved', { refund_id: refund.id });
+  }
+
+  async declineRefundRequest(actor: Actor, id: string, reason: string): Promise<RefundRequestRow> {
+    const request = await this.refundRequest(actor, id);
+    if (actor.role === 'buyer') throw new HutongError('forbidden_role');
+    if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
+    return this.decide(id, 'declined', { decline_reason: reason });
+  }
+
+  private async decide(id: string, to: 'approved' | 'declined', set: { refund_id?: string; decline_reason?: string }) {
+    return this.ctx.db.tx(async (q) => {
+      const row = await store.decideRefundRequest(q, id, to, { ...set, decided_at: this.ctx.clock.now() });
+      if (!row) throw new HutongError('refund_request_state_conflict');
+      await this.resumeAutoConfirm(q, row.order_id);
+      return row;
+    });
+  }
+
+  /** While a refund is open the auto-confirm clock stands still. */
+  async pauseAutoConfirm(q: Queryable, orderId: string): Promise<void> {
+    await q.query('UPDATE orders SET refund_paused_at = $2 WHERE id = $1 AND refund_paused_at IS NULL', [orderId, this.ctx.clock.now()]);
+  }
+
+  async resumeAutoConfirm(q: Queryable, orderId: string): Promise<void> {
+    await q.query(
+      `UPDATE orders SET auto_confirm_at = auto_confirm_at + ($2::timestamptz - refund_paused_at), refund_paused_at = NULL
+       WHERE id = $1 AND refund_paused_at IS NOT NULL`,
+      [orderId, this.ctx.clock.now()],
+    );
+  }
+
+  /** One timer sweep: close unpaid checkouts past their deadline, auto-confirm shipped orders past theirs. */
+  async runTimers(): Promise<{ closed: number; autoConfirmed: number }> {
+    const now = this.ctx.clock.now();
+    // Sweeps read due ids without locks; each change is a conditional UPDATE, so two workers never both win.
+    let closed = 0;
+    let autoConfirmed = 0;
+    for (const paymentId of await store.dueUnpaidPayments(this.ctx.db, now, SWEEP_SIZE_MAX)) {
+      if (await this.closeUnpaidCheckout(paymentId, 'unpaid_timeout')) closed++;
+    }
+    for (const id of await store.dueAutoConfirm(this.ctx.db, now, SWEEP_SIZE_MAX)) {
+      try {
+        await this.complete(id, 'timer');
+        autoConfirmed++;
+      } catch (err) {
+        if (!(err instanceof HutongError)) throw err; // someone else completed or closed it first
+      }
+    }
+    return { closed, autoConfirmed };
+  }
+}
+
+function emptyOrder(o: Pick<OrderRow, 'id' | 'payment_id' | 'merchant_id' | 'buyer_id' | 'amount' | 'fulfilment_type' | 'pay_deadline' | 'attribution' | 'created_at'>): OrderRow {
+  return {
+    ...o, status: 'pending_payment' as OrderStatus, refunded_amount: 0, paid_at: null, shipped_at: null, auto_confirm_at: null,
+    confirm_extended: false, refund_paused_at: null, completed_at: null, closed_at: null, close_reason: null,
+  };
+}
+
+function conflict(order: OrderRow, action: string): HutongError {
+  return new HutongError('order_state_conflict', `Cannot ${action} an order that is ${order.status}.`, { status: order.status });
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}

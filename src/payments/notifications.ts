@@ -1,0 +1,70 @@
+// Provider notifications: verify → identity checks → inbox by event id → state change → the exact reply the
+// provider expects. A repeat of a processed event id is acknowledged again and changes nothing.
+import type { ModuleContext } from '../shared/context';
+import { NotificationRejected, type NotificationReply, type ProviderEvent, type ProviderName } from '../providers/types';
+import type { ProviderRegistry } from '../providers/registry';
+import { eventStore } from './store';
+import type { PaymentsService } from './service';
+import type { RefundsService } from './refunds';
+
+export class NotificationHandler {
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly providers: ProviderRegistry,
+    private readonly payments: PaymentsService,
+    private readonly refunds: RefundsService,
+  ) {}
+
+  async handle(provider: ProviderName, headers: Record<string, string | string[] | undefined>, rawBody: string): Promise<NotificationReply> {
+    const adapter = this.providers.get(provider);
+    let event: ProviderEvent;
+    try {
+      event = await adapter.parseNotification({ headers, rawBody });
+    } catch (err) {
+      if (!(err instanceof NotificationRejected)) throw err;
+      this.ctx.log.warn({ provider, reason: err.reason }, 'notification rejected');
+      const reply = adapter.acknowledge({ ok: false, message: err.message });
+      return { ...reply, statusCode: err.reason === 'malformed' ? 400 : 401 };
+    }
+    const mismatch = this.identityMismatch(provider, event);
+    if (mismatch) {
+      await eventStore.anomaly(this.ctx.db, provider, 'notification_identity_mismatch', event.eventId, { mismatch }, this.ctx.clock.now());
+      this.ctx.log.warn({ provider, mismatch }, 'notification for another app or merchant rejected');
+      return { ...adapter.acknowledge({ ok: false, message: 'unknown app or merchant' }), statusCode: 401 };
+    }
+    const now = this.ctx.clock.now();
+    const fresh = await eventStore.recordInbox(this.ctx.db, provider, event.eventId, event.kind, event, now);
+    if (!fresh && (await eventStore.inboxProcessed(this.ctx.db, provider, event.eventId))) return adapter.acknowledge({ ok: true });
+    const outcome = await this.apply(provider, event);
+    if (outcome === 'anomaly') return { ...adapter.acknowledge({ ok: false, message: 'does not match our records' }), statusCode: 400 };
+    await eventStore.markProcessed(this.ctx.db, provider, event.eventId, outcome, this.ctx.clock.now());
+    return adapter.acknowledge({ ok: true });
+  }
+
+  private identityMismatch(provider: ProviderName, event: ProviderEvent): string | null {
+    if (event.kind !== 'trade_paid') return null;
+    const identity = this.providers.identity(provider);
+    if (event.appId !== identity.appId) return 'app_id';
+    if (event.platformMerchantId !== identity.platformMerchantId) return 'platform_merchant_id';
+    return null;
+  }
+
+  private async apply(provider: ProviderName, event: ProviderEvent): Promise<string> {
+    switch (event.kind) {
+      case 'trade_paid': {
+        const outcomes = [];
+        for (const trade of event.subTrades) outcomes.push(await this.payments.recordSubTradePaid(provider, trade));
+        return outcomes.includes('anomaly') ? 'anomaly' : outcomes.join(',');
+      }
+      case 'refund_finished':
+        return (await this.refunds.onRefundFinished(event.outRefundNo, event.state)) ? `refund_${event.state}` : 'unknown_refund';
+      case 'trade_closed':
+      case 'ignored':
+        return event.kind;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// SQL for merchants' accounts at the providers (Alipay smid, WeChat Pay sub_mchid) and their onboarding.
+import type { Queryable } from '../shared/db';
+import type { ProviderName } from '../providers/types';
+
+export interface ProviderAccountRow {
+  merchant_id: string;
+  provider: ProviderName;
+  status: 'applying' | 'active' | 'rejected';
+  sub_merchant_id: string | null;
+  out_request_no: string | null;
+  application_id: string | null;
+  reject_reasons: string[] | null;
+  linked: boolean;
+  next_check_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const providerAccountStore = {
+  async get(q: Queryable, merchantId: string, provider: ProviderName): Promise<ProviderAccountRow | undefined> {
+    return (await q.query<ProviderAccountRow>('SELECT * FROM provider_accounts WHERE merchant_id = $1 AND provider = $2', [merchantId, provider])).rows[0];
+  },
+  async ofMerchant(q: Queryable, merchantId: string): Promise<ProviderAccountRow[]> {
+    return (await q.query<ProviderAccountRow>('SELECT * FROM provider_accounts WHERE merchant_id = $1 ORDER BY provider', [merchantId])).rows;
+  },
+  async bySubMerchant(q: Queryable, provider: ProviderName, subMerchantId: string): Promise<ProviderAccountRow | undefined> {
+    return (await q.query<ProviderAccountRow>('SELECT * FROM provider_accounts WHERE provider = $1 AND sub_merchant_id = $2', [provider, subMerchantId])).rows[0];
+  },
+  async activeProviders(q: Queryable, merchantIds: string[]): Promise<Map<string, Set<ProviderName>>> {
+    const { rows } = await q.query<{ merchant_id: string; provider: ProviderName }>(
+      `SELECT merchant_id, provider FROM provider_accounts WHERE merchant_id = ANY($1::text[]) AND status = 'active'`,
+      [merchantIds],
+    );
+    const map = new Map<string, Set<ProviderName>>();
+    for (const r of rows) map.set(r.merchant_id, (map.get(r.merchant_id) ?? new Set()).add(r.provider));
+    return map;
+  },
+  /** Links an account that already exists at the provider: active at once. */
+  async link(q: Queryable, merchantId: string, provider: ProviderName, subMerchantId: string, now: Date): Promise<ProviderAccountRow> {
+    const { rows } = await q.query<ProviderAccountRow>(
+      `INSERT INTO provider_accounts (merchant_id, provider, status, sub_merchant_id, linked, created_at, updated_at)
+       VALUES ($1,$2,'active',$3,true,$4,$4)
+       ON CONFLICT (merchant_id, provider) DO UPDATE SET status = 'active', sub_merchant_id = $3, linked = true, next_check_at = NULL, updated_at = $4
+       RETURNING *`,
+      [merchantId, provider, subMerchantId, now],
+    );
+    return rows[0]!;
+  },
+  /** Starts an application unless one exists; returns the row either way. */
+  async startApplication(q: Queryable, merchantId: string, provider: ProviderName, outRequestNo: string, now: Date): Promise<ProviderAccountRow> {
+    await q.query(
+      `INSERT INTO provider_accounts (merchant_id, provider, status, out_request_no, next_check_at, created_at, updated_at)
+       VALUES ($1,$2,'applying',$3,$4,$4,$4) ON CONFLICT (merchant_id, provider) DO NOTHING`,
+      [merchantId, provider, outRequestNo, now],
+    );
+    return (await providerAccountStore.get(q, merchantId, provider))!;
+  },
+  async update(q: Queryable, merchantId: string, provider: ProviderName, set: Partial<Omit<ProviderAccountRow, 'merchant_id' | 'provider'>>): Promise<void> {
+    const cols = Object.keys(set);
+    await q.query(
+      `UPDATE provider_accounts SET ${cols.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE merchant_id = $1 AND provider = $2`,
+      [merchantId, provider, ...cols.map((c) => (set as Record<string, unknown>)[c])],
+    );
+  },
+  async dueApplications(q: Queryable, now: Date, limit: number): Promise<ProviderAccountRow[]> {
+    return (await q.query<ProviderAccountRow>(
+      `SELECT * FROM provider_accounts WHERE status = 'applying' AND next_check_at <= $1 ORDER BY next_check_at LIMIT $2`,
+      [now, limit],
+    )).rows;
+  },
+};

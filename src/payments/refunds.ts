@@ -1,0 +1,192 @@
+// Refunds as a saga of provider calls, each repeat-safe by its own number (out_refund_no = the refund id):
+// (WeChat Pay) unfreeze what the refund needs beyond the unsplit amount, then refund. Commission returns come with
+// the ledger's release flow. The refund row is committed before any call; the janitor re-drives anything unsettled.
+import type { ModuleContext } from '../shared/context';
+import { newId } from '../shared/ids';
+import { HutongError } from '../shared/errors';
+import { ensureOwner, type Actor } from '../auth/actor';
+import { ProviderError, type RefundStatus as ProviderRefundStatus } from '../providers/types';
+import type { ProviderRegistry } from '../providers/registry';
+import type { OrdersService } from '../orders/service';
+import { fen, type Fen } from '../shared/money';
+import { ordersStore } from '../orders/store';
+import { attemptStore, eventStore, refundStore, type AttemptOrderRow, type AttemptRow, type RefundRow } from './store';
+import type { RefundStatus } from './states';
+
+const REFUND_RETRY_MS = 10_000;
+const REFUND_CHECK_MS = 30_000;
+const BLOCKED_RETRY_MS = 60 * 60_000;
+const SWEEP_SIZE_MAX = 100;
+
+export class RefundsService {
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly providers: ProviderRegistry,
+    private readonly orders: OrdersService,
+  ) {}
+
+  async refund(actor: Actor, id: string): Promise<RefundRow> {
+    const row = await refundStore.get(this.ctx.db, id);
+    if (!row) throw new HutongError('not_found', `No refund ${id}.`);
+    const order = await ordersStore.order(this.ctx.db, row.order_id);
+    ensureOwner(actor, { merchantId: row.merchant_id, buyerId: order?.buyer_id });
+    return row;
+  }
+
+  async refundsOfOrder(actor: Actor, orderId: string): Promise<RefundRow[]> {
+    await this.orders.order(actor, orderId);
+    return refundStore.ofOrder(this.ctx.db, orderId);
+  }
+
+  /** A merchant's (or ops') refund of an order, partial or full; never more than what is left. */
+  async createOrderRefund(actor: Actor, orderId: string, amountFen: Fen, reason: string | undefined): Promise<RefundRow> {
+    const { order } = await this.orders.order(actor, orderId);
+    if (actor.role === 'buyer') throw new HutongError('forbidden_role', 'A buyer asks with a refund request.');
+    if (!['paid', 'shipped', 'completed'].includes(order.status)) {
+      throw new HutongError('order_state_conflict', `Cannot refund an order that is ${order.status}.`, { status: order.status });
+    }
+    const paid = await attemptStore.paidOrderOfOrder(this.ctx.db, orderId);
+    if (!paid) throw new HutongError('order_state_conflict', 'The order has no successful payment to refund.');
+    const now = this.ctx.clock.now();
+    const row = this.newRow('order', paid, paid.method, amountFen, reason ?? null, now);
+    await this.ctx.db.tx(async (q) => {
+      await ordersStore.order(q, orderId, true); // serialises refunds of one order
+      const held = await refundStore.heldAmount(q, orderId);
+      if (held + amountFen > order.amount) {
+        throw new HutongError('refund_exceeds_remaining', undefined, { refundable: order.amount - held });
+      }
+      await refundStore.insert(q, row);
+      await this.orders.pauseAutoConfirm(q, orderId);
+      await eventStore.outbox(q, 'refund.created', row.id, { refund_id: row.id, order_id: orderId, amount: amountFen, provider: row.method }, now);
+    });
+    return this.drive(row);
+  }
+
+  /** A second success (paid twice, or paid after close) is refunded in full, once per provider trade. */
+  async refundDuplicate(attempt: AttemptRow, paidOrder: AttemptOrderRow): Promise<RefundRow> {
+    const now = this.ctx.clock.now();
+    const row = this.newRow('duplicate_payment', paidOrder, attempt.method, fen(paidOrder.amount), 'duplicate or late payment', now);
+    const inserted = await this.ctx.db.tx(async (q) => {
+      const ok = await refundStore.insert(q, row);
+      if (ok) await eventStore.outbox(q, 'refund.created', row.id, { refund_id: row.id, order_id: row.order_id, amount: row.amount, provider: row.method, kind: row.kind }, now);
+      return ok;
+    });
+    if (!inserted) return (await this.ctx.db.query<RefundRow>(`SELECT * FROM refunds WHERE out_trade_no = $1 AND kind = 'duplicate_payment'`, [paidOrder.out_trade_no])).rows[0]!;
+    this.ctx.log.warn({ attempt_id: attempt.id, out_trade_no: paidOrder.out_trade_no }, 'duplicate or late payment: refunding automatically');
+    return this.drive(row);
+  }
+
+  private newRow(kind: RefundRow['kind'], paid: AttemptOrderRow, method: RefundRow['method'], amountFen: Fen, reason: string | null, now: Date): RefundRow {
+    return {
+      id: newId('rfd'), kind, order_id: paid.order_id, merchant_id: paid.merchant_id, attempt_id: paid.attempt_id, method,
+      out_trade_no: paid.out_trade_no, sub_merchant_id: paid.sub_merchant_id, transaction_id: paid.transaction_id,
+      trade_amount: paid.amount, amount: amountFen, reason, status: 'pending', step: 'refund', failure_code: null,
+      provider_refund_id: null, next_check_at: new Date(now.getTime() + REFUND_RETRY_MS), check_count: 0, created_at: now, updated_at: now,
+    };
+  }
+
+  /** Moves a refund one step further at its provider; safe to call again at any time. */
+  async drive(row: RefundRow): Promise<RefundRow> {
+    const adapter = this.providers.get(row.method);
+    const ref = { outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, outRefundNo: row.id };
+    try {
+      if (row.status === 'processing') return this.apply(row, await adapter.queryRefund(ref));
+      const input = { ...ref, transactionId: row.transaction_id ?? undefined, refundFen: fen(row.amount), totalFen: fen(row.trade_amount), reason: row.reason ?? undefined, notifyUrl: `${this.ctx.config.publicUrl}/notify/${row.method}` };
+      try {
+        return await this.apply(row, await adapter.refund(input));
+      } catch (err) {
+        if (!(err instanceof ProviderError) || err.code !== 'refund_needs_unfreeze' || !row.transaction_id) throw err;
+        // WeChat Pay refuses a refund larger than the unsplit amount: unfreeze the rest first, then refund.
+        await refundStore.update(this.ctx.db, row.id, { step: 'unfreeze' });
+        await adapter.escrow.releaseRemaining({
+          outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id, amountFen: fen(row.trade_amount),
+          outOrderNo: `U${row.id.replace('rfd_', '')}`, description: 'unfreeze for refund',
+        });
+        await refundStore.update(this.ctx.db, row.id, { step: 'refund' });
+        return await this.apply(row, await adapter.refund(input));
+      }
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      return this.onProviderError(row, err);
+    }
+  }
+
+  private async onProviderError(row: RefundRow, err: ProviderError): Promise<RefundRow> {
+    const now = this.ctx.clock.now();
+    if (err.kind === 'unavailable' || err.kind === 'outcome_unknown') {
+      await refundStore.update(this.ctx.db, row.id, { next_check_at: new Date(now.getTime() + REFUND_RETRY_MS), check_count: row.check_count + 1 });
+      return (await refundStore.get(this.ctx.db, row.id))!;
+    }
+    if (err.code === 'insufficient_funds') {
+      return (await refundStore.transition(this.ctx.db, row.id, ['pending'], 'blocked_insufficient_funds', now, { failure_code: err.code, next_check_at: new Date(now.getTime() + BLOCKED_RETRY_MS) })) ?? row;
+    }
+    return this.finish(row, 'closed', err.code);
+  }
+
+  private async apply(row: RefundRow, status: ProviderRefundStatus): Promise<RefundRow> {
+    const now = this.ctx.clock.now();
+    switch (status.state) {
+      case 'succeeded':
+        return this.finish(row, 'succeeded', null, status.providerRefundId);
+      case 'closed':
+        return this.finish(row, 'closed', 'closed_by_provider', status.providerRefundId);
+      case 'abnormal':
+        return this.finish(row, 'abnormal', 'abnormal', status.providerRefundId);
+      case 'processing': {
+        const moved = await this.ctx.db.tx(async (q) => {
+          const r = await refundStore.transition(q, row.id, ['pending'], 'processing', now, {
+            provider_refund_id: status.providerRefundId ?? null, next_check_at: new Date(now.getTime() + REFUND_CHECK_MS),
+          });
+          if (r) await eventStore.outbox(q, 'refund.processing', r.id, { refund_id: r.id, order_id: r.order_id, amount: r.amount, provider: r.method, kind: r.kind }, now);
+          return r;
+        });
+        if (!moved) await refundStore.update(this.ctx.db, row.id, { next_check_at: new Date(now.getTime() + REFUND_CHECK_MS), check_count: row.check_count + 1 });
+        return (await refundStore.get(this.ctx.db, row.id))!;
+      }
+      case 'not_found':
+        // The provider never saw it (a lost request): send it again under the same number.
+        if (row.status === 'processing') await refundStore.transition(this.ctx.db, row.id, ['processing'], 'pending', now);
+        await refundStore.update(this.ctx.db, row.id, { next_check_at: new Date(now.getTime() + REFUND_RETRY_MS) });
+        return (await refundStore.get(this.ctx.db, row.id))!;
+      default: {
+        const never: never = status.state;
+        throw new Error(`unknown refund state ${String(never)}`);
+      }
+    }
+  }
+
+  /** Final states: succeeded records the money on the order; every ending resumes the auto-confirm clock. */
+  async finish(row: RefundRow, to: Extract<RefundStatus, 'succeeded' | 'closed' | 'abnormal'>, failureCode: string | null, providerRefundId?: string): Promise<RefundRow> {
+    const now = this.ctx.clock.now();
+    return this.ctx.db.tx(async (q) => {
+      const from: RefundStatus[] = to === 'abnormal' ? ['pending', 'processing'] : ['pending', 'processing', 'blocked_insufficient_funds'];
+      const done = await refundStore.transition(q, row.id, from, to, now, { failure_code: failureCode, provider_refund_id: providerRefundId ?? row.provider_refund_id });
+      if (!done) return (await refundStore.get(q, row.id))!;
+      if (to === 'succeeded' && done.kind === 'order') await this.orders.recordRefunded(q, done.order_id, fen(done.amount));
+      if (done.kind === 'order' && (await refundStore.openCount(q, done.order_id)) === 0) await this.orders.resumeAutoConfirm(q, done.order_id);
+      await eventStore.outbox(q, `refund.${to}`, done.id, { refund_id: done.id, order_id: done.order_id, amount: done.amount, provider: done.method, kind: done.kind, out_trade_no: done.out_trade_no }, now);
+      return done;
+    });
+  }
+
+  /** A provider's refund notification: re-read the refund's state at the provider's word. */
+  async onRefundFinished(outRefundNo: string, state: 'succeeded' | 'closed' | 'abnormal'): Promise<boolean> {
+    const row = await refundStore.get(this.ctx.db, outRefundNo);
+    if (!row) return false;
+    await this.finish(row, state, state === 'succeeded' ? null : `notified_${state}`);
+    return true;
+  }
+
+  async sweep(): Promise<number> {
+    const due = await refundStore.due(this.ctx.db, this.ctx.clock.now(), SWEEP_SIZE_MAX);
+    for (const row of due) {
+      if (row.status === 'blocked_insufficient_funds') {
+        const retried = await refundStore.transition(this.ctx.db, row.id, ['blocked_insufficient_funds'], 'pending', this.ctx.clock.now());
+        if (retried) await this.drive(retried);
+      } else {
+        await this.drive(row);
+      }
+    }
+    return due.length;
+  }
+}

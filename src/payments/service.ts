@@ -1,0 +1,253 @@
+// Payments: attempts per method tried, at most one success per payment, and every provider call that moves money.
+// The attempt row with its provider order numbers is committed before the provider is called; no transaction
+// spans a provider call; state changes write outbox events in the same transaction.
+import type { ModuleContext } from '../shared/context';
+import { newId } from '../shared/ids';
+import { HutongError } from '../shared/errors';
+import { ensureOwner, type Actor } from '../auth/actor';
+import { ProviderError, type PaidSubTrade, type PaymentScene, type ProviderName, type TradeRef } from '../providers/types';
+import type { ProviderRegistry } from '../providers/registry';
+import type { OrdersService } from '../orders/service';
+import { catalogStore } from '../catalog/store';
+import { fen } from '../shared/money';
+import { paymentStore, type PaymentRow } from './payment-store';
+import { attemptStore, eventStore, type AttemptOrderRow, type AttemptRow } from './store';
+import { providerAccountStore } from './provider-account-store';
+import { clientFrom, defaultScene, METHOD_SCENES, type ClientInfo } from './client';
+import { ProviderAccountEligibility, type EligibilityPolicy, type MethodAvailability } from './eligibility';
+import { paymentJson, type PaymentView } from './views';
+import type { RefundsService } from './refunds';
+
+/** First janitor look at a new attempt, then backing off to this maximum. */
+export const ATTEMPT_FIRST_CHECK_MS = 30_000;
+export const ATTEMPT_CHECK_MS_MAX = 5 * 60_000;
+const JANITOR_SWEEP_SIZE_MAX = 100;
+
+type Headers = Record<string, string | string[] | undefined>;
+
+export type PaidOutcome = 'applied' | 'already_recorded' | 'late_refunded' | 'anomaly';
+
+export class PaymentsService implements PaymentView {
+  eligibility: EligibilityPolicy;
+  /** Set by the app after construction (refunds need payments' reads; payments needs refunds for duplicates). */
+  refunds!: RefundsService;
+
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly providers: ProviderRegistry,
+    private readonly orders: OrdersService,
+  ) {
+    this.eligibility = new ProviderAccountEligibility(ctx.db, providers);
+  }
+
+  async payment(actor: Actor, id: string): Promise<PaymentRow> {
+    const payment = await paymentStore.get(this.ctx.db, id);
+    if (!payment) throw new HutongError('not_found', `No payment ${id}.`);
+    if (actor.role === 'merchant') {
+      const orders = await this.orders.ordersOfPayment(id);
+      if (!orders.some((o) => o.merchant_id === actor.merchantId)) throw new HutongError('forbidden_resource');
+    } else {
+      ensureOwner(actor, { buyerId: payment.buyer_id });
+    }
+    return payment;
+  }
+
+  async methods(payment: PaymentRow, client: ClientInfo): Promise<MethodAvailability[]> {
+    const orders = await this.orders.ordersOfPayment(payment.id);
+    return this.eligibility.evaluate({ merchantIds: [...new Set(orders.map((o) => o.merchant_id))], buyerId: payment.buyer_id, client });
+  }
+
+  async paymentJson(actor: Actor, paymentId: string, headers: Headers) {
+    const payment = await this.payment(actor, paymentId);
+    const [attempts, orders, methods] = await Promise.all([
+      attemptStore.ofPayment(this.ctx.db, paymentId),
+      this.orders.ordersOfPayment(paymentId),
+      this.methods(payment, clientFrom(headers)),
+    ]);
+    return paymentJson(payment, attempts, orders.map((o) => o.id), methods);
+  }
+
+  async createAttempt(actor: Actor, paymentId: string, method: ProviderName, requestedScene: PaymentScene | undefined, headers: Headers, clientIp: string): Promise<AttemptRow> {
+    const payment = await this.payment(actor, paymentId);
+    if (actor.role !== 'buyer') throw new HutongError('forbidden_role', 'Only the buyer pays.');
+    const client = clientFrom(headers);
+    const scene = requestedScene ?? defaultScene(method, client);
+    if (!METHOD_SCENES[method].includes(scene)) throw new HutongError('scene_unsupported', `${method} has no ${scene} scene.`, { method, scene });
+    if (payment.status !== 'requires_method' && payment.status !== 'pending') {
+      throw new HutongError('payment_state_conflict', `The payment is ${payment.status}.`, { status: payment.status });
+    }
+    const availability = (await this.methods(payment, client)).find((m) => m.method === method);
+    if (!availability?.available) throw new HutongError('method_unavailable', undefined, { method, reason: availability?.reason ?? 'method_disabled' });
+
+    const orders = await this.orders.ordersOfPayment(paymentId);
+    const accounts = await Promise.all(orders.map((o) => providerAccountStore.get(this.ctx.db, o.merchant_id, method)));
+    const now = this.ctx.clock.now();
+    const attempt: AttemptRow = {
+      id: newId('att'), payment_id: paymentId, method, scene, status: 'created', action: null, failure_code: null, late_paid: false,
+      expires_at: payment.expires_at, next_check_at: new Date(now.getTime() + ATTEMPT_FIRST_CHECK_MS), check_count: 0,
+      succeeded_at: null, closed_at: null, created_at: now,
+    };
+    const attemptOrders: AttemptOrderRow[] = orders.map((o, i) => ({
+      attempt_id: attempt.id, order_id: o.id, merchant_id: o.merchant_id, out_trade_no: `${attempt.id.replace('att_', 'T')}_${i + 1}`,
+      sub_merchant_id: accounts[i]!.sub_merchant_id!, amount: o.amount, paid: false, transaction_id: null, paid_at: null,
+    }));
+    await this.ctx.db.tx(async (q) => {
+      const current = await paymentStore.transition(q, paymentId, ['requires_method', 'pending'], 'pending');
+      if (!current) throw new HutongError('payment_state_conflict', 'The payment is no longer open.');
+      await attemptStore.insert(q, attempt, attemptOrders);
+    });
+
+    const buyer = await catalogStore.buyer(this.ctx.db, payment.buyer_id);
+    const merchantNames = new Map((await Promise.all(orders.map((o) => catalogStore.merchant(this.ctx.db, o.merchant_id)))).map((m) => [m!.id, m!.name]));
+    const adapter = this.providers.get(method);
+    try {
+      const action = await adapter.createTrade({
+        scene,
+        groupOutTradeNo: attempt.id.replace('att_', 'G'),
+        subOrders: attemptOrders.map((ao) => ({
+          outTradeNo: ao.out_trade_no, subMerchantId: ao.sub_merchant_id, amountFen: fen(ao.amount),
+          description: `${merchantNames.get(ao.merchant_id) ?? 'Hutong'} ${ao.order_id}`.slice(0, 120),
+        })),
+        expiresAt: payment.expires_at,
+        notifyUrl: `${this.ctx.config.publicUrl}/notify/${method}`,
+        returnUrl: `${this.ctx.config.publicUrl}/shop/payments/${paymentId}`,
+        payer: { wechatOpenid: buyer?.wechat_openid, clientIp },
+      });
+      const pending = await attemptStore.transition(this.ctx.db, attempt.id, ['created'], 'pending', { action });
+      void this.closeOtherAttempts(paymentId, attempt.id);
+      return pending ?? (await attemptStore.get(this.ctx.db, attempt.id))!;
+    } catch (err) {
+      if (err instanceof ProviderError && (err.kind === 'declined' || err.kind === 'invalid_request')) {
+        await attemptStore.transition(this.ctx.db, attempt.id, ['created'], 'failed', { failure_code: err.code });
+      }
+      // unavailable / outcome unknown: the attempt stays 'created' and the janitor queries it.
+      throw err;
+    }
+  }
+
+  /** Switching method closes the earlier attempts at their providers. */
+  async closeOtherAttempts(paymentId: string, exceptId: string | null): Promise<void> {
+    for (const a of await attemptStore.ofPayment(this.ctx.db, paymentId)) {
+      if (a.id === exceptId || (a.status !== 'created' && a.status !== 'pending')) continue;
+      await this.closeAttempt(a).catch((err) => this.ctx.log.warn({ attempt_id: a.id, err: String(err) }, 'closing an attempt failed; the janitor retries'));
+    }
+  }
+
+  async tradeRef(attempt: AttemptRow): Promise<TradeRef> {
+    const orders = await attemptStore.orders(this.ctx.db, attempt.id);
+    return {
+      groupOutTradeNo: attempt.id.replace('att_', 'G'),
+      subOrders: orders.map((o) => ({ outTradeNo: o.out_trade_no, subMerchantId: o.sub_merchant_id, amountFen: fen(o.amount) })),
+    };
+  }
+
+  /** Closes at the provider first; only then locally. A trade that was paid meanwhile is recorded (and refunded if late). */
+  async closeAttempt(attempt: AttemptRow): Promise<void> {
+    const adapter = this.providers.get(attempt.method);
+    const ref = await this.tradeRef(attempt);
+    try {
+      await adapter.closeTrade(ref);
+    } catch (err) {
+      if (err instanceof ProviderError && err.code === 'trade_already_paid') {
+        await this.reconcileAttempt(attempt);
+        return;
+      }
+      throw err;
+    }
+    await attemptStore.transition(this.ctx.db, attempt.id, ['created', 'pending'], 'closed', { closed_at: this.ctx.clock.now() });
+  }
+
+  /** Asks the provider what happened to an attempt and records every paid sub-trade. */
+  async reconcileAttempt(attempt: AttemptRow): Promise<{ paid: number; open: number; closed: number }> {
+    const statuses = await this.providers.get(attempt.method).queryTrade(await this.tradeRef(attempt));
+    let paid = 0;
+    let open = 0;
+    let closed = 0;
+    for (const s of statuses) {
+      if ((s.state === 'succeeded' || s.state === 'refunded') && s.transactionId && s.amountFen !== undefined) {
+        await this.recordSubTradePaid(attempt.method, {
+          outTradeNo: s.outTradeNo, subMerchantId: s.subMerchantId, transactionId: s.transactionId, amountFen: s.amountFen, paidAt: s.paidAt ?? this.ctx.clock.now(),
+        });
+        paid++;
+      } else if (s.state === 'closed') closed++;
+      else open++;
+    }
+    return { paid, open, closed };
+  }
+
+  /**
+   * The one path by which money arriving at a provider is recorded (notification or janitor query).
+   * Invariant: at most one attempt per payment succeeds; any other paid sub-trade is refunded automatically.
+   */
+  async recordSubTradePaid(provider: ProviderName, trade: PaidSubTrade): Promise<PaidOutcome> {
+    const now = this.ctx.clock.now();
+    const outcome = await this.ctx.db.tx(async (q): Promise<{ outcome: PaidOutcome; lateOrder?: AttemptOrderRow; attempt?: AttemptRow }> => {
+      const ao = await attemptStore.orderByOutTradeNo(q, trade.outTradeNo);
+      const attempt = ao ? await attemptStore.get(q, ao.attempt_id, true) : undefined;
+      if (!ao || !attempt || attempt.method !== provider || ao.amount !== trade.amountFen || ao.sub_merchant_id !== trade.subMerchantId) {
+        await eventStore.anomaly(q, provider, 'paid_trade_mismatch', trade.outTradeNo, { trade, expected: ao ?? null }, now);
+        return { outcome: 'anomaly' };
+      }
+      if (!(await attemptStore.markOrderPaid(q, trade.outTradeNo, trade.transactionId, trade.paidAt))) return { outcome: 'already_recorded' };
+      const payment = (await paymentStore.get(q, attempt.payment_id, true))!;
+      const paidOrder = { ...ao, paid: true, transaction_id: trade.transactionId, paid_at: trade.paidAt };
+      await eventStore.outbox(q, 'payment.sub_order_paid', ao.order_id, {
+        provider, attempt_id: attempt.id, payment_id: payment.id, order_id: ao.order_id, merchant_id: ao.merchant_id,
+        sub_merchant_id: ao.sub_merchant_id, out_trade_no: ao.out_trade_no, transaction_id: trade.transactionId, amount: ao.amount,
+        paid_at: trade.paidAt.toISOString(),
+      }, now);
+      const live = (attempt.status === 'created' || attempt.status === 'pending') && (payment.status === 'requires_method' || payment.status === 'pending');
+      if (!live) {
+        if (attempt.status !== 'succeeded') {
+          await attemptStore.update(q, attempt.id, { late_paid: true });
+          return { outcome: 'late_refunded', lateOrder: paidOrder, attempt };
+        }
+        return { outcome: 'applied' };
+      }
+      const all = await attemptStore.orders(q, attempt.id);
+      if (!all.every((o) => o.paid)) return { outcome: 'applied' };
+      await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'succeeded', { succeeded_at: now });
+      await paymentStore.transition(q, payment.id, ['requires_method', 'pending'], 'succeeded', now);
+      await this.orders.markCheckoutPaid(q, payment.id);
+      await eventStore.outbox(q, 'payment.succeeded', payment.id, { payment_id: payment.id, attempt_id: attempt.id, provider, amount: payment.amount }, now);
+      return { outcome: 'applied', attempt };
+    });
+    if (outcome.outcome === 'late_refunded' && outcome.lateOrder && outcome.attempt) {
+      await this.refunds.refundDuplicate(outcome.attempt, outcome.lateOrder);
+    }
+    if (outcome.outcome === 'applied' && outcome.attempt) void this.closeOtherAttempts(outcome.attempt.payment_id, outcome.attempt.id);
+    return outcome.outcome;
+  }
+
+  /** Janitor: attempts whose notification may have been lost, or that passed their deadline. */
+  async sweepAttempts(): Promise<number> {
+    const now = this.ctx.clock.now();
+    const due = await attemptStore.due(this.ctx.db, now, JANITOR_SWEEP_SIZE_MAX);
+    for (const attempt of due) {
+      try {
+        const { paid, open } = await this.reconcileAttempt(attempt);
+        const fresh = (await attemptStore.get(this.ctx.db, attempt.id))!;
+        if (fresh.status !== 'created' && fresh.status !== 'pending') continue;
+        if (open > 0 && paid === 0 && now > attempt.expires_at) await this.closeAttempt(fresh);
+        else if (open === 0 && paid === 0) await attemptStore.transition(this.ctx.db, attempt.id, ['created', 'pending'], 'closed', { closed_at: now });
+        else await this.scheduleNextCheck(fresh);
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err;
+        await this.scheduleNextCheck(attempt);
+      }
+    }
+    return due.length;
+  }
+
+  private async scheduleNextCheck(attempt: AttemptRow): Promise<void> {
+    const now = this.ctx.clock.now().getTime();
+    const backoff = Math.min(ATTEMPT_FIRST_CHECK_MS * 2 ** attempt.check_count, ATTEMPT_CHECK_MS_MAX);
+    // Never wait past the deadline by more than one step: closing on time is what stops late scans.
+    const next = Math.min(now + backoff, Math.max(attempt.expires_at.getTime() + 1000, now + 1000));
+    await attemptStore.update(this.ctx.db, attempt.id, { next_check_at: new Date(next), check_count: attempt.check_count + 1 });
+  }
+
+  async attemptsOfPayment(paymentId: string): Promise<AttemptRow[]> {
+    return attemptStore.ofPayment(this.ctx.db, paymentId);
+  }
+}

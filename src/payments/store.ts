@@ -1,0 +1,196 @@
+// SQL for attempts, their per-merchant provider orders, refunds, the inbox, anomalies and the outbox.
+import type { Queryable } from '../shared/db';
+import type { PaymentAction, PaymentScene, ProviderName } from '../providers/types';
+import type { AttemptStatus, RefundStatus } from './states';
+
+export interface AttemptRow {
+  id: string;
+  payment_id: string;
+  method: ProviderName;
+  scene: PaymentScene;
+  status: AttemptStatus;
+  action: PaymentAction | null;
+  failure_code: string | null;
+  late_paid: boolean;
+  expires_at: Date;
+  next_check_at: Date;
+  check_count: number;
+  succeeded_at: Date | null;
+  closed_at: Date | null;
+  created_at: Date;
+}
+
+export interface AttemptOrderRow {
+  attempt_id: string;
+  order_id: string;
+  merchant_id: string;
+  out_trade_no: string;
+  sub_merchant_id: string;
+  amount: number;
+  paid: boolean;
+  transaction_id: string | null;
+  paid_at: Date | null;
+}
+
+export interface RefundRow {
+  id: string;
+  kind: 'order' | 'duplicate_payment';
+  order_id: string;
+  merchant_id: string;
+  attempt_id: string;
+  method: ProviderName;
+  out_trade_no: string;
+  sub_merchant_id: string;
+  transaction_id: string | null;
+  trade_amount: number;
+  amount: number;
+  reason: string | null;
+  status: RefundStatus;
+  step: string | null;
+  failure_code: string | null;
+  provider_refund_id: string | null;
+  next_check_at: Date;
+  check_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const attemptStore = {
+  async insert(q: Queryable, a: AttemptRow, orders: AttemptOrderRow[]): Promise<void> {
+    await q.query(
+      `INSERT INTO attempts (id, payment_id, method, scene, status, expires_at, next_check_at, created_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+      [a.id, a.payment_id, a.method, a.scene, a.status, a.expires_at, a.next_check_at, a.created_at],
+    );
+    await q.query(
+      `INSERT INTO attempt_orders (attempt_id, order_id, merchant_id, out_trade_no, sub_merchant_id, amount)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])`,
+      [orders.map((o) => o.attempt_id), orders.map((o) => o.order_id), orders.map((o) => o.merchant_id), orders.map((o) => o.out_trade_no), orders.map((o) => o.sub_merchant_id), orders.map((o) => o.amount)],
+    );
+  },
+  async get(q: Queryable, id: string, forUpdate = false): Promise<AttemptRow | undefined> {
+    return (await q.query<AttemptRow>(`SELECT * FROM attempts WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id])).rows[0];
+  },
+  async ofPayment(q: Queryable, paymentId: string): Promise<AttemptRow[]> {
+    return (await q.query<AttemptRow>('SELECT * FROM attempts WHERE payment_id = $1 ORDER BY created_at, id', [paymentId])).rows;
+  },
+  async orders(q: Queryable, attemptId: string): Promise<AttemptOrderRow[]> {
+    return (await q.query<AttemptOrderRow>('SELECT * FROM attempt_orders WHERE attempt_id = $1 ORDER BY out_trade_no', [attemptId])).rows;
+  },
+  async orderByOutTradeNo(q: Queryable, outTradeNo: string): Promise<AttemptOrderRow | undefined> {
+    return (await q.query<AttemptOrderRow>('SELECT * FROM attempt_orders WHERE out_trade_no = $1', [outTradeNo])).rows[0];
+  },
+  async paidOrderOfOrder(q: Queryable, orderId: string): Promise<(AttemptOrderRow & { method: ProviderName }) | undefined> {
+    const { rows } = await q.query<AttemptOrderRow & { method: ProviderName }>(
+      `SELECT ao.*, a.method FROM attempt_orders ao JOIN attempts a ON a.id = ao.attempt_id
+       WHERE ao.order_id = $1 AND a.status = 'succeeded' AND ao.paid`,
+      [orderId],
+    );
+    return rows[0];
+  },
+  async markOrderPaid(q: Queryable, outTradeNo: string, transactionId: string, paidAt: Date): Promise<boolean> {
+    const r = await q.query(
+      'UPDATE attempt_orders SET paid = true, transaction_id = $2, paid_at = $3 WHERE out_trade_no = $1 AND NOT paid',
+      [outTradeNo, transactionId, paidAt],
+    );
+    return r.rowCount === 1;
+  },
+  async transition(q: Queryable, id: string, from: readonly AttemptStatus[], to: AttemptStatus, set: Record<string, unknown> = {}): Promise<AttemptRow | undefined> {
+    const cols = Object.keys(set);
+    const { rows } = await q.query<AttemptRow>(
+      `UPDATE attempts SET status = $2${cols.map((c, i) => `, ${c} = $${i + 4}`).join('')} WHERE id = $1 AND status = ANY($3::text[]) RETURNING *`,
+      [id, to, from, ...cols.map((c) => (c === 'action' ? JSON.stringify(set[c]) : set[c]))],
+    );
+    return rows[0];
+  },
+  async update(q: Queryable, id: string, set: Record<string, unknown>): Promise<void> {
+    const cols = Object.keys(set);
+    await q.query(
+      `UPDATE attempts SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`,
+      [id, ...cols.map((c) => (c === 'action' ? JSON.stringify(set[c]) : set[c]))],
+    );
+  },
+  async due(q: Queryable, now: Date, limit: number): Promise<AttemptRow[]> {
+    return (await q.query<AttemptRow>(
+      `SELECT * FROM attempts WHERE status IN ('created', 'pending') AND next_check_at <= $1 ORDER BY next_check_at LIMIT $2`,
+      [now, limit],
+    )).rows;
+  },
+};
+
+export const refundStore = {
+  async insert(q: Queryable, r: RefundRow): Promise<boolean> {
+    const res = await q.query(
+      `INSERT INTO refunds (id, kind, order_id, merchant_id, attempt_id, method, out_trade_no, sub_merchant_id, transaction_id,
+         trade_amount, amount, reason, status, next_check_at, created_at, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT DO NOTHING`,
+      [r.id, r.kind, r.order_id, r.merchant_id, r.attempt_id, r.method, r.out_trade_no, r.sub_merchant_id, r.transaction_id,
+        r.trade_amount, r.amount, r.reason, r.status, r.next_check_at, r.created_at, r.updated_at],
+    );
+    return res.rowCount === 1;
+  },
+  async get(q: Queryable, id: string): Promise<RefundRow | undefined> {
+    return (await q.query<RefundRow>('SELECT * FROM refunds WHERE id = $1', [id])).rows[0];
+  },
+  async ofOrder(q: Queryable, orderId: string): Promise<RefundRow[]> {
+    return (await q.query<RefundRow>('SELECT * FROM refunds WHERE order_id = $1 ORDER BY created_at, id', [orderId])).rows;
+  },
+  /** Sum of order refunds that hold money (not closed), for the "never more than what is left" check. */
+  async heldAmount(q: Queryable, orderId: string): Promise<number> {
+    const { rows } = await q.query<{ held: number }>(
+      `SELECT COALESCE(sum(amount), 0)::bigint AS held FROM refunds WHERE order_id = $1 AND kind = 'order' AND status <> 'closed'`,
+      [orderId],
+    );
+    return rows[0]?.held ?? 0;
+  },
+  async openCount(q: Queryable, orderId: string): Promise<number> {
+    const { rows } = await q.query<{ n: number }>(
+      `SELECT count(*)::bigint AS n FROM refunds WHERE order_id = $1 AND kind = 'order' AND status IN ('pending', 'processing', 'blocked_insufficient_funds')`,
+      [orderId],
+    );
+    return rows[0]?.n ?? 0;
+  },
+  async transition(q: Queryable, id: string, from: readonly RefundStatus[], to: RefundStatus, now: Date, set: Record<string, unknown> = {}): Promise<RefundRow | undefined> {
+    const cols = Object.keys(set);
+    const { rows } = await q.query<RefundRow>(
+      `UPDATE refunds SET status = $2, updated_at = $4${cols.map((c, i) => `, ${c} = $${i + 5}`).join('')}
+       WHERE id = $1 AND status = ANY($3::text[]) RETURNING *`,
+      [id, to, from, now, ...cols.map((c) => set[c])],
+    );
+    return rows[0];
+  },
+  async update(q: Queryable, id: string, set: Record<string, unknown>): Promise<void> {
+    const cols = Object.keys(set);
+    await q.query(`UPDATE refunds SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`, [id, ...cols.map((c) => set[c])]);
+  },
+  async due(q: Queryable, now: Date, limit: number): Promise<RefundRow[]> {
+    return (await q.query<RefundRow>(
+      `SELECT * FROM refunds WHERE status IN ('pending', 'processing', 'blocked_insufficient_funds') AND next_check_at <= $1 ORDER BY next_check_at LIMIT $2`,
+      [now, limit],
+    )).rows;
+  },
+};
+
+export const eventStore = {
+  /** Returns false when this provider event id was already recorded. */
+  async recordInbox(q: Queryable, provider: ProviderName, eventId: string, kind: string, payload: unknown, now: Date): Promise<boolean> {
+    const r = await q.query(
+      `INSERT INTO notification_inbox (provider, event_id, kind, payload, received_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`,
+      [provider, eventId, kind, JSON.stringify(payload), now],
+    );
+    return r.rowCount === 1;
+  },
+  async inboxProcessed(q: Queryable, provider: ProviderName, eventId: string): Promise<boolean> {
+    const { rows } = await q.query<{ processed_at: Date | null }>('SELECT processed_at FROM notification_inbox WHERE provider = $1 AND event_id = $2', [provider, eventId]);
+    return rows[0]?.processed_at != null;
+  },
+  async markProcessed(q: Queryable, provider: ProviderName, eventId: string, outcome: string, now: Date): Promise<void> {
+    await q.query('UPDATE notification_inbox SET processed_at = $3, outcome = $4 WHERE provider = $1 AND event_id = $2', [provider, eventId, now, outcome]);
+  },
+  async anomaly(q: Queryable, provider: ProviderName, kind: string, reference: string | null, details: unknown, now: Date): Promise<void> {
+    await q.query('INSERT INTO payment_anomalies (provider, kind, reference, details, created_at) VALUES ($1,$2,$3,$4,$5)', [provider, kind, reference, JSON.stringify(details), now]);
+  },
+  async outbox(q: Queryable, topic: string, aggregateId: string, payload: unknown, now: Date): Promise<void> {
+    await q.query('INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ($1,$2,$3,$4)', [topic, aggregateId, JSON.stringify(payload), now]);
+  },
+};

@@ -1,0 +1,39 @@
+// The adapters Hutong talks to, by provider name. Filled at start from configuration (real gateways) or from the
+// credentials Hutong got by registering with its own sandboxes.
+import type { EscrowOperations, ProviderAdapter, ProviderName } from './types';
+import { HutongError } from '../shared/errors';
+
+export type FullAdapter = ProviderAdapter & { escrow: EscrowOperations };
+
+export interface ProviderIdentity {
+  /** Alipay app_id / WeChat Pay sp_appid. */
+  appId: string;
+  /** Alipay seller_id / WeChat Pay sp_mchid. */
+  platformMerchantId: string;
+  /** The provider's fee rate in basis points, the same the provider (sandbox) charges; the ledger books with it. */
+  feeRateBp: number;
+}
+
+export class ProviderRegistry {
+  private readonly adapters = new Map<ProviderName, { adapter: FullAdapter; identity: ProviderIdentity }>();
+
+  set(name: ProviderName, adapter: FullAdapter, identity: ProviderIdentity): void {
+    this.adapters.set(name, { adapter, identity });
+  }
+
+  has(name: ProviderName): boolean {
+    return this.adapters.has(name);
+  }
+
+  get(name: ProviderName): FullAdapter {
+    const entry = this.adapters.get(name);
+    if (!entry) throw new HutongError('provider_unavailable', `Provider ${name} is not configured.`);
+    return entry.adapter;
+  }
+
+  identity(name: ProviderName): ProviderIdentity {
+    const entry = this.adapters.get(name);
+    if (!entry) throw new HutongError('provider_unavailable', `Provider ${name} is not configured.`);
+    return entry.identity;
+  }
+}

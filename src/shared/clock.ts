@@ -1,0 +1,17 @@
+// Every deadline in Hutong reads this clock, so tests can move time instead of waiting.
+export interface Clock {
+  now(): Date;
+}
+
+export class SystemClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  /** Moves time forward; used by tests and the demo's test-clock endpoint. */
+  advance(ms: number): Date {
+    if (!Number.isInteger(ms) || ms < 0) throw new RangeError('advance takes a non-negative integer of ms');
+    this.offsetMs += ms;
+    return this.now();
+  }
+}

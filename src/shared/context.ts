@@ -1,0 +1,12 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config';
+import type { Clock } from './clock';
+import type { Db } from './db';
+
+/** What every module service is built with: plain constructor arguments, no container. */
+export interface ModuleContext {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  log: FastifyBaseLogger;
+}

@@ -1,0 +1,69 @@
+// Every error code Hutong answers with, once, with its HTTP status. docs/errors.md has a row per code and a test
+// keeps the two in step. Name a code after the rule that was broken.
+export const ERROR_CATALOGUE = {
+  // 400 — the request could not be read
+  malformed_json: { status: 400, message: 'The body is not valid JSON.' },
+  bad_request: { status: 400, message: 'The request could not be read.' },
+  // 401 / 403 — who you are, what you may touch
+  unauthenticated: { status: 401, message: 'A valid API key is required (Authorization: Bearer <key>).' },
+  forbidden_role: { status: 403, message: 'This API key’s role may not do this.' },
+  forbidden_resource: { status: 403, message: 'This resource belongs to someone else.' },
+  // 404
+  route_not_found: { status: 404, message: 'No such route.' },
+  not_found: { status: 404, message: 'No such resource.' },
+  // 409 — state conflicts
+  idempotency_key_reused: { status: 409, message: 'This Idempotency-Key was used with a different request.' },
+  idempotency_request_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still running.' },
+  insufficient_stock: { status: 409, message: 'Not enough stock for this quantity.' },
+  order_state_conflict: { status: 409, message: 'The order is not in a state that allows this.' },
+  payment_state_conflict: { status: 409, message: 'The payment is not in a state that allows this.' },
+  method_unavailable: { status: 409, message: 'This payment method is not available for this checkout.' },
+  refund_exceeds_remaining: { status: 409, message: 'The refund is larger than what is left to refund.' },
+  refund_request_open: { status: 409, message: 'A refund request is already open for this order.' },
+  refund_request_state_conflict: { status: 409, message: 'The refund request was already decided.' },
+  merchant_not_onboarded: { status: 409, message: 'The merchant has no account at this provider yet.' },
+  activation_state_conflict: { status: 409, message: 'The payment-method activation is not in a state that allows this.' },
+  wave_state_conflict: { status: 409, message: 'The rollout wave is not in a state that allows this.' },
+  auto_confirm_extension_used: { status: 409, message: 'The auto-confirm period was already extended.' },
+  // 413 / 415
+  body_too_large: { status: 413, message: 'The body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Send JSON (Content-Type: application/json).' },
+  // 422 — valid JSON, invalid content
+  validation_failed: { status: 422, message: 'The request does not match the schema.' },
+  invalid_idempotency_key: { status: 422, message: 'Idempotency-Key must be 1–255 printable characters.' },
+  unknown_product: { status: 422, message: 'A product in the items does not exist.' },
+  duplicate_item: { status: 422, message: 'A product appears twice in the items.' },
+  scene_unsupported: { status: 422, message: 'This payment method has no such scene.' },
+  unknown_method: { status: 422, message: 'No such payment method.' },
+  notice_period_not_elapsed: { status: 422, message: 'The launch time is before the wave’s notice period ends.' },
+  amount_invalid: { status: 422, message: 'The amount must be a positive integer of fen.' },
+  // 429
+  rate_limited: { status: 429, message: 'Too many requests; slow down.' },
+  // 5xx — ours or a provider's
+  provider_unavailable: { status: 503, message: 'The payment provider is unavailable; retry later.' },
+  provider_error: { status: 502, message: 'The payment provider refused the request.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class HutongError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message ?? ERROR_CATALOGUE[code].message);
+    this.name = 'HutongError';
+    this.status = ERROR_CATALOGUE[code].status;
+  }
+}
+
+/** A broken invariant is a bug: roll back, log loudly, answer 500 — never a 4xx. */
+export class InvariantViolation extends Error {
+  constructor(message: string) {
+    super(`Invariant violated: ${message}`);
+    this.name = 'InvariantViolation';
+  }
+}

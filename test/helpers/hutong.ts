@@ -1,0 +1,74 @@
+// Starts a real Hutong for a test file: its own database on the run's PostgreSQL (or an in-memory PGlite),
+// in-process sandboxes on real HTTP at 127.0.0.1, and a worker the test drives with runOnce().
+import { inject } from 'vitest';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config';
+import { createHutong, type Hutong } from '../../src/app';
+import { openPglite, openPostgres, type Db } from '../../src/shared/db';
+
+export interface TestHutong extends Hutong {
+  url: string;
+  opsKey: string;
+  /** Real HTTP to the server. Returns status, parsed JSON (or text) and headers. */
+  call(method: string, path: string, opts?: CallOptions): Promise<CallResult>;
+}
+
+export interface CallOptions {
+  key?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export async function createTestDatabase(): Promise<string> {
+  const adminUrl = inject('databaseUrl');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client(adminUrl);
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface StartOptions {
+  engine?: 'postgres' | 'pglite';
+  sandboxes?: boolean;
+  config?: Partial<Config>;
+  env?: Record<string, string>;
+}
+
+export async function startHutong(opts: StartOptions = {}): Promise<TestHutong> {
+  const opsKey = `test-ops-${randomBytes(12).toString('hex')}`;
+  const config = loadConfig({ HUTONG_OPS_API_KEY: opsKey, HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300', HUTONG_SANDBOX_SETTLE_DELAY_MS: '200', HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.0001', ...opts.env }, { port: 0, ...opts.config });
+  const db: Db = opts.engine === 'pglite' ? await openPglite(undefined) : openPostgres(await createTestDatabase(), 20);
+  const hutong = await createHutong({ config, db, ephemeral: true, startWorker: false, sandboxes: opts.sandboxes, logLevel: process.env.HUTONG_TEST_LOG ?? 'silent' });
+  const url = await hutong.listen();
+  const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.key) headers.authorization = `Bearer ${o.key}`;
+    let body: string | undefined = o.rawBody;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return Object.assign(hutong, { url, opsKey, call });
+}
