@@ -115,7 +115,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   app.removeContentTypeParser('text/plain');
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  catalogRoutes(app, catalog);
+  catalogRoutes(app, catalog, config);
   orderRoutes(app, orders, payments);
   paymentRoutes(app, { payments, refunds, notifications, accounts });
   if (config.testClock) {

@@ -19,6 +19,8 @@ export interface Config {
     notifyTimeScale: number;
   };
   workerIntervalMs: number;
+  /** Guest buyer sign-ups per minute per client address (POST /v1/buyers is open). */
+  buyerSignupsPerMinute: number;
   testClock: boolean;
   /** Real gateways; when absent Hutong mounts its own sandboxes and registers itself with them. */
   alipay: AlipayGatewayConfig | undefined;
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       notifyTimeScale: numberFrom(env, 'HUTONG_SANDBOX_NOTIFY_TIME_SCALE', 1),
     },
     workerIntervalMs: intFrom(env, 'HUTONG_WORKER_INTERVAL_MS', 1000, 10),
+    buyerSignupsPerMinute: intFrom(env, 'HUTONG_BUYER_SIGNUPS_PER_MINUTE', 30, 1),
     testClock: env.HUTONG_TEST_CLOCK === '1',
     alipay: alipayFrom(env),
     wechatpay: wechatpayFrom(env),

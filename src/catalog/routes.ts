@@ -30,7 +30,7 @@ const FulfilmentTypeSchema = Type.Union(FULFILMENT_TYPES.map((t) => Type.Literal
   description: 'Decides the auto-confirm period after shipping (express 10 days, mail 30, virtual 3, same_city/pickup 2).',
 });
 
-export function catalogRoutes(app: FastifyInstance, catalog: CatalogService): void {
+export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, limits: { buyerSignupsPerMinute: number }): void {
   app.post('/v1/merchants', {
     config: { roles: ['ops'] },
     schema: {
@@ -147,7 +147,7 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService): vo
   });
 
   app.post('/v1/buyers', {
-    config: { open: true, rateLimit: { max: 30, timeWindow: 60_000 } },
+    config: { open: true, rateLimit: { max: limits.buyerSignupsPerMinute, timeWindow: 60_000 } },
     schema: {
       tags: ['buyers'], summary: 'Create a guest buyer (open, rate-limited) and its API key (shown once).',
       body: Body({

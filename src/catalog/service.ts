@@ -73,7 +73,7 @@ export class CatalogService {
   }
 
   async createProduct(actor: Actor, input: { merchantId?: string; name: string; priceFen: Fen; stock: number; fulfilmentType?: FulfilmentType }): Promise<ProductRow> {
-    const merchantId = actor.role === 'merchant' ? actor.merchantId : input.merchantId;
+    const merchantId = input.merchantId ?? (actor.role === 'merchant' ? actor.merchantId : undefined);
     if (!merchantId) throw new HutongError('validation_failed', 'merchant_id is required when ops creates a product.');
     if (!(await store.merchant(this.ctx.db, merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
     ensureOwner(actor, { merchantId });
@@ -109,7 +109,7 @@ export class CatalogService {
   }
 
   async createLiveRoom(actor: Actor, input: { merchantId?: string; title: string }): Promise<LiveRoomRow> {
-    const merchantId = actor.role === 'merchant' ? actor.merchantId : input.merchantId;
+    const merchantId = input.merchantId ?? (actor.role === 'merchant' ? actor.merchantId : undefined);
     if (!merchantId) throw new HutongError('validation_failed', 'merchant_id is required when ops creates a live room.');
     if (!(await store.merchant(this.ctx.db, merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
     ensureOwner(actor, { merchantId });

@@ -96,6 +96,20 @@ describe('idempotency', () => {
   });
 });
 
+describe('rate limits', () => {
+  test('guest sign-ups past the limit get 429 rate_limited', async () => {
+    const limited = await startHutong({ sandboxes: false, env: { HUTONG_BUYER_SIGNUPS_PER_MINUTE: '2' } });
+    try {
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push((await limited.call('POST', '/v1/buyers', { body: { name: 'g' } })).status);
+      expect(codes).toEqual([201, 201, 429]);
+      expect((await limited.call('POST', '/v1/buyers', { body: { name: 'g' } })).body.error.code).toBe('rate_limited');
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('service endpoints', () => {
   test('healthz and the OpenAPI document', async () => {
     expect((await h.call('GET', '/healthz')).body).toEqual({ status: 'ok' });

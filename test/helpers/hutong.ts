@@ -48,7 +48,7 @@ export interface StartOptions {
 
 export async function startHutong(opts: StartOptions = {}): Promise<TestHutong> {
   const opsKey = `test-ops-${randomBytes(12).toString('hex')}`;
-  const config = loadConfig({ HUTONG_OPS_API_KEY: opsKey, HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300', HUTONG_SANDBOX_SETTLE_DELAY_MS: '200', HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.0001', ...opts.env }, { port: 0, ...opts.config });
+  const config = loadConfig({ HUTONG_OPS_API_KEY: opsKey, HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300', HUTONG_SANDBOX_SETTLE_DELAY_MS: '200', HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.0001', HUTONG_BUYER_SIGNUPS_PER_MINUTE: '100000', ...opts.env }, { port: 0, ...opts.config });
   const db: Db = opts.engine === 'pglite' ? await openPglite(undefined) : openPostgres(await createTestDatabase(), 20);
   const hutong = await createHutong({ config, db, ephemeral: true, startWorker: false, sandboxes: opts.sandboxes, logLevel: process.env.HUTONG_TEST_LOG ?? 'silent' });
   const url = await hutong.listen();
