@@ -28,6 +28,11 @@ import { ProviderRegistry } from './providers/registry';
 import { connectProviders, sandboxCredentials } from './providers/connect';
 import { mountSandboxes, type MountedSandboxes } from './sandbox/mount';
 import { Worker } from './worker';
+import { RolloutService } from './rollout/service';
+import { RolloutEligibility } from './rollout/eligibility';
+import { rolloutRoutes } from './rollout/routes';
+import { Sealer, dataKeyFromFile } from './shared/seal';
+import { randomBytes } from 'node:crypto';
 
 export interface HutongOptions {
   config: Config;
@@ -53,6 +58,7 @@ export interface Hutong {
   payments: PaymentsService;
   refunds: RefundsService;
   accounts: ProviderAccounts;
+  rollout: RolloutService;
   providers: ProviderRegistry;
   sandboxes: MountedSandboxes | undefined;
   worker: Worker;
@@ -84,6 +90,9 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   payments.refunds = refunds;
   const accounts = new ProviderAccounts(ctx, providers, catalog);
   const notifications = new NotificationHandler(ctx, providers, payments, refunds);
+  const sealer = new Sealer(config.dataKey ?? (options.ephemeral ? randomBytes(32) : dataKeyFromFile(join(config.dataDir, 'data.key'))));
+  const rollout = new RolloutService(ctx, catalog, accounts, providers, sealer);
+  payments.eligibility = new RolloutEligibility(db, providers, clock);
   orders.hooks = {
     checkoutClosed: (paymentId) => void payments.closeOtherAttempts(paymentId, null).catch((err) => app.log.warn({ err: String(err) }, 'closing attempts failed')),
     refundOrder: (actor, orderId, amountFen, reason) => refunds.createOrderRefund(actor, orderId, amountFen, reason),
@@ -97,6 +106,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   worker.add({ name: 'onboarding', run: () => accounts.runDue() });
   worker.add({ name: 'attempt-janitor', run: () => payments.sweepAttempts() });
   worker.add({ name: 'refunds', run: () => refunds.sweep() });
+  worker.add({ name: 'rollout', run: () => rollout.advance() });
 
   await app.register(swagger, {
     openapi: {
@@ -118,6 +128,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   catalogRoutes(app, catalog, config);
   orderRoutes(app, orders, payments);
   paymentRoutes(app, { payments, refunds, notifications, accounts });
+  rolloutRoutes(app, rollout, payments);
   if (config.testClock) {
     app.post('/v1/test/clock', { config: { roles: ['ops'] }, schema: { hide: true } }, async (req) => {
       const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);
@@ -131,7 +142,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
     : undefined;
 
   const hutong: Hutong = {
-    app, config, db, clock, keys, catalog, orders, payments, refunds, accounts, providers, sandboxes, worker,
+    app, config, db, clock, keys, catalog, orders, payments, refunds, accounts, rollout, providers, sandboxes, worker,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

@@ -19,6 +19,8 @@ export interface Config {
     notifyTimeScale: number;
   };
   workerIntervalMs: number;
+  /** 32-byte key sealing sensitive values at rest; without it the embedded default keeps one in the data dir. */
+  dataKey: Buffer | undefined;
   /** Guest buyer sign-ups per minute per client address (POST /v1/buyers is open). */
   buyerSignupsPerMinute: number;
   testClock: boolean;
@@ -118,6 +120,13 @@ function wechatpayFrom(env: NodeJS.ProcessEnv): WechatpayGatewayConfig | undefin
   };
 }
 
+function dataKeyFrom(env: NodeJS.ProcessEnv): Buffer | undefined {
+  if (!env.HUTONG_DATA_KEY) return undefined;
+  const key = Buffer.from(env.HUTONG_DATA_KEY, 'base64');
+  if (key.length !== 32) throw new ConfigError('HUTONG_DATA_KEY must be 32 bytes, base64-encoded');
+  return key;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const port = intFrom(env, 'PORT', 3000);
   if (port > 65535) throw new ConfigError(`PORT must be ≤ 65535, got ${port}`);
@@ -148,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       notifyTimeScale: numberFrom(env, 'HUTONG_SANDBOX_NOTIFY_TIME_SCALE', 1),
     },
     workerIntervalMs: intFrom(env, 'HUTONG_WORKER_INTERVAL_MS', 1000, 10),
+    dataKey: dataKeyFrom(env),
     buyerSignupsPerMinute: intFrom(env, 'HUTONG_BUYER_SIGNUPS_PER_MINUTE', 30, 1),
     testClock: env.HUTONG_TEST_CLOCK === '1',
     alipay: alipayFrom(env),

@@ -11,7 +11,7 @@ import type { OrdersService } from '../orders/service';
 import { catalogStore } from '../catalog/store';
 import { fen } from '../shared/money';
 import { paymentStore, type PaymentRow } from './payment-store';
-import { attemptStore, eventStore, type AttemptOrderRow, type AttemptRow } from './store';
+import { attemptStore, eventStore, paymentStats, type AttemptOrderRow, type AttemptRow } from './store';
 import { providerAccountStore } from './provider-account-store';
 import { clientFrom, defaultScene, METHOD_SCENES, type ClientInfo } from './client';
 import { ProviderAccountEligibility, type EligibilityPolicy, type MethodAvailability } from './eligibility';
@@ -245,6 +245,10 @@ export class PaymentsService implements PaymentView {
     // Never wait past the deadline by more than one step: closing on time is what stops late scans.
     const next = Math.min(now + backoff, Math.max(attempt.expires_at.getTime() + 1000, now + 1000));
     await attemptStore.update(this.ctx.db, attempt.id, { next_check_at: new Date(next), check_count: attempt.check_count + 1 });
+  }
+
+  async paidByMerchant(merchantIds: string[], since: Date) {
+    return paymentStats.paidByMerchant(this.ctx.db, merchantIds, since);
   }
 
   async attemptsOfPayment(paymentId: string): Promise<AttemptRow[]> {

@@ -194,3 +194,16 @@ export const eventStore = {
     await q.query('INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ($1,$2,$3,$4)', [topic, aggregateId, JSON.stringify(payload), now]);
   },
 };
+
+export const paymentStats = {
+  /** Paid money per merchant and method since a moment (for rollout funnels and GMV shares). */
+  async paidByMerchant(q: Queryable, merchantIds: string[], since: Date): Promise<Array<{ merchant_id: string; method: ProviderName; amount: number; first_paid_at: Date }>> {
+    return (await q.query<{ merchant_id: string; method: ProviderName; amount: number; first_paid_at: Date }>(
+      `SELECT ao.merchant_id, a.method, sum(ao.amount)::bigint AS amount, min(ao.paid_at) AS first_paid_at
+       FROM attempt_orders ao JOIN attempts a ON a.id = ao.attempt_id
+       WHERE a.status = 'succeeded' AND ao.merchant_id = ANY($1::text[]) AND ao.paid_at >= $2
+       GROUP BY ao.merchant_id, a.method`,
+      [merchantIds, since],
+    )).rows;
+  },
+};
