@@ -184,7 +184,9 @@ export class PaymentsService implements PaymentView {
     const outcome = await this.ctx.db.tx(async (q): Promise<{ outcome: PaidOutcome; lateOrder?: AttemptOrderRow; attempt?: AttemptRow }> => {
       const ao = await attemptStore.orderByOutTradeNo(q, trade.outTradeNo);
       const attempt = ao ? await attemptStore.get(q, ao.attempt_id, true) : undefined;
-      if (!ao || !attempt || attempt.method !== provider || ao.amount !== trade.amountFen || ao.sub_merchant_id !== trade.subMerchantId) {
+      // Alipay's notification names no sub-merchant: compare it only where the provider gives one.
+      const subMerchantDiffers = trade.subMerchantId !== '' && ao?.sub_merchant_id !== trade.subMerchantId;
+      if (!ao || !attempt || attempt.method !== provider || ao.amount !== trade.amountFen || subMerchantDiffers) {
         await eventStore.anomaly(q, provider, 'paid_trade_mismatch', trade.outTradeNo, { trade, expected: ao ?? null }, now);
         return { outcome: 'anomaly' };
       }
