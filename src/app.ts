@@ -32,6 +32,10 @@ import { RolloutService } from './rollout/service';
 import { RolloutEligibility } from './rollout/eligibility';
 import { rolloutRoutes } from './rollout/routes';
 import { Sealer, dataKeyFromFile } from './shared/seal';
+import { LedgerService } from './ledger/service';
+import { LedgerConsumer } from './ledger/consumer';
+import { ledgerRoutes } from './ledger/routes';
+import { EscrowReleases } from './payments/escrow';
 import { randomBytes } from 'node:crypto';
 
 export interface HutongOptions {
@@ -59,6 +63,9 @@ export interface Hutong {
   refunds: RefundsService;
   accounts: ProviderAccounts;
   rollout: RolloutService;
+  ledger: LedgerService;
+  ledgerConsumer: LedgerConsumer;
+  escrow: EscrowReleases;
   providers: ProviderRegistry;
   sandboxes: MountedSandboxes | undefined;
   worker: Worker;
@@ -92,11 +99,14 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const notifications = new NotificationHandler(ctx, providers, payments, refunds);
   const sealer = new Sealer(config.dataKey ?? (options.ephemeral ? randomBytes(32) : dataKeyFromFile(join(config.dataDir, 'data.key'))));
   const rollout = new RolloutService(ctx, catalog, accounts, providers, sealer);
+  const ledger = new LedgerService(ctx, providers);
+  const ledgerConsumer = new LedgerConsumer(ctx, ledger);
+  const escrow = new EscrowReleases(ctx, providers, (category, at) => ledger.commissionRate(category, at));
   payments.eligibility = new RolloutEligibility(db, providers, clock);
   orders.hooks = {
     checkoutClosed: (paymentId) => void payments.closeOtherAttempts(paymentId, null).catch((err) => app.log.warn({ err: String(err) }, 'closing attempts failed')),
     refundOrder: (actor, orderId, amountFen, reason) => refunds.createOrderRefund(actor, orderId, amountFen, reason),
-    orderCompleted: () => {},
+    orderCompleted: (q, orderId) => escrow.schedule(q, orderId),
   };
   // Alipay is live for every merchant: onboard each new merchant as a 直付通 sub-merchant.
   catalog.onMerchantCreated((m) => void accounts.apply(m.id, 'alipay').catch((err) => app.log.error({ err }, 'alipay onboarding not recorded')));
@@ -107,6 +117,8 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   worker.add({ name: 'attempt-janitor', run: () => payments.sweepAttempts() });
   worker.add({ name: 'refunds', run: () => refunds.sweep() });
   worker.add({ name: 'rollout', run: () => rollout.advance() });
+  worker.add({ name: 'escrow-release', run: () => escrow.sweep() });
+  worker.add({ name: 'ledger', run: () => ledgerConsumer.run() });
 
   await app.register(swagger, {
     openapi: {
@@ -129,6 +141,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   orderRoutes(app, orders, payments);
   paymentRoutes(app, { payments, refunds, notifications, accounts });
   rolloutRoutes(app, rollout, payments);
+  ledgerRoutes(app, ledger);
   if (config.testClock) {
     app.post('/v1/test/clock', { config: { roles: ['ops'] }, schema: { hide: true } }, async (req) => {
       const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);
@@ -142,7 +155,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
     : undefined;
 
   const hutong: Hutong = {
-    app, config, db, clock, keys, catalog, orders, payments, refunds, accounts, rollout, providers, sandboxes, worker,
+    app, config, db, clock, keys, catalog, orders, payments, refunds, accounts, rollout, ledger, ledgerConsumer, escrow, providers, sandboxes, worker,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
@@ -152,7 +165,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
       const credentials = useSandboxes
         ? await sandboxCredentials(base, config, options.ephemeral ? undefined : join(config.dataDir, 'sandbox', 'credentials.json'))
         : undefined;
-      connectProviders(providers, config, credentials);
+      connectProviders(providers, config, credentials, clock);
       if (options.startWorker !== false) worker.start();
       return base;
     },

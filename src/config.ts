@@ -29,6 +29,20 @@ export interface Config {
   wechatpay: WechatpayGatewayConfig | undefined;
   /** The providers' fee rate (basis points) Hutong books with; the sandboxes charge the same. */
   feeRateBp: { alipay: number; wechatpay: number };
+  /**
+   * Who bears the provider's fee. WeChat Pay nets it out of the merchant's money (frozen = paid − fee); for Alipay
+   * it is set by contract — by default the platform pays it and the merchant's unsettled money is the full amount.
+   */
+  feeBearer: { alipay: FeeBearer; wechatpay: FeeBearer };
+}
+
+export type FeeBearer = 'merchant' | 'platform';
+
+function feeBearerFrom(env: NodeJS.ProcessEnv, name: string, fallback: FeeBearer): FeeBearer {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'merchant' && raw !== 'platform') throw new ConfigError(`${name} must be merchant or platform`);
+  return raw;
 }
 
 export interface AlipayGatewayConfig {
@@ -165,6 +179,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     feeRateBp: {
       alipay: intFrom(env, 'HUTONG_ALIPAY_FEE_RATE_BP', 60),
       wechatpay: intFrom(env, 'HUTONG_WECHATPAY_FEE_RATE_BP', 60),
+    },
+    feeBearer: {
+      alipay: feeBearerFrom(env, 'HUTONG_ALIPAY_FEE_BEARER', 'platform'),
+      wechatpay: 'merchant', // WeChat Pay always nets the fee out of the sub-merchant's money
     },
   };
   return { ...base, ...overrides };

@@ -34,15 +34,15 @@ export interface OrdersHooks {
   checkoutClosed(paymentId: string): void;
   /** Refund approval: the payments module makes the refund. */
   refundOrder(actor: Actor, orderId: string, amountFen: Fen, reason: string): Promise<{ id: string }>;
-  /** After an order completed: release its escrow (ledger/payments). */
-  orderCompleted(orderId: string): void;
+  /** In the completing transaction: schedule the release of the order's escrow (payments). */
+  orderCompleted(q: Queryable, orderId: string): Promise<void>;
 }
 
 export class OrdersService {
   hooks: OrdersHooks = {
     checkoutClosed: () => {},
     refundOrder: async () => { throw new HutongError('payment_state_conflict', 'Refunds are not available.'); },
-    orderCompleted: () => {},
+    orderCompleted: async () => {},
   };
 
   constructor(private readonly ctx: ModuleContext) {}
@@ -131,12 +131,15 @@ export class OrdersService {
   }
 
   private async complete(id: string, by: 'buyer' | 'timer'): Promise<OrderRow> {
-    const row = await store.transition(this.ctx.db, id, ['shipped'], 'completed', { completed_at: this.ctx.clock.now() });
+    const row = await this.ctx.db.tx(async (q) => {
+      const done = await store.transition(q, id, ['shipped'], 'completed', { completed_at: this.ctx.clock.now() });
+      if (done) await this.hooks.orderCompleted(q, id);
+      return done;
+    });
     if (!row) {
       const current = await store.order(this.ctx.db, id);
       throw conflict(current!, by === 'buyer' ? 'confirm receipt' : 'auto-confirm');
     }
-    this.hooks.orderCompleted(id);
     return row;
   }
 

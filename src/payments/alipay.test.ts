@@ -124,7 +124,7 @@ describe('forged notifications are rejected and change nothing', () => {
       notifyUrl: capture.url,
       bizContent: { out_trade_no: 'OTHER_APP_1', total_amount: '10.00', subject: 'x', sub_merchant: { merchant_id: other.body.smids[0] }, settle_info: { settle_detail_infos: [{ trans_in_type: 'defaultSettle', amount: '10.00' }], settle_period_time: '7d' } },
     }, { validateSign: true });
-    await h.call('POST', '/sandbox/alipay/wallet/pay', { body: { code_url: (pre as { qrCode: string }).qrCode } });
+    await h.call('POST', '/sandbox/alipay/wallet/pay', { body: { code_url: (pre as unknown as { qrCode: string }).qrCode } });
     for (let i = 0; i < 100 && capture.received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const genuine = capture.received[0]!.body;
     await capture.close();

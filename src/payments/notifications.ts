@@ -24,7 +24,8 @@ export class NotificationHandler {
       if (!(err instanceof NotificationRejected)) throw err;
       this.ctx.log.warn({ provider, reason: err.reason }, 'notification rejected');
       const reply = adapter.acknowledge({ ok: false, message: err.message });
-      return { ...reply, statusCode: err.reason === 'malformed' ? 400 : 401 };
+      // A body we cannot read is 400; one we cannot decrypt may be ours under a rotated key: 500 makes the provider retry.
+      return { ...reply, statusCode: err.reason === 'malformed' ? 400 : err.reason === 'decrypt_failed' ? 500 : 401 };
     }
     const mismatch = this.identityMismatch(provider, event);
     if (mismatch) {

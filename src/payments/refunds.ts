@@ -8,15 +8,23 @@ import { ensureOwner, type Actor } from '../auth/actor';
 import { ProviderError, type RefundStatus as ProviderRefundStatus } from '../providers/types';
 import type { ProviderRegistry } from '../providers/registry';
 import type { OrdersService } from '../orders/service';
-import { fen, type Fen } from '../shared/money';
+import { fen, mulDivRoundHalfUpFen, type Fen } from '../shared/money';
 import { ordersStore } from '../orders/store';
 import { attemptStore, eventStore, refundStore, type AttemptOrderRow, type AttemptRow, type RefundRow } from './store';
 import type { RefundStatus } from './states';
 
 const REFUND_RETRY_MS = 10_000;
 const REFUND_CHECK_MS = 30_000;
+const RETURN_POLL_MS = 1_000;
 const BLOCKED_RETRY_MS = 60 * 60_000;
 const SWEEP_SIZE_MAX = 100;
+
+function refundEvent(r: RefundRow) {
+  return {
+    refund_id: r.id, order_id: r.order_id, merchant_id: r.merchant_id, provider: r.method, kind: r.kind, amount: r.amount,
+    out_trade_no: r.out_trade_no, trade_amount: r.trade_amount,
+  };
+}
 
 export class RefundsService {
   constructor(
@@ -81,7 +89,7 @@ export class RefundsService {
       id: newId('rfd'), kind, order_id: paid.order_id, merchant_id: paid.merchant_id, attempt_id: paid.attempt_id, method,
       out_trade_no: paid.out_trade_no, sub_merchant_id: paid.sub_merchant_id, transaction_id: paid.transaction_id,
       trade_amount: paid.amount, amount: amountFen, reason, status: 'pending', step: 'refund', failure_code: null,
-      provider_refund_id: null, next_check_at: new Date(now.getTime() + REFUND_RETRY_MS), check_count: 0, created_at: now, updated_at: now,
+      provider_refund_id: null, commission_return: null, commission_returned: false, next_check_at: new Date(now.getTime() + REFUND_RETRY_MS), check_count: 0, created_at: now, updated_at: now,
     };
   }
 
@@ -91,24 +99,89 @@ export class RefundsService {
     const ref = { outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, outRefundNo: row.id };
     try {
       if (row.status === 'processing') return this.apply(row, await adapter.queryRefund(ref));
-      const input = { ...ref, transactionId: row.transaction_id ?? undefined, refundFen: fen(row.amount), totalFen: fen(row.trade_amount), reason: row.reason ?? undefined, notifyUrl: `${this.ctx.config.publicUrl}/notify/${row.method}` };
+      const commissionReturn = await this.returnCommissionFirst(row);
+      if (commissionReturn === 'wait') return (await refundStore.get(this.ctx.db, row.id))!;
+      const input = {
+        ...ref, transactionId: row.transaction_id ?? undefined, refundFen: fen(row.amount), totalFen: fen(row.trade_amount), reason: row.reason ?? undefined,
+        notifyUrl: `${this.ctx.config.publicUrl}/notify/${row.method}`, ...(row.method === 'alipay' && commissionReturn > 0 ? { returnShareFen: commissionReturn } : {}),
+      };
       try {
         return await this.apply(row, await adapter.refund(input));
       } catch (err) {
         if (!(err instanceof ProviderError) || err.code !== 'refund_needs_unfreeze' || !row.transaction_id) throw err;
         // WeChat Pay refuses a refund larger than the unsplit amount: unfreeze the rest first, then refund.
         await refundStore.update(this.ctx.db, row.id, { step: 'unfreeze' });
+        const outOrderNo = `U${row.id.replace('rfd_', '')}`;
         await adapter.escrow.releaseRemaining({
           outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id, amountFen: fen(row.trade_amount),
-          outOrderNo: `U${row.id.replace('rfd_', '')}`, description: 'unfreeze for refund',
+          outOrderNo, description: 'unfreeze for refund',
         });
-        await refundStore.update(this.ctx.db, row.id, { step: 'refund' });
+        await this.ctx.db.tx(async (q) => {
+          await refundStore.update(q, row.id, { step: 'refund' });
+          await eventStore.outbox(q, 'escrow.unfrozen', row.id, { ...refundEvent(row), out_order_no: outOrderNo }, this.ctx.clock.now());
+        });
         return await this.apply(row, await adapter.refund(input));
       }
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
       return this.onProviderError(row, err);
     }
+  }
+
+  /**
+   * Saga step 1: a refund of an order whose commission was already shared takes the commission back in proportion
+   * first (the last refund takes what is left). WeChat Pay: a return order now; Alipay: inside the refund call.
+   * Returns the commission to return, or 'wait' while a return order is processing.
+   */
+  private async returnCommissionFirst(row: RefundRow): Promise<Fen | 'wait'> {
+    if (row.kind !== 'order') return fen(0);
+    let amount = row.commission_return;
+    if (amount === null) {
+      amount = await this.commissionShare(row);
+      await refundStore.update(this.ctx.db, row.id, { commission_return: amount });
+    }
+    if (amount === 0 || row.commission_returned || row.method !== 'wechatpay') return fen(amount);
+    const release = await this.releaseOf(row.order_id);
+    const outReturnNo = `R${row.id.replace('rfd_', '')}`;
+    const escrow = this.providers.get(row.method).escrow;
+    const asked = row.step === 'return_commission' && escrow.queryReturnShare
+      ? await escrow.queryReturnShare({ subMerchantId: row.sub_merchant_id, outOrderNo: release!.out_order_no, outReturnNo }).catch(() => null)
+      : null;
+    const result = asked ?? await escrow.returnShare({
+      outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id ?? '', amountFen: fen(amount),
+      outOrderNo: release!.out_order_no, outReturnNo,
+    });
+    if (result.state !== 'succeeded') {
+      if (result.state === 'failed') throw new ProviderError('declined', 'commission_return_failed', 'The provider refused to return the shared commission.');
+      // Return orders are processed asynchronously: ask again (same out_return_no) shortly.
+      await refundStore.update(this.ctx.db, row.id, { step: 'return_commission', next_check_at: new Date(this.ctx.clock.now().getTime() + RETURN_POLL_MS) });
+      return 'wait';
+    }
+    await this.ctx.db.tx(async (q) => {
+      await refundStore.update(q, row.id, { commission_returned: true, step: 'refund' });
+      await eventStore.outbox(q, 'escrow.commission_returned', row.id, { ...refundEvent(row), amount, out_return_no: outReturnNo }, this.ctx.clock.now());
+    });
+    return fen(0);
+  }
+
+  private async releaseOf(orderId: string): Promise<{ out_order_no: string; commission: number; commission_base: number } | undefined> {
+    return (await this.ctx.db.query<{ out_order_no: string; commission: number; commission_base: number }>(
+      `SELECT out_order_no, commission, commission_base FROM escrow_releases WHERE order_id = $1 AND status = 'released'`, [orderId],
+    )).rows[0];
+  }
+
+  /** In proportion to what the commission was computed on; the refund that empties the order returns the rest. */
+  private async commissionShare(row: RefundRow): Promise<number> {
+    const release = await this.releaseOf(row.order_id);
+    if (!release || release.commission === 0 || release.commission_base === 0) return 0;
+    const { rows } = await this.ctx.db.query<{ returned: number; refunded_after: number }>(
+      `SELECT COALESCE(sum(commission_return), 0)::bigint AS returned, COALESCE(sum(amount), 0)::bigint AS refunded_after
+       FROM refunds WHERE order_id = $1 AND kind = 'order' AND id <> $2 AND commission_return IS NOT NULL AND status <> 'closed'`,
+      [row.order_id, row.id],
+    );
+    const left = release.commission - rows[0]!.returned;
+    if (rows[0]!.refunded_after + row.amount >= release.commission_base) return Math.max(left, 0);
+    return Math.min(left, mulDivRoundHalfUpFen(fen(release.commission), row.amount, release.commission_base));
   }
 
   private async onProviderError(row: RefundRow, err: ProviderError): Promise<RefundRow> {
@@ -137,7 +210,7 @@ export class RefundsService {
           const r = await refundStore.transition(q, row.id, ['pending'], 'processing', now, {
             provider_refund_id: status.providerRefundId ?? null, next_check_at: new Date(now.getTime() + REFUND_CHECK_MS),
           });
-          if (r) await eventStore.outbox(q, 'refund.processing', r.id, { refund_id: r.id, order_id: r.order_id, amount: r.amount, provider: r.method, kind: r.kind }, now);
+          if (r) await eventStore.outbox(q, 'refund.processing', r.id, refundEvent(r), now);
           return r;
         });
         if (!moved) await refundStore.update(this.ctx.db, row.id, { next_check_at: new Date(now.getTime() + REFUND_CHECK_MS), check_count: row.check_count + 1 });
@@ -164,7 +237,12 @@ export class RefundsService {
       if (!done) return (await refundStore.get(q, row.id))!;
       if (to === 'succeeded' && done.kind === 'order') await this.orders.recordRefunded(q, done.order_id, fen(done.amount));
       if (done.kind === 'order' && (await refundStore.openCount(q, done.order_id)) === 0) await this.orders.resumeAutoConfirm(q, done.order_id);
-      await eventStore.outbox(q, `refund.${to}`, done.id, { refund_id: done.id, order_id: done.order_id, amount: done.amount, provider: done.method, kind: done.kind, out_trade_no: done.out_trade_no }, now);
+      if (to === 'succeeded' && done.commission_return && !done.commission_returned) {
+        // Alipay returns the commission inside the refund (refund_royalty_parameters).
+        await refundStore.update(q, done.id, { commission_returned: true });
+        await eventStore.outbox(q, 'escrow.commission_returned', done.id, { ...refundEvent(done), amount: done.commission_return, out_return_no: `R${done.id.replace('rfd_', '')}` }, now);
+      }
+      await eventStore.outbox(q, `refund.${to}`, done.id, refundEvent(done), now);
       return done;
     });
   }

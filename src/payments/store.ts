@@ -49,6 +49,8 @@ export interface RefundRow {
   step: string | null;
   failure_code: string | null;
   provider_refund_id: string | null;
+  commission_return: number | null;
+  commission_returned: boolean;
   next_check_at: Date;
   check_count: number;
   created_at: Date;

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import { createAlipayAdapter } from './alipay';
 import { createWechatpayAdapter } from './wechatpay';
 import type { ProviderRegistry } from './registry';
+import type { Clock } from '../shared/clock';
 
 /** Beyond the longest auto-confirm path (mail 30 days + extension + refund pauses), inside Alipay's 365d. */
 const ALIPAY_SETTLE_PERIOD = '90d';
@@ -50,7 +51,7 @@ export async function sandboxCredentials(sandboxBaseUrl: string, config: Config,
   return fresh;
 }
 
-export function connectProviders(registry: ProviderRegistry, config: Config, sandbox: SandboxCredentials | undefined): void {
+export function connectProviders(registry: ProviderRegistry, config: Config, sandbox: SandboxCredentials | undefined, clock: Clock): void {
   const alipay = config.alipay ?? (sandbox && {
     gatewayUrl: `${sandbox.baseUrl}/sandbox/alipay/gateway.do`, appId: sandbox.alipay.app_id, sellerId: sandbox.alipay.seller_id,
     appPrivateKeyPem: sandbox.alipay.app_private_key, alipayPublicKeyPem: sandbox.alipay.alipay_public_key,
@@ -66,7 +67,8 @@ export function connectProviders(registry: ProviderRegistry, config: Config, san
     apiv3Key: sandbox.wechatpay.apiv3_key, wechatpayPublicKeyId: sandbox.wechatpay.wechatpay_public_key_id, wechatpayPublicKeyPem: sandbox.wechatpay.wechatpay_public_key,
   });
   if (wechatpay) {
-    registry.set('wechatpay', createWechatpayAdapter(wechatpay), {
+    // Notification timestamps are judged by Hutong's clock, so tests can move it.
+    registry.set('wechatpay', createWechatpayAdapter({ ...wechatpay, now: () => clock.now() }), {
       appId: wechatpay.spAppid, platformMerchantId: wechatpay.spMchid, feeRateBp: config.feeRateBp.wechatpay,
     });
   }

@@ -10,6 +10,8 @@ import { openPglite, openPostgres, type Db } from '../../src/shared/db';
 export interface TestHutong extends Hutong {
   url: string;
   opsKey: string;
+  /** Moves Hutong's clock and both sandboxes' clocks together, as time passes for everyone. */
+  advance(ms: number): Promise<void>;
   /** Real HTTP to the server. Returns status, parsed JSON (or text) and headers. */
   call(method: string, path: string, opts?: CallOptions): Promise<CallResult>;
 }
@@ -70,5 +72,14 @@ export async function startHutong(opts: StartOptions = {}): Promise<TestHutong> 
     }
     return { status: res.status, body: parsed, headers: res.headers };
   };
-  return Object.assign(hutong, { url, opsKey, call });
+  const advance = async (ms: number) => {
+    hutong.clock.advance(ms);
+    if (hutong.sandboxes) {
+      for (const p of ['alipay', 'wechatpay']) {
+        const res = await call('POST', `/sandbox/${p}/clock`, { body: { advance_ms: ms } });
+        if (res.status !== 200) throw new Error(`moving the ${p} sandbox clock failed: ${res.status}`);
+      }
+    }
+  };
+  return Object.assign(hutong, { url, opsKey, call, advance });
 }
