@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Config } from './config';
 import { openPglite, openPostgres, type Db } from './shared/db';
 import { migrate } from './shared/migrate';
-import { SystemClock } from './shared/clock';
+import { SystemClock, WallClock } from './shared/clock';
 import type { ModuleContext } from './shared/context';
 import { ApiKeys } from './auth/keys';
 import { installAuth } from './http/auth-hook';
@@ -56,6 +56,8 @@ export interface Hutong {
   config: Config;
   db: Db;
   clock: SystemClock;
+  /** Wall-clock time for signature freshness; tests skew it. */
+  wallClock: WallClock;
   keys: ApiKeys;
   catalog: CatalogService;
   orders: OrdersService;
@@ -79,6 +81,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const db = options.db ?? (config.databaseUrl ? openPostgres(config.databaseUrl) : await openPglite(join(config.dataDir, 'db')));
   await migrate(db);
   const clock = new SystemClock();
+  const wallClock = new WallClock();
   const app = Fastify({
     logger: loggerOptions(options.logLevel ?? config.logLevel),
     bodyLimit: 1024 * 1024,
@@ -155,7 +158,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
     : undefined;
 
   const hutong: Hutong = {
-    app, config, db, clock, keys, catalog, orders, payments, refunds, accounts, rollout, ledger, ledgerConsumer, escrow, providers, sandboxes, worker,
+    app, config, db, clock, wallClock, keys, catalog, orders, payments, refunds, accounts, rollout, ledger, ledgerConsumer, escrow, providers, sandboxes, worker,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
@@ -165,7 +168,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
       const credentials = useSandboxes
         ? await sandboxCredentials(base, config, options.ephemeral ? undefined : join(config.dataDir, 'sandbox', 'credentials.json'))
         : undefined;
-      connectProviders(providers, config, credentials, clock);
+      connectProviders(providers, config, credentials, wallClock);
       if (options.startWorker !== false) worker.start();
       return base;
     },

@@ -201,7 +201,9 @@ export class PaymentsService implements PaymentView {
       const live = (attempt.status === 'created' || attempt.status === 'pending') && (payment.status === 'requires_method' || payment.status === 'pending');
       if (!live) {
         if (attempt.status !== 'succeeded') {
+          // Paid after it should have closed (or a second success): it will never succeed; its money goes back.
           await attemptStore.update(q, attempt.id, { late_paid: true });
+          await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', { closed_at: now });
           return { outcome: 'late_refunded', lateOrder: paidOrder, attempt };
         }
         return { outcome: 'applied' };

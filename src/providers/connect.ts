@@ -67,7 +67,7 @@ export function connectProviders(registry: ProviderRegistry, config: Config, san
     apiv3Key: sandbox.wechatpay.apiv3_key, wechatpayPublicKeyId: sandbox.wechatpay.wechatpay_public_key_id, wechatpayPublicKeyPem: sandbox.wechatpay.wechatpay_public_key,
   });
   if (wechatpay) {
-    // Notification timestamps are judged by Hutong's clock, so tests can move it.
+    // Notification timestamps are judged by wall-clock time (tests may skew it), not by the business clock.
     registry.set('wechatpay', createWechatpayAdapter({ ...wechatpay, now: () => clock.now() }), {
       appId: wechatpay.spAppid, platformMerchantId: wechatpay.spMchid, feeRateBp: config.feeRateBp.wechatpay,
     });

@@ -15,3 +15,14 @@ export class SystemClock implements Clock {
     return this.now();
   }
 }
+
+/**
+ * Real time for signature freshness (WeChat Pay's 5-minute window is about wall-clock time, not business time).
+ * Tests may skew it to see a notification go stale; production leaves it at zero.
+ */
+export class WallClock implements Clock {
+  skewMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.skewMs);
+  }
+}
