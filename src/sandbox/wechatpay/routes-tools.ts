@@ -1,0 +1,95 @@
+// The sandbox's own endpoints, outside the real API: registration, the wallet (API and page), the test clock,
+// fault knobs, books, keys. Errors here are Hutong-style `{ error: { code, message } }`.
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { notificationList, subMerchantBooks } from './books';
+import type { Ctx } from './context';
+import { ToolError } from './errors';
+import { checkFaults } from './faults';
+import { registerMerchant, type RegistrationInput } from './merchants';
+import { rfc3339 } from './time';
+import { sweep } from './sweeper';
+import { baseUrl, typed } from './v3';
+import { resolvePayable, walletPay, type WalletPayInput } from './wallet';
+import { describePayable, signedPage, walletPage, type Lang } from './wallet-page';
+
+function langOf(req: FastifyRequest): Lang {
+  const asked = (req.query as { lang?: string }).lang;
+  if (asked === 'en' || asked === 'zh') return asked;
+  return /^zh/i.test(req.headers['accept-language'] ?? 'zh') ? 'zh' : 'en';
+}
+
+export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): void {
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    if (error instanceof ToolError) return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+    if (error.validation) return reply.code(422).send({ error: { code: 'invalid_request', message: error.message } });
+    if (error.statusCode && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ error: { code: 'bad_request', message: error.message } });
+    }
+    req.log.error({ err: error }, 'wechatpay sandbox: unexpected error');
+    return reply.code(500).send({ error: { code: 'internal_error', message: 'internal error' } });
+  });
+  const r = typed(app);
+
+  r.post('/merchants', async (req, reply) => reply.code(201).send(await registerMerchant(ctx, (req.body ?? {}) as RegistrationInput)));
+
+  r.post('/wallet/pay', async (req) => {
+    const body = req.body;
+    if (typeof body !== 'object' || body === null) throw new ToolError(400, 'invalid_request', 'a JSON body is required');
+    return walletPay(ctx, body as WalletPayInput);
+  });
+
+  const page = async (req: FastifyRequest, handle: Record<string, string>, redirectUrl?: string) => {
+    const view = await ctx.db.transaction(async (tx) => describePayable(tx, await resolvePayable(tx, handle), ctx.clock.now()));
+    return walletPage(view, { lang: langOf(req), payUrl: `${prefix}/wallet/pay`, handle, ...(redirectUrl ? { redirectUrl } : {}) });
+  };
+  r.get('/wallet', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    const handle: Record<string, string> = q.code_url ? { code_url: q.code_url } : q.prepay_id ? { prepay_id: q.prepay_id } : { url: q.url ?? '' };
+    return reply.type('text/html; charset=utf-8').send(await page(req, handle, q.redirect_url));
+  });
+  r.get('/cgi-bin/mmpayweb-bin/checkmweb', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    return reply.type('text/html; charset=utf-8').send(await page(req, { prepay_id: q.prepay_id ?? '' }, q.redirect_url));
+  });
+  r.get('/bizpayurl', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    return reply.type('text/html; charset=utf-8').send(await page(req, { code_url: `weixin://wxpay/bizpayurl?pr=${q.pr ?? ''}` }));
+  });
+  r.get('/applyments/sign', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    return reply.type('text/html; charset=utf-8').send(signedPage(q.applyment_id ?? '', langOf(req)));
+  });
+
+  const clockJson = () => ({ now: rfc3339(ctx.clock.now()), now_ms: ctx.clock.now(), offset_ms: ctx.clock.offset });
+  r.get('/clock', async () => clockJson());
+  r.post('/clock', { schema: { body: Type.Object({ advance_ms: Type.Integer({ minimum: 0 }) }) } }, async (req) => {
+    await ctx.clock.advance(req.body.advance_ms);
+    await sweep(ctx); // expiries and unfreezes that are now due happen before the answer
+    return clockJson();
+  });
+
+  r.get('/faults', async () => ctx.faults.value);
+  r.put('/faults', async (req) => {
+    try {
+      ctx.faults.set(checkFaults(req.body ?? {}));
+    } catch (err) {
+      throw new ToolError(422, 'invalid_faults', (err as Error).message);
+    }
+    return ctx.faults.value;
+  });
+
+  r.get('/books/sub-merchants/:sub_mchid', async (req) => subMerchantBooks(ctx, (req.params as { sub_mchid: string }).sub_mchid));
+  r.get('/books/notifications', {
+    schema: { querystring: Type.Object({ sp_mchid: Type.Optional(Type.String()), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })) }) },
+  }, async (req) => ({ data: await notificationList(ctx, req.query.sp_mchid, Number(req.query.limit ?? 100)) }));
+
+  r.get('/keys', async (req) => ({
+    wechatpay_public_key_id: ctx.keys.wechatpayPublicKey.serial,
+    wechatpay_public_key: ctx.keys.wechatpayPublicKey.publicKeyPem,
+    platform_certificate: { serial_no: ctx.keys.platformCert.serial, certificate: ctx.keys.platformCert.certificatePem },
+    api_base: baseUrl(req, prefix),
+  }));
+}
