@@ -49,6 +49,8 @@ export interface HutongOptions {
   /** Mount the in-process sandboxes when no real gateway is configured (default true). */
   sandboxes?: boolean;
   logLevel?: string;
+  /** Where logs go (default stdout); tests capture them to prove no secret is logged. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export interface Hutong {
@@ -83,7 +85,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const clock = new SystemClock();
   const wallClock = new WallClock();
   const app = Fastify({
-    logger: loggerOptions(options.logLevel ?? config.logLevel),
+    logger: { ...loggerOptions(options.logLevel ?? config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },

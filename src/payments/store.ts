@@ -198,12 +198,12 @@ export const eventStore = {
 };
 
 export const paymentStats = {
-  /** Paid money per merchant and method since a moment (for rollout funnels and GMV shares). */
+  /** Paid money per merchant and method since a moment, by when Hutong recorded the success (rollout funnels, GMV shares). */
   async paidByMerchant(q: Queryable, merchantIds: string[], since: Date): Promise<Array<{ merchant_id: string; method: ProviderName; amount: number; first_paid_at: Date }>> {
     return (await q.query<{ merchant_id: string; method: ProviderName; amount: number; first_paid_at: Date }>(
-      `SELECT ao.merchant_id, a.method, sum(ao.amount)::bigint AS amount, min(ao.paid_at) AS first_paid_at
+      `SELECT ao.merchant_id, a.method, sum(ao.amount)::bigint AS amount, min(a.succeeded_at) AS first_paid_at
        FROM attempt_orders ao JOIN attempts a ON a.id = ao.attempt_id
-       WHERE a.status = 'succeeded' AND ao.merchant_id = ANY($1::text[]) AND ao.paid_at >= $2
+       WHERE a.status = 'succeeded' AND ao.merchant_id = ANY($1::text[]) AND a.succeeded_at >= $2
        GROUP BY ao.merchant_id, a.method`,
       [merchantIds, since],
     )).rows;

@@ -10,6 +10,7 @@ import { openPglite, openPostgres, type Db } from '../../src/shared/db';
 export interface TestHutong extends Hutong {
   url: string;
   opsKey: string;
+  databaseUrl: string | undefined;
   /** Moves Hutong's clock and both sandboxes' clocks together, as time passes for everyone. */
   advance(ms: number): Promise<void>;
   /** Real HTTP to the server. Returns status, parsed JSON (or text) and headers. */
@@ -46,13 +47,21 @@ export interface StartOptions {
   sandboxes?: boolean;
   config?: Partial<Config>;
   env?: Record<string, string>;
+  /** Reuse a database (a restart); otherwise a fresh one. */
+  databaseUrl?: string;
+  logLevel?: string;
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function startHutong(opts: StartOptions = {}): Promise<TestHutong> {
-  const opsKey = `test-ops-${randomBytes(12).toString('hex')}`;
+  const opsKey = opts.env?.HUTONG_OPS_API_KEY ?? `test-ops-${randomBytes(12).toString('hex')}`;
   const config = loadConfig({ HUTONG_OPS_API_KEY: opsKey, HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300', HUTONG_SANDBOX_SETTLE_DELAY_MS: '200', HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.0001', HUTONG_BUYER_SIGNUPS_PER_MINUTE: '100000', ...opts.env }, { port: 0, ...opts.config });
-  const db: Db = opts.engine === 'pglite' ? await openPglite(undefined) : openPostgres(await createTestDatabase(), 20);
-  const hutong = await createHutong({ config, db, ephemeral: true, startWorker: false, sandboxes: opts.sandboxes, logLevel: process.env.HUTONG_TEST_LOG ?? 'silent' });
+  const databaseUrl = opts.databaseUrl ?? (opts.engine === 'pglite' ? undefined : await createTestDatabase());
+  const db: Db = databaseUrl ? openPostgres(databaseUrl, 20) : await openPglite(undefined);
+  const hutong = await createHutong({
+    config, db, ephemeral: true, startWorker: false, sandboxes: opts.sandboxes,
+    logLevel: opts.logLevel ?? process.env.HUTONG_TEST_LOG ?? 'silent', logStream: opts.logStream,
+  });
   const url = await hutong.listen();
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...o.headers };
@@ -81,5 +90,5 @@ export async function startHutong(opts: StartOptions = {}): Promise<TestHutong> 
       }
     }
   };
-  return Object.assign(hutong, { url, opsKey, call, advance });
+  return Object.assign(hutong, { url, opsKey, call, advance, databaseUrl });
 }
