@@ -39,8 +39,16 @@ export async function seedDemo(hutong: Hutong): Promise<DemoKeys> {
   await hutong.catalog.addLiveSession({ role: 'merchant', keyId: 'seed', merchantId: first.id }, room.id, {
     host: '小丝 Xiao Si', startsAt: now, endsAt: new Date(now.getTime() + 30 * 86_400_000), featuredProductIds: productIds.slice(0, 2),
   });
-  // WeChat Pay for the first two merchants: 二级商户 applications the sandbox approves within seconds.
-  for (const m of merchants.slice(0, 2)) await hutong.accounts.apply(m.id, 'wechatpay');
+  // WeChat Pay rolled out to the first two merchants in a launched wave (the demo waives the notice period); each
+  // accepts the agreement, and its 二级商户 application is approved by the sandbox within seconds. The third
+  // merchant's products show why WeChat Pay is missing (merchant_not_enabled).
+  await hutong.rollout.patchMethod('system', 'wechatpay', { enabled: true });
+  const wave = await hutong.rollout.createWave('system', { method: 'wechatpay', name: 'Demo wave 1', merchantIds: merchants.slice(0, 2).map((m) => m.id), noticeDays: 0 });
+  await hutong.rollout.invite('system', wave.id);
+  await hutong.rollout.launch('system', wave.id);
+  for (const m of merchants.slice(0, 2)) {
+    await hutong.rollout.accept({ role: 'merchant', keyId: 'seed', merchantId: m.id }, m.id, 'wechatpay', 'demo-2026-11', undefined);
+  }
   const buyer = await hutong.catalog.createBuyer({ name: 'Demo Buyer' });
   const keys: DemoKeys = { ops, merchants, buyer: { id: buyer.id, key: buyer.key }, liveRoomId: room.id };
   writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
