@@ -76,6 +76,9 @@ export class PaymentsService implements PaymentView {
     if (payment.status !== 'requires_method' && payment.status !== 'pending') {
       throw new HutongError('payment_state_conflict', `The payment is ${payment.status}.`, { status: payment.status });
     }
+    if (this.ctx.clock.now() >= payment.expires_at) {
+      throw new HutongError('payment_state_conflict', 'The checkout’s payment deadline has passed.', { status: 'expired' });
+    }
     const availability = (await this.methods(payment, client)).find((m) => m.method === method);
     if (!availability?.available) throw new HutongError('method_unavailable', undefined, { method, reason: availability?.reason ?? 'method_disabled' });
 
