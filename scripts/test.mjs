@@ -18,12 +18,14 @@ function findChromium() {
   return undefined;
 }
 
-if (!findChromium()) {
-  process.stdout.write('Installing Debian chromium for the browser tests…\n');
+const CJK_FONT = '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc';
+if (!findChromium() || !existsSync(CJK_FONT)) {
+  // Chromium for the browser tests, and a CJK font so the Chinese pages' screenshots are readable.
+  process.stdout.write('Installing Debian chromium and fonts-wqy-microhei for the browser tests…\n');
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = asRoot ? [] : ['sudo', '-n'];
   const apt = (args) => run(sudo[0] ?? 'apt-get', sudo.length ? [...sudo.slice(1), 'apt-get', ...args] : args);
-  if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', '--no-install-recommends', 'chromium']) !== 0 || !findChromium()) {
+  if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-wqy-microhei']) !== 0 || !findChromium()) {
     process.stderr.write('Could not install chromium (apt-get install chromium). Browser tests need it.\n');
     process.exit(1);
   }
@@ -31,7 +33,7 @@ if (!findChromium()) {
 env.CHROMIUM_PATH = findChromium();
 
 process.stdout.write('Type check…\n');
-if (run('npx', ['tsc', '--noEmit', '-p', '.']) !== 0) process.exit(1);
+if (run('npx', ['tsc', '--noEmit', '-p', '.']) !== 0 || run('npx', ['tsc', '--noEmit', '-p', 'web']) !== 0) process.exit(1);
 
 const extra = process.argv.slice(2);
 const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=./test/summary-reporter.ts', ...extra]);

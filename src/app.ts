@@ -35,7 +35,10 @@ import { Sealer, dataKeyFromFile } from './shared/seal';
 import { LedgerService } from './ledger/service';
 import { LedgerConsumer } from './ledger/consumer';
 import { ledgerRoutes } from './ledger/routes';
+import { ReconciliationService } from './ledger/reconciliation';
+import { reconciliationRoutes } from './ledger/reconciliation-routes';
 import { EscrowReleases } from './payments/escrow';
+import { registerWeb } from './web/server';
 import { randomBytes } from 'node:crypto';
 
 export interface HutongOptions {
@@ -147,6 +150,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   paymentRoutes(app, { payments, refunds, notifications, accounts });
   rolloutRoutes(app, rollout, payments);
   ledgerRoutes(app, ledger);
+  reconciliationRoutes(app, new ReconciliationService(ctx, providers), { db, providers, config });
   if (config.testClock) {
     app.post('/v1/test/clock', { config: { roles: ['ops'] }, schema: { hide: true } }, async (req) => {
       const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);
@@ -158,6 +162,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const sandboxes = useSandboxes
     ? await mountSandboxes(app, { dataDir: options.ephemeral ? undefined : join(config.dataDir, 'sandbox'), config: config.sandbox, log: app.log })
     : undefined;
+  await registerWeb(app);
 
   const hutong: Hutong = {
     app, config, db, clock, wallClock, keys, catalog, orders, payments, refunds, accounts, rollout, ledger, ledgerConsumer, escrow, providers, sandboxes, worker,

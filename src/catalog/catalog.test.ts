@@ -67,6 +67,15 @@ describe('tenancy', () => {
     expect((await h.call('GET', `/v1/products/${pa.id}`, { key: a.key })).body.price).toBe(pa.price);
   });
 
+  test('a buyer sees shops by their public fields only', async () => {
+    const m = await merchant(h, 'Public shop', { contact_name: 'Private Person' });
+    const b = await buyer(h);
+    const one = await h.call('GET', `/v1/merchants/${m.id}`, { key: b.key });
+    expect(one.body).toEqual({ id: m.id, name: 'Public shop', category: 'general' });
+    const list = await h.call('GET', '/v1/merchants?limit=500', { key: b.key });
+    expect(JSON.stringify(list.body)).not.toContain('Private Person');
+  });
+
   test('only ops creates merchants and keys; a merchant cannot create products for another merchant', async () => {
     const a = await merchant(h, 'A2');
     const b = await merchant(h, 'B2');

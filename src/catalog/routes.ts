@@ -14,6 +14,11 @@ export function merchantJson(m: MerchantRow) {
   return { id: m.id, name: m.name, category: m.category, tier: m.tier, contact_name: m.contact_name, created_at: m.created_at.toISOString() };
 }
 
+/** What a buyer sees of a shop: no contact or onboarding details. */
+export function publicMerchantJson(m: MerchantRow) {
+  return { id: m.id, name: m.name, category: m.category };
+}
+
 export function productJson(p: ProductRow) {
   return { id: p.id, merchant_id: p.merchant_id, name: p.name, price: p.price, stock: p.stock, fulfilment_type: p.fulfilment_type, created_at: p.created_at.toISOString() };
 }
@@ -49,14 +54,20 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
     return reply.status(201).send(merchantJson(m));
   });
 
-  app.get('/v1/merchants', { schema: { tags: ['merchants'], summary: 'List merchants (ops: all; merchant: itself).', querystring: ListQuery } }, async (req) => {
+  app.get('/v1/merchants', {
+    schema: { tags: ['merchants'], summary: 'List merchants (ops: all; merchant: itself; buyer: every shop’s public fields).', querystring: ListQuery },
+  }, async (req) => {
     const q = req.query as { limit?: number; cursor?: string };
-    const rows = await catalog.listMerchants(actorOf(req), q);
-    return toPage(rows, q.limit ?? 50, merchantJson);
+    const actor = actorOf(req);
+    const rows = await catalog.listMerchants(actor, q);
+    return toPage(rows, q.limit ?? 50, actor.role === 'buyer' ? publicMerchantJson : merchantJson);
   });
 
   app.get('/v1/merchants/:id', { schema: { tags: ['merchants'], params: IdParams } }, async (req) => {
-    return merchantJson(await catalog.merchant(actorOf(req), (req.params as { id: string }).id));
+    const actor = actorOf(req);
+    const id = (req.params as { id: string }).id;
+    if (actor.role === 'buyer') return publicMerchantJson(await catalog.shop(id));
+    return merchantJson(await catalog.merchant(actor, id));
   });
 
   app.post('/v1/merchants/:id/api-keys', {

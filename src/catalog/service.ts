@@ -54,6 +54,13 @@ export class CatalogService {
     return row;
   }
 
+  /** A shop as buyers see it (public fields are shaped by the route). */
+  async shop(id: string): Promise<MerchantRow> {
+    const row = await store.merchant(this.ctx.db, id);
+    if (!row) throw new HutongError('not_found', `No merchant ${id}.`);
+    return row;
+  }
+
   async merchantById(id: string): Promise<MerchantRow | undefined> {
     return store.merchant(this.ctx.db, id);
   }

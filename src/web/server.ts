@@ -1,0 +1,58 @@
+// Serves the web pages: the storefront and cashier at /shop, the merchant console at /merchant and the operations
+// console at /ops, each a single-page app (any path inside falls back to its page), assets under /web/.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { WEB_APPS, WEB_BASE, WEB_DIST, buildWebIfStale, type WebApp } from './build';
+
+/** The pages load and talk only to this server; QR codes are data: images. Provider pages are navigated to, not loaded. */
+const PAGE_CSP = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "style-src 'self'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join('; ');
+
+function sendPage(reply: FastifyReply, app: WebApp) {
+  return reply
+    .header('content-security-policy', PAGE_CSP)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'same-origin')
+    .header('cache-control', 'no-cache')
+    .sendFile(`${app}.html`, WEB_DIST);
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hutongWeb?: true;
+  }
+}
+
+export async function registerWeb(app: FastifyInstance): Promise<void> {
+  if (app.hasDecorator('hutongWeb')) return; // already registered on this server
+  app.decorate('hutongWeb', true);
+  await buildWebIfStale();
+
+  // Hashed file names: an asset never changes under its name.
+  await app.register(fastifyStatic, { root: WEB_DIST, prefix: WEB_BASE, index: false, immutable: true, maxAge: '365d' });
+
+  const hide = { schema: { hide: true } };
+  app.get('/', hide, (_req, reply) => reply.redirect('/shop'));
+  for (const page of WEB_APPS) {
+    app.get(`/${page}`, hide, (_req, reply) => sendPage(reply, page));
+    app.get(`/${page}/*`, hide, (_req, reply) => sendPage(reply, page));
+  }
+  // Which sandboxes this server mounts, so the cashier offers "simulate scanning" only where a wallet page exists.
+  app.get(`${WEB_BASE}env.json`, hide, async (_req, reply) => {
+    reply.header('cache-control', 'no-cache');
+    return {
+      sandboxes: {
+        alipay: app.hasRoute({ method: 'POST', url: '/sandbox/alipay/wallet/pay' }),
+        wechatpay: app.hasRoute({ method: 'GET', url: '/sandbox/wechatpay/wallet' }),
+      },
+    };
+  });
+}
