@@ -190,7 +190,8 @@ export class RefundsService {
       await refundStore.update(this.ctx.db, row.id, { next_check_at: new Date(now.getTime() + REFUND_RETRY_MS), check_count: row.check_count + 1 });
       return (await refundStore.get(this.ctx.db, row.id))!;
     }
-    if (err.code === 'insufficient_funds') {
+    // WeChat Pay NOT_ENOUGH / Alipay ACQ.SELLER_BALANCE_NOT_ENOUGH: the merchant withdrew the money; retried later.
+    if (err.code === 'insufficient_funds' || err.code === 'merchant_balance_insufficient') {
       return (await refundStore.transition(this.ctx.db, row.id, ['pending'], 'blocked_insufficient_funds', now, { failure_code: err.code, next_check_at: new Date(now.getTime() + BLOCKED_RETRY_MS) })) ?? row;
     }
     return this.finish(row, 'closed', err.code);
