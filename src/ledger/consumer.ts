@@ -74,8 +74,16 @@ export class LedgerConsumer {
     return { key, cause: row.topic, causeId: String(row.id), provider: e.provider, merchantId: e.merchant_id, orderId: e.order_id, tradeRef: e.out_trade_no, description, occurredAt: row.created_at };
   }
 
-  private async paid(q: Queryable, row: OutboxRow, e: TradeEvent & { amount: number }): Promise<void> {
-    await this.ledger.post(q, { ...this.base(row, e, `paid:${e.out_trade_no}`, `payment into ${e.provider} escrow`), postings: this.ledger.paidPostings(e.provider, e.merchant_id, fen(e.amount)) });
+  /**
+   * A payment happened when the provider says it did (paid_at), not when Hutong heard of it: a payment just before
+   * midnight whose notification came after it belongs to the provider's day, and so to that day's bill.
+   */
+  private async paid(q: Queryable, row: OutboxRow, e: TradeEvent & { amount: number; paid_at: string }): Promise<void> {
+    await this.ledger.post(q, {
+      ...this.base(row, e, `paid:${e.out_trade_no}`, `payment into ${e.provider} escrow`),
+      occurredAt: new Date(e.paid_at),
+      postings: this.ledger.paidPostings(e.provider, e.merchant_id, fen(e.amount)),
+    });
   }
 
   /** Money leaves at processing (or at success, for a refund that never was processing). */

@@ -1,5 +1,6 @@
 // SQL for the journal: entries, their postings, running balances, commission rates.
 import type { Queryable } from '../shared/db';
+import { BUYERS_ACCOUNT } from './accounts';
 
 export interface Posting {
   account: string;
@@ -74,12 +75,30 @@ export const ledgerStore = {
   async unbalancedEntries(q: Queryable): Promise<string[]> {
     return (await q.query<{ entry_id: string }>('SELECT entry_id FROM ledger_postings GROUP BY entry_id HAVING sum(amount) <> 0')).rows.map((r) => r.entry_id);
   },
-  /** Invariant check: running balances that differ from the sum of their postings. */
+  /** Invariant check: running balances that differ from the sum of their postings (either side may be missing). */
   async driftedBalances(q: Queryable): Promise<string[]> {
     return (await q.query<{ account: string }>(
-      `SELECT b.account FROM ledger_balances b LEFT JOIN (SELECT account, sum(amount)::bigint AS s FROM ledger_postings GROUP BY account) p ON p.account = b.account
-       WHERE b.balance <> COALESCE(p.s, 0)`,
+      `SELECT COALESCE(b.account, p.account) AS account FROM ledger_balances b
+       FULL OUTER JOIN (SELECT account, sum(amount)::bigint AS s FROM ledger_postings GROUP BY account) p ON p.account = b.account
+       WHERE COALESCE(b.balance, 0) <> COALESCE(p.s, 0) ORDER BY 1`,
     )).rows.map((r) => r.account);
+  },
+  /** Invariant check: provider orders whose refunds to buyers exceed what the buyers paid. */
+  async overRefundedTrades(q: Queryable): Promise<Array<{ trade_ref: string; refunded_beyond: number }>> {
+    return (await q.query<{ trade_ref: string; refunded_beyond: number }>(
+      `SELECT trade_ref, sum(amount)::bigint AS refunded_beyond FROM ledger_postings WHERE account = $1 AND trade_ref IS NOT NULL
+       GROUP BY trade_ref HAVING sum(amount) > 0 ORDER BY trade_ref`,
+      [BUYERS_ACCOUNT],
+    )).rows;
+  },
+  /** Provider orders with money still in escrow (frozen / unsettled), per holding account. */
+  async heldTrades(q: Queryable, limit: number): Promise<Array<{ trade_ref: string; account: string; held: number }>> {
+    return (await q.query<{ trade_ref: string; account: string; held: number }>(
+      `SELECT trade_ref, account, sum(amount)::bigint AS held FROM ledger_postings
+       WHERE trade_ref IS NOT NULL AND (account LIKE 'provider:%:frozen' OR account LIKE 'provider:%:unsettled')
+       GROUP BY trade_ref, account HAVING sum(amount) <> 0 ORDER BY trade_ref LIMIT $1`,
+      [limit],
+    )).rows;
   },
   async commissionRate(q: Queryable, category: string, at: Date): Promise<number> {
     const { rows } = await q.query<{ rate_bp: number }>(

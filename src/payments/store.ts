@@ -209,3 +209,38 @@ export const paymentStats = {
     )).rows;
   },
 };
+
+/** What reconciliation reads about provider orders, refunds, releases and sub-merchants (the ledger never reads these tables). */
+export const reconciliationReads = {
+  /** Paid provider orders, by our out_trade_no or by the provider's transaction id. */
+  async paidSubOrders(q: Queryable, provider: ProviderName, by: { outTradeNos: string[]; transactionIds: string[] }) {
+    return (await q.query<{ out_trade_no: string; sub_merchant_id: string; transaction_id: string; order_id: string; merchant_id: string; amount: number; paid_at: Date }>(
+      `SELECT ao.out_trade_no, ao.sub_merchant_id, ao.transaction_id, ao.order_id, ao.merchant_id, ao.amount, ao.paid_at
+       FROM attempt_orders ao JOIN attempts a ON a.id = ao.attempt_id
+       WHERE ao.paid AND a.method = $1 AND (ao.out_trade_no = ANY($2::text[]) OR ao.transaction_id = ANY($3::text[]))`,
+      [provider, by.outTradeNos, by.transactionIds],
+    )).rows;
+  },
+  /** Refunds by id (= out_refund_no / out_request_no), with when they last changed state. */
+  async refunds(q: Queryable, ids: string[]) {
+    return (await q.query<{ id: string; status: RefundStatus; amount: number; out_trade_no: string; sub_merchant_id: string; order_id: string; updated_at: Date }>(
+      'SELECT id, status, amount, out_trade_no, sub_merchant_id, order_id, updated_at FROM refunds WHERE id = ANY($1::text[])',
+      [ids],
+    )).rows;
+  },
+  /** Escrow releases by order, or by the share's out_order_no. */
+  async releases(q: Queryable, by: { orderIds: string[]; outOrderNos: string[] }) {
+    return (await q.query<{ order_id: string; out_order_no: string; out_trade_no: string; sub_merchant_id: string }>(
+      `SELECT order_id, out_order_no, out_trade_no, sub_merchant_id FROM escrow_releases
+       WHERE order_id = ANY($1::text[]) OR out_order_no = ANY($2::text[])`,
+      [by.orderIds, by.outOrderNos],
+    )).rows;
+  },
+  /** Every merchant's sub-merchant account at a provider. */
+  async subMerchants(q: Queryable, provider: ProviderName) {
+    return (await q.query<{ merchant_id: string; sub_merchant_id: string }>(
+      'SELECT merchant_id, sub_merchant_id FROM provider_accounts WHERE provider = $1 AND sub_merchant_id IS NOT NULL ORDER BY merchant_id',
+      [provider],
+    )).rows;
+  },
+};

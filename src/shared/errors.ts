@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE = {
   unknown_method: { status: 422, message: 'No such payment method.' },
   notice_period_not_elapsed: { status: 422, message: 'The launch time is before the wave’s notice period ends.' },
   amount_invalid: { status: 422, message: 'The amount must be a positive integer of fen.' },
+  bill_date_in_future: { status: 422, message: 'There is no bill for a day that has not begun (Asia/Shanghai).' },
   // 429
   rate_limited: { status: 429, message: 'Too many requests; slow down.' },
   // 5xx — ours or a provider's

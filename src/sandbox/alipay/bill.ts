@@ -7,6 +7,10 @@ import { many } from './db';
 import { formatBeijing, formatBeijingChinese } from './clock';
 import { fenToYuan } from './money';
 import { camelRow, type Refund, type Trade } from './types';
+import type { BillRows } from './bill-tamper';
+
+/** A test knob's hook: may change the rows a bill is written from (bill-tamper.ts). */
+export type BillRowsTamper = (rows: BillRows) => void;
 
 export interface BillRequest {
   appId: string;
@@ -64,7 +68,7 @@ function refundLine(t: Trade, r: Refund): BillLine {
   return { cells, kind: 'refund', receiptFen: -r.amountFen, orderFen: t.totalFen, feeFen: r.feeReturnedFen };
 }
 
-async function billLines(sql: Sql, req: BillRequest): Promise<BillLine[]> {
+async function billLines(sql: Sql, req: BillRequest, tamper?: BillRowsTamper): Promise<BillLine[]> {
   const smidFilter = req.smid ? 'and t.smid = $4' : '';
   const params = [req.appId, req.startMs, req.endMs, ...(req.smid ? [req.smid] : [])];
   const paid = await many<Record<string, unknown>>(
@@ -75,10 +79,12 @@ async function billLines(sql: Sql, req: BillRequest): Promise<BillLine[]> {
      where t.app_id = $1 and r.created_at >= $2 and r.created_at < $3 ${smidFilter} order by r.created_at, r.out_request_no`,
     params,
   );
-  return [
-    ...paid.map((row) => paymentLine(camelRow<Trade>(row))),
-    ...refunded.map((row) => refundLine(camelRow<Trade>(row.trade), camelRow<Refund>(row.refund))),
-  ];
+  const rows: BillRows = {
+    payments: paid.map((row) => camelRow<Trade>(row)),
+    refunds: refunded.map((row) => ({ trade: camelRow<Trade>(row.trade), refund: camelRow<Refund>(row.refund) })),
+  };
+  tamper?.(rows);
+  return [...rows.payments.map(paymentLine), ...rows.refunds.map((r) => refundLine(r.trade, r.refund))];
 }
 
 function preamble(title: string, req: BillRequest): string[] {
@@ -122,8 +128,8 @@ function summaryCsv(req: BillRequest, lines: BillLine[], exportedAt: number): st
 }
 
 /** The bill as Alipay serves it: `<account>_<date>.csv.zip` holding 业务明细.csv and 业务明细(汇总).csv in GBK. */
-export async function buildTradeBill(sql: Sql, req: BillRequest, exportedAt: number): Promise<{ fileName: string; zip: Uint8Array }> {
-  const lines = await billLines(sql, req);
+export async function buildTradeBill(sql: Sql, req: BillRequest, exportedAt: number, tamper?: BillRowsTamper): Promise<{ fileName: string; zip: Uint8Array }> {
+  const lines = await billLines(sql, req, tamper);
   const stem = `${req.account}_${req.period.replaceAll('-', '')}`;
   const zip = zipSync({
     [`${stem}_业务明细.csv`]: iconv.encode(detailCsv(req, lines, exportedAt), 'gbk'),

@@ -8,6 +8,7 @@ import { one } from './db';
 import { bizError, invalidArguments, SandboxError } from './errors';
 import { beijingPeriod } from './clock';
 import { buildTradeBill } from './bill';
+import { tamperBillRows } from './bill-tamper';
 import { findApp, findSubMerchant } from './store-apps';
 
 const BILL_TYPES = new Set(['trade', 'trade_zft_merchant', 'signcustomer']);
@@ -53,7 +54,7 @@ export function registerBillRoutes(app: FastifyInstance, ctx: Ctx): void {
     const period = beijingPeriod(link.bill_date)!;
     const bill = await buildTradeBill(ctx.db, {
       appId: link.app_id, account: link.smid ?? owner.sellerId, period: link.bill_date, ...period, smid: link.smid,
-    }, ctx.clock.now());
+    }, ctx.clock.now(), (rows) => ctx.faults.useBillTampers(link.bill_date, (t) => tamperBillRows(t, rows)));
     return reply
       .header('content-type', 'application/zip')
       .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(bill.fileName)}`)

@@ -50,9 +50,13 @@ export interface BillScope {
   endMs: number;
 }
 
-type RefundWithTrade = RefundRow & Pick<TradeRow, 'sp_appid' | 'payer_openid' | 'trade_type' | 'description' | 'attach' | 'fee_rate_bp'>;
+export type RefundWithTrade = RefundRow & Pick<TradeRow, 'sp_appid' | 'payer_openid' | 'trade_type' | 'description' | 'attach' | 'fee_rate_bp'>;
 
-export async function tradeBill(tx: Tx, scope: BillScope, billType: TradeBillType): Promise<string> {
+/** A test knob's hook: may change the rows a bill is written from (bill-tamper.ts). */
+export type TradeRowsTamper = (rows: { payments: TradeRow[]; refunds: RefundWithTrade[] }) => void;
+export type SharingLinesTamper = (lines: SharingLine[]) => SharingLine[];
+
+export async function tradeBill(tx: Tx, scope: BillScope, billType: TradeBillType, tamper?: TradeRowsTamper): Promise<string> {
   const params = [scope.spMchid, scope.subMchid ?? null, scope.startMs, scope.endMs];
   const payments = billType === 'REFUND' ? [] : await all<TradeRow>(
     tx,
@@ -68,6 +72,7 @@ export async function tradeBill(tx: Tx, scope: BillScope, billType: TradeBillTyp
       order by r.created_ms, r.refund_id`,
     params,
   );
+  tamper?.({ payments, refunds });
   const rows = [
     ...payments.map((t) => line([
       billTime(t.success_ms ?? 0), t.sp_appid, t.sp_mchid, t.sub_mchid, '', t.transaction_id, t.out_trade_no,
@@ -89,7 +94,7 @@ export async function tradeBill(tx: Tx, scope: BillScope, billType: TradeBillTyp
   ]);
 }
 
-interface SharingLine {
+export interface SharingLine {
   created_ms: number;
   initiator: string;
   sub_mchid: string;
@@ -103,9 +108,9 @@ interface SharingLine {
   description: string;
 }
 
-export async function sharingBill(tx: Tx, scope: BillScope): Promise<string> {
+export async function sharingBill(tx: Tx, scope: BillScope, tamper?: SharingLinesTamper): Promise<string> {
   const params = [scope.spMchid, scope.subMchid ?? null, scope.startMs, scope.endMs];
-  const lines = await all<SharingLine>(
+  const found = await all<SharingLine>(
     tx,
     `select o.created_ms, o.sp_mchid as initiator, o.sub_mchid, o.transaction_id, o.order_id as wx_no, r.detail_id,
             o.out_order_no as out_no, r.amount, r.account as receiver, '分账' as business, r.description, 0 as ord
@@ -125,6 +130,7 @@ export async function sharingBill(tx: Tx, scope: BillScope): Promise<string> {
      order by created_ms, wx_no, ord, detail_id`,
     params,
   );
+  const lines = tamper ? tamper(found) : found;
   const sum = (kind: SharingLine['business']) => lines.filter((l) => l.business === kind).reduce((s, l) => s + l.amount, 0);
   const rows = lines.map((l) => line([
     billTime(l.created_ms), l.initiator, l.sub_mchid, l.transaction_id, l.wx_no, l.detail_id, l.out_no, yuan(l.amount),

@@ -11,6 +11,8 @@
 // - callTimeoutMs: every /v3 call takes effect, then its answer is held this long, so a client with a shorter
 //   timeout sees a timeout while the change happened (the "outcome unknown" case).
 // - refundResult: the final status of new refunds: SUCCESS (default), ABNORMAL or CLOSED (the money comes back).
+// - billTamper: injected bill discrepancies for the next download(s) of a day's bill (see bill-tamper.ts).
+import { checkBillTampers, type BillTamper } from './bill-tamper';
 
 export interface WechatpayFaults {
   notifyDelayMs: number;
@@ -20,6 +22,8 @@ export interface WechatpayFaults {
   callError5xx: number | boolean;
   callTimeoutMs: number;
   refundResult: 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+  /** Pending bill changes; setting the knob replaces the list ([] clears it). */
+  billTamper: BillTamper[];
 }
 
 export const NO_FAULTS: WechatpayFaults = {
@@ -30,6 +34,7 @@ export const NO_FAULTS: WechatpayFaults = {
   callError5xx: 0,
   callTimeoutMs: 0,
   refundResult: 'SUCCESS',
+  billTamper: [],
 };
 
 type RateKnob = 'notifyDrop' | 'notifyDuplicate' | 'notifyReorder' | 'callError5xx';
@@ -58,6 +63,8 @@ export function checkFaults(input: unknown): Partial<WechatpayFaults> {
     } else if (key === 'refundResult') {
       if (value !== 'SUCCESS' && value !== 'ABNORMAL' && value !== 'CLOSED') throw new Error('refundResult must be SUCCESS, ABNORMAL or CLOSED');
       out.refundResult = value;
+    } else if (key === 'billTamper') {
+      out.billTamper = checkBillTampers(value);
     } else {
       throw new Error(`unknown fault knob: ${key}`);
     }
@@ -81,6 +88,18 @@ export class Faults {
     const checked = checkFaults(partial);
     this.current = { ...this.current, ...checked };
     for (const key of Object.keys(checked)) this.sums.delete(key as RateKnob);
+  }
+
+  /** Offers a day's pending bill changes to the bill being written; a change that applied uses up a download. */
+  useBillTampers(billDate: string, apply: (t: BillTamper) => boolean): void {
+    if (this.current.billTamper.length === 0) return;
+    const left: BillTamper[] = [];
+    for (const t of this.current.billTamper) {
+      const downloads = (t.downloads ?? 1) - (t.bill_date === billDate && apply(t) ? 1 : 0);
+      if (downloads > 0) left.push({ ...t, downloads });
+    }
+    // Replaced, never mutated: `value` hands out the list without copying it.
+    this.current = { ...this.current, billTamper: left };
   }
 
   /** Decides, deterministically, whether this event is hit by the knob. */

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Type } from 'typebox';
-import { sharingBill, tradeBill, type BillScope, type TradeBillType } from './bills';
+import { tamperSharingLines, tamperTradeRows } from './bill-tamper';
+import { sharingBill, tradeBill, type BillScope, type SharingLine, type TradeBillType } from './bills';
 import type { Ctx } from './context';
 import { aeadEncrypt } from './crypto';
 import { one } from './db';
@@ -56,7 +57,8 @@ export function registerBillRoutes(app: FastifyInstance, env: V3Env): void {
     },
   }, async (req) => {
     const scope = await billScope(ctx, req, req.query.bill_date, req.query.sub_mchid);
-    const text = await ctx.db.transaction((tx) => tradeBill(tx, scope, (req.query.bill_type ?? 'ALL') as TradeBillType));
+    const tamper = (rows: Parameters<typeof tamperTradeRows>[1]) => ctx.faults.useBillTampers(req.query.bill_date, (t) => tamperTradeRows(t, rows));
+    const text = await ctx.db.transaction((tx) => tradeBill(tx, scope, (req.query.bill_type ?? 'ALL') as TradeBillType, tamper));
     return publish(ctx, req, prefix, text, req.query.tar_type);
   });
 
@@ -68,7 +70,16 @@ export function registerBillRoutes(app: FastifyInstance, env: V3Env): void {
     },
   }, async (req) => {
     const scope = await billScope(ctx, req, req.query.bill_date, req.query.sub_mchid);
-    const text = await ctx.db.transaction((tx) => sharingBill(tx, scope));
+    const tamper = (lines: SharingLine[]) => {
+      let out = lines;
+      ctx.faults.useBillTampers(req.query.bill_date, (t) => {
+        const changed = tamperSharingLines(t, out);
+        if (changed) out = changed;
+        return changed !== undefined;
+      });
+      return out;
+    };
+    const text = await ctx.db.transaction((tx) => sharingBill(tx, scope, tamper));
     return publish(ctx, req, prefix, text, req.query.tar_type);
   });
 
