@@ -28,7 +28,7 @@ export async function buyer(h: TestHutong, name = 'Buyer'): Promise<{ id: string
 }
 
 /** Runs the worker until the condition holds (bounded), e.g. an onboarding reaching active. */
-export async function until(h: TestHutong, condition: () => Promise<boolean>, what: string, roundsMax = 100): Promise<void> {
+export async function until(h: TestHutong, condition: () => Promise<boolean>, what: string, roundsMax = 200): Promise<void> {
   for (let i = 0; i < roundsMax; i++) {
     if (await condition()) return;
     await h.worker.runOnce();
