@@ -19,6 +19,7 @@ import { CatalogService } from './catalog/service';
 import { catalogRoutes } from './catalog/routes';
 import { OrdersService } from './orders/service';
 import { orderRoutes } from './orders/routes';
+import { RefundRequests } from './orders/refund-requests';
 import { PaymentsService } from './payments/service';
 import { RefundsService } from './payments/refunds';
 import { NotificationHandler } from './payments/notifications';
@@ -146,7 +147,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   catalogRoutes(app, catalog, config);
-  orderRoutes(app, orders, payments);
+  orderRoutes(app, orders, new RefundRequests(ctx, orders), payments);
   paymentRoutes(app, { payments, refunds, notifications, accounts });
   rolloutRoutes(app, rollout, payments);
   ledgerRoutes(app, ledger);

@@ -5,6 +5,7 @@ import { Body, FenAmount, IdParams } from '../shared/schemas';
 import { ListQuery, toPage } from '../shared/pagination';
 import { fen } from '../shared/money';
 import type { OrdersService } from './service';
+import type { RefundRequests } from './refund-requests';
 import type { OrderItemRow, OrderRow, RefundRequestRow } from './store';
 import { ORDER_STATUSES } from './states';
 import type { PaymentView } from '../payments/views';
@@ -36,7 +37,7 @@ export function refundRequestJson(r: RefundRequestRow) {
   };
 }
 
-export function orderRoutes(app: FastifyInstance, orders: OrdersService, payments: PaymentView): void {
+export function orderRoutes(app: FastifyInstance, orders: OrdersService, refundRequests: RefundRequests, payments: PaymentView): void {
   app.post('/v1/orders', {
     config: { roles: ['buyer'] },
     schema: {
@@ -90,21 +91,21 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService, payment
     },
   }, async (req, reply) => {
     const b = req.body as { amount: number; reason: string };
-    return reply.status(201).send(refundRequestJson(await orders.requestRefund(actorOf(req), (req.params as { id: string }).id, fen(b.amount), b.reason)));
+    return reply.status(201).send(refundRequestJson(await refundRequests.requestRefund(actorOf(req), (req.params as { id: string }).id, fen(b.amount), b.reason)));
   });
 
   app.get('/v1/orders/:id/refund-requests', { schema: { tags: ['refunds'], params: IdParams } }, async (req) => ({
-    data: (await orders.refundRequestsOfOrder(actorOf(req), (req.params as { id: string }).id)).map(refundRequestJson),
+    data: (await refundRequests.refundRequestsOfOrder(actorOf(req), (req.params as { id: string }).id)).map(refundRequestJson),
     next_cursor: null,
   }));
 
   app.post('/v1/refund-requests/:id/approve', {
     config: { roles: ['merchant', 'ops'] },
     schema: { tags: ['refunds'], summary: 'Approve a buyer’s refund request: makes the refund.', params: IdParams },
-  }, async (req) => refundRequestJson(await orders.approveRefundRequest(actorOf(req), (req.params as { id: string }).id)));
+  }, async (req) => refundRequestJson(await refundRequests.approveRefundRequest(actorOf(req), (req.params as { id: string }).id)));
 
   app.post('/v1/refund-requests/:id/decline', {
     config: { roles: ['merchant', 'ops'] },
     schema: { tags: ['refunds'], params: IdParams, body: Body({ reason: Type.String({ minLength: 1, maxLength: 200 }) }) },
-  }, async (req) => refundRequestJson(await orders.declineRefundRequest(actorOf(req), (req.params as { id: string }).id, (req.body as { reason: string }).reason)));
+  }, async (req) => refundRequestJson(await refundRequests.declineRefundRequest(actorOf(req), (req.params as { id: string }).id, (req.body as { reason: string }).reason)));
 }

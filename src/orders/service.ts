@@ -9,7 +9,7 @@ import { addFen, fen, type Fen } from '../shared/money';
 import type { Queryable } from '../shared/db';
 import { catalogStore } from '../catalog/store';
 import { paymentStore, type PaymentRow } from '../payments/payment-store';
-import { ordersStore as store, type OrderItemRow, type OrderRow, type RefundRequestRow } from './store';
+import { ordersStore as store, type OrderItemRow, type OrderRow } from './store';
 import type { OrderStatus } from './states';
 
 const DAY_MS = 86_400_000;
@@ -210,63 +210,6 @@ export class OrdersService {
     return row;
   }
 
-  async requestRefund(actor: Actor, orderId: string, amountFen: Fen, reason: string): Promise<RefundRequestRow> {
-    const { order } = await this.order(actor, orderId);
-    if (actor.role !== 'buyer') throw new HutongError('forbidden_role', 'Only the buyer asks for a refund.');
-    if (!['paid', 'shipped', 'completed'].includes(order.status)) throw conflict(order, 'ask for a refund');
-    if (amountFen > order.amount - order.refunded_amount) throw new HutongError('refund_exceeds_remaining');
-    const row: RefundRequestRow = {
-      id: newId('rrq'), order_id: orderId, buyer_id: order.buyer_id, merchant_id: order.merchant_id, amount: amountFen, reason,
-      status: 'open', decline_reason: null, refund_id: null, created_at: this.ctx.clock.now(), decided_at: null,
-    };
-    try {
-      await this.ctx.db.tx(async (q) => {
-        await store.insertRefundRequest(q, row);
-        await this.pauseAutoConfirm(q, orderId);
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new HutongError('refund_request_open');
-      throw err;
-    }
-    return row;
-  }
-
-  async refundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
-    const row = await store.refundRequest(this.ctx.db, id);
-    if (!row) throw new HutongError('not_found', `No refund request ${id}.`);
-    ensureOwner(actor, { merchantId: row.merchant_id, buyerId: row.buyer_id });
-    return row;
-  }
-
-  async refundRequestsOfOrder(actor: Actor, orderId: string): Promise<RefundRequestRow[]> {
-    await this.order(actor, orderId);
-    return store.refundRequestsOfOrder(this.ctx.db, orderId);
-  }
-
-  async approveRefundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
-    const request = await this.refundRequest(actor, id);
-    if (actor.role === 'buyer') throw new HutongError('forbidden_role');
-    if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
-    const refund = await this.hooks.refundOrder(actor, request.order_id, fen(request.amount), request.reason);
-    return this.decide(id, 'approved', { refund_id: refund.id });
-  }
-
-  async declineRefundRequest(actor: Actor, id: string, reason: string): Promise<RefundRequestRow> {
-    const request = await this.refundRequest(actor, id);
-    if (actor.role === 'buyer') throw new HutongError('forbidden_role');
-    if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
-    return this.decide(id, 'declined', { decline_reason: reason });
-  }
-
-  private async decide(id: string, to: 'approved' | 'declined', set: { refund_id?: string; decline_reason?: string }) {
-    return this.ctx.db.tx(async (q) => {
-      const row = await store.decideRefundRequest(q, id, to, { ...set, decided_at: this.ctx.clock.now() });
-      if (!row) throw new HutongError('refund_request_state_conflict');
-      await this.resumeAutoConfirm(q, row.order_id);
-      return row;
-    });
-  }
-
   /** While a refund is open the auto-confirm clock stands still. */
   async pauseAutoConfirm(q: Queryable, orderId: string): Promise<void> {
     await q.query('UPDATE orders SET refund_paused_at = $2 WHERE id = $1 AND refund_paused_at IS NULL', [orderId, this.ctx.clock.now()]);
@@ -308,10 +251,6 @@ function emptyOrder(o: Pick<OrderRow, 'id' | 'payment_id' | 'merchant_id' | 'buy
   };
 }
 
-function conflict(order: OrderRow, action: string): HutongError {
+export function conflict(order: OrderRow, action: string): HutongError {
   return new HutongError('order_state_conflict', `Cannot ${action} an order that is ${order.status}.`, { status: order.status });
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
 }

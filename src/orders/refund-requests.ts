@@ -1,0 +1,77 @@
+// Buyers' refund requests: the merchant approves (which makes the refund) or declines with a reason. While one is
+// open the order's auto-confirm clock stands still.
+import type { ModuleContext } from '../shared/context';
+import { newId } from '../shared/ids';
+import { HutongError } from '../shared/errors';
+import { ensureOwner, type Actor } from '../auth/actor';
+import { fen, type Fen } from '../shared/money';
+import { ordersStore as store, type RefundRequestRow } from './store';
+import { conflict, type OrdersService } from './service';
+
+export class RefundRequests {
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly orders: OrdersService,
+  ) {}
+
+  async requestRefund(actor: Actor, orderId: string, amountFen: Fen, reason: string): Promise<RefundRequestRow> {
+    const { order } = await this.orders.order(actor, orderId);
+    if (actor.role !== 'buyer') throw new HutongError('forbidden_role', 'Only the buyer asks for a refund.');
+    if (!['paid', 'shipped', 'completed'].includes(order.status)) throw conflict(order, 'ask for a refund');
+    if (amountFen > order.amount - order.refunded_amount) throw new HutongError('refund_exceeds_remaining');
+    const row: RefundRequestRow = {
+      id: newId('rrq'), order_id: orderId, buyer_id: order.buyer_id, merchant_id: order.merchant_id, amount: amountFen, reason,
+      status: 'open', decline_reason: null, refund_id: null, created_at: this.ctx.clock.now(), decided_at: null,
+    };
+    try {
+      await this.ctx.db.tx(async (q) => {
+        await store.insertRefundRequest(q, row);
+        await this.orders.pauseAutoConfirm(q, orderId);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new HutongError('refund_request_open');
+      throw err;
+    }
+    return row;
+  }
+
+  async refundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
+    const row = await store.refundRequest(this.ctx.db, id);
+    if (!row) throw new HutongError('not_found', `No refund request ${id}.`);
+    ensureOwner(actor, { merchantId: row.merchant_id, buyerId: row.buyer_id });
+    return row;
+  }
+
+  async refundRequestsOfOrder(actor: Actor, orderId: string): Promise<RefundRequestRow[]> {
+    await this.orders.order(actor, orderId);
+    return store.refundRequestsOfOrder(this.ctx.db, orderId);
+  }
+
+  async approveRefundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
+    const request = await this.refundRequest(actor, id);
+    if (actor.role === 'buyer') throw new HutongError('forbidden_role');
+    if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
+    const refund = await this.orders.hooks.refundOrder(actor, request.order_id, fen(request.amount), request.reason);
+    return this.decide(id, 'approved', { refund_id: refund.id });
+  }
+
+  async declineRefundRequest(actor: Actor, id: string, reason: string): Promise<RefundRequestRow> {
+    const request = await this.refundRequest(actor, id);
+    if (actor.role === 'buyer') throw new HutongError('forbidden_role');
+    if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
+    return this.decide(id, 'declined', { decline_reason: reason });
+  }
+
+  private async decide(id: string, to: 'approved' | 'declined', set: { refund_id?: string; decline_reason?: string }) {
+    return this.ctx.db.tx(async (q) => {
+      const row = await store.decideRefundRequest(q, id, to, { ...set, decided_at: this.ctx.clock.now() });
+      if (!row) throw new HutongError('refund_request_state_conflict');
+      await this.orders.resumeAutoConfirm(q, row.order_id);
+      return row;
+    });
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}
