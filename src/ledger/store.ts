@@ -1,5 +1,8 @@
 // SQL for the journal: entries, their postings, running balances, commission rates.
 import type { Queryable } from '../shared/db';
+
+/** Running-balance slots per account (see migrations/0006). */
+const BALANCE_SLOTS = 8;
 import { BUYERS_ACCOUNT } from './accounts';
 
 export interface Posting {
@@ -35,11 +38,12 @@ export const ledgerStore = {
       `INSERT INTO ledger_postings (entry_id, account, amount, trade_ref) SELECT $1, * , $4 FROM unnest($2::text[], $3::bigint[])`,
       [e.id, sorted.map((p) => p.account), sorted.map((p) => p.amount), e.trade_ref],
     );
-    // Accounts in name order, so concurrent postings never deadlock on balance rows.
+    // Accounts in name order, so concurrent postings never deadlock on balance rows; each database connection
+    // writes its own slot, so concurrent transactions posting to the same hot account (buyers, fees) don't queue.
     await q.query(
-      `INSERT INTO ledger_balances (account, balance) SELECT * FROM unnest($1::text[], $2::bigint[])
-       ON CONFLICT (account) DO UPDATE SET balance = ledger_balances.balance + EXCLUDED.balance`,
-      [sorted.map((p) => p.account), sorted.map((p) => p.amount)],
+      `INSERT INTO ledger_balances (account, slot, balance) SELECT a, pg_backend_pid() % $3, b FROM unnest($1::text[], $2::bigint[]) AS t(a, b)
+       ON CONFLICT (account, slot) DO UPDATE SET balance = ledger_balances.balance + EXCLUDED.balance`,
+      [sorted.map((p) => p.account), sorted.map((p) => p.amount), BALANCE_SLOTS],
     );
     return true;
   },
@@ -56,7 +60,8 @@ export const ledgerStore = {
   },
   async balances(q: Queryable, prefix: string | null): Promise<Array<{ account: string; balance: number }>> {
     return (await q.query<{ account: string; balance: number }>(
-      `SELECT account, balance FROM ledger_balances WHERE ($1::text IS NULL OR account LIKE $1 || '%') ORDER BY account`,
+      `SELECT account, sum(balance)::bigint AS balance FROM ledger_balances WHERE ($1::text IS NULL OR account LIKE $1 || '%')
+       GROUP BY account ORDER BY account`,
       [prefix],
     )).rows;
   },
@@ -78,7 +83,7 @@ export const ledgerStore = {
   /** Invariant check: running balances that differ from the sum of their postings (either side may be missing). */
   async driftedBalances(q: Queryable): Promise<string[]> {
     return (await q.query<{ account: string }>(
-      `SELECT COALESCE(b.account, p.account) AS account FROM ledger_balances b
+      `SELECT COALESCE(b.account, p.account) AS account FROM (SELECT account, sum(balance)::bigint AS balance FROM ledger_balances GROUP BY account) b
        FULL OUTER JOIN (SELECT account, sum(amount)::bigint AS s FROM ledger_postings GROUP BY account) p ON p.account = b.account
        WHERE COALESCE(b.balance, 0) <> COALESCE(p.s, 0) ORDER BY 1`,
     )).rows.map((r) => r.account);

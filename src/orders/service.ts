@@ -84,15 +84,16 @@ export class OrdersService {
       status: 'requires_method', expires_at: payDeadline, succeeded_at: null, created_at: now,
     };
     await this.ctx.db.tx(async (q) => {
-      // Reserve in product-id order so two checkouts never wait on each other in a cycle.
+      await paymentStore.insert(q, payment);
+      for (const o of orders) await store.insertOrder(q, o);
+      await store.insertItems(q, orderItems);
+      // Reserve last, so a hot product's row stays locked only for the end of the transaction; in product-id order,
+      // so two checkouts never wait on each other in a cycle. A refusal rolls everything back.
       for (const item of [...items].sort((a, b) => a.productId.localeCompare(b.productId))) {
         if (!(await catalogStore.reserveStock(q, item.productId, item.quantity))) {
           throw new HutongError('insufficient_stock', undefined, { product_id: item.productId });
         }
       }
-      await paymentStore.insert(q, payment);
-      for (const o of orders) await store.insertOrder(q, o);
-      await store.insertItems(q, orderItems);
     });
     return { orders, items: orderItems, payment };
   }
