@@ -30,7 +30,6 @@ import { connectProviders, sandboxCredentials } from './providers/connect';
 import { mountSandboxes, type MountedSandboxes } from './sandbox/mount';
 import { Worker } from './worker';
 import { RolloutService } from './rollout/service';
-import { RolloutEligibility } from './rollout/eligibility';
 import { rolloutRoutes } from './rollout/routes';
 import { Sealer, dataKeyFromFile } from './shared/seal';
 import { LedgerService } from './ledger/service';
@@ -111,7 +110,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const ledger = new LedgerService(ctx, providers);
   const ledgerConsumer = new LedgerConsumer(ctx, ledger);
   const escrow = new EscrowReleases(ctx, providers, (category, at) => ledger.commissionRate(category, at));
-  payments.eligibility = new RolloutEligibility(db, providers, clock);
+  payments.eligibility = rollout.eligibility;
   orders.hooks = {
     checkoutClosed: (paymentId) => void payments.closeOtherAttempts(paymentId, null).catch((err) => app.log.warn({ err: String(err) }, 'closing attempts failed')),
     refundOrder: (actor, orderId, amountFen, reason) => refunds.createOrderRefund(actor, orderId, amountFen, reason),

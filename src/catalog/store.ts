@@ -58,6 +58,9 @@ export const catalogStore = {
   async merchant(q: Queryable, id: string): Promise<MerchantRow | undefined> {
     return (await q.query<MerchantRow>('SELECT * FROM merchants WHERE id = $1', [id])).rows[0];
   },
+  async merchantsByIds(q: Queryable, ids: string[]): Promise<MerchantRow[]> {
+    return (await q.query<MerchantRow>('SELECT * FROM merchants WHERE id = ANY($1::text[])', [ids])).rows;
+  },
   async merchants(q: Queryable, onlyId: string | null, page: Page): Promise<MerchantRow[]> {
     const { rows } = await q.query<MerchantRow>(
       `SELECT * FROM merchants WHERE ($1::text IS NULL OR id = $1) AND ${afterClause(2)} ORDER BY created_at, id LIMIT $4`,

@@ -38,10 +38,8 @@ export class LedgerConsumer {
       const n = await this.ctx.db.tx(async (q) => {
         const lock = this.ctx.db.kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
         const { rows } = await q.query<OutboxRow>(`SELECT * FROM outbox WHERE consumed_at IS NULL ORDER BY id LIMIT $1${lock}`, [BATCH_SIZE_MAX]);
-        for (const row of rows) {
-          await this.apply(q, row);
-          await q.query('UPDATE outbox SET consumed_at = $2 WHERE id = $1', [row.id, this.ctx.clock.now()]);
-        }
+        for (const row of rows) await this.apply(q, row);
+        if (rows.length) await q.query('UPDATE outbox SET consumed_at = $2 WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id), this.ctx.clock.now()]);
         return rows.length;
       });
       total += n;

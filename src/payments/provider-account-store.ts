@@ -35,6 +35,14 @@ export const providerAccountStore = {
     for (const r of rows) map.set(r.merchant_id, (map.get(r.merchant_id) ?? new Set()).add(r.provider));
     return map;
   },
+  /** The active sub-merchant id of each merchant at one provider. */
+  async subMerchantIds(q: Queryable, merchantIds: string[], provider: ProviderName): Promise<Map<string, string>> {
+    const { rows } = await q.query<{ merchant_id: string; sub_merchant_id: string }>(
+      `SELECT merchant_id, sub_merchant_id FROM provider_accounts WHERE merchant_id = ANY($1::text[]) AND provider = $2 AND status = 'active'`,
+      [merchantIds, provider],
+    );
+    return new Map(rows.map((r) => [r.merchant_id, r.sub_merchant_id]));
+  },
   /** Links an account that already exists at the provider: active at once. */
   async link(q: Queryable, merchantId: string, provider: ProviderName, subMerchantId: string, now: Date): Promise<ProviderAccountRow> {
     const { rows } = await q.query<ProviderAccountRow>(

@@ -8,6 +8,7 @@ import { ensureOwner, type Actor } from '../auth/actor';
 import { ProviderError, type PaidSubTrade, type PaymentScene, type ProviderName, type TradeRef } from '../providers/types';
 import type { ProviderRegistry } from '../providers/registry';
 import type { OrdersService } from '../orders/service';
+import type { OrderRow } from '../orders/store';
 import { catalogStore } from '../catalog/store';
 import { fen } from '../shared/money';
 import { paymentStore, type PaymentRow } from './payment-store';
@@ -52,18 +53,15 @@ export class PaymentsService implements PaymentView {
     return payment;
   }
 
-  async methods(payment: PaymentRow, client: ClientInfo): Promise<MethodAvailability[]> {
-    const orders = await this.orders.ordersOfPayment(payment.id);
-    return this.eligibility.evaluate({ merchantIds: [...new Set(orders.map((o) => o.merchant_id))], buyerId: payment.buyer_id, client });
+  async methods(payment: PaymentRow, client: ClientInfo, orders?: OrderRow[]): Promise<MethodAvailability[]> {
+    const ofPayment = orders ?? (await this.orders.ordersOfPayment(payment.id));
+    return this.eligibility.evaluate({ merchantIds: [...new Set(ofPayment.map((o) => o.merchant_id))], buyerId: payment.buyer_id, client });
   }
 
   async paymentJson(actor: Actor, paymentId: string, headers: Headers) {
     const payment = await this.payment(actor, paymentId);
-    const [attempts, orders, methods] = await Promise.all([
-      attemptStore.ofPayment(this.ctx.db, paymentId),
-      this.orders.ordersOfPayment(paymentId),
-      this.methods(payment, clientFrom(headers)),
-    ]);
+    const [attempts, orders] = await Promise.all([attemptStore.ofPayment(this.ctx.db, paymentId), this.orders.ordersOfPayment(paymentId)]);
+    const methods = await this.methods(payment, clientFrom(headers), orders);
     return paymentJson(payment, attempts, orders.map((o) => o.id), methods);
   }
 
@@ -79,11 +77,11 @@ export class PaymentsService implements PaymentView {
     if (this.ctx.clock.now() >= payment.expires_at) {
       throw new HutongError('payment_state_conflict', 'The checkout’s payment deadline has passed.', { status: 'expired' });
     }
-    const availability = (await this.methods(payment, client)).find((m) => m.method === method);
-    if (!availability?.available) throw new HutongError('method_unavailable', undefined, { method, reason: availability?.reason ?? 'method_disabled' });
-
     const orders = await this.orders.ordersOfPayment(paymentId);
-    const accounts = await Promise.all(orders.map((o) => providerAccountStore.get(this.ctx.db, o.merchant_id, method)));
+    const availability = (await this.methods(payment, client, orders)).find((m) => m.method === method);
+    if (!availability?.available) throw new HutongError('method_unavailable', undefined, { method, reason: availability?.reason ?? 'method_disabled' });
+    const subMerchants = await providerAccountStore.subMerchantIds(this.ctx.db, orders.map((o) => o.merchant_id), method);
+    if (orders.some((o) => !subMerchants.has(o.merchant_id))) throw new HutongError('method_unavailable', undefined, { method, reason: 'merchant_not_enabled' });
     const now = this.ctx.clock.now();
     const attempt: AttemptRow = {
       id: newId('att'), payment_id: paymentId, method, scene, status: 'created', action: null, failure_code: null, late_paid: false,
@@ -92,7 +90,7 @@ export class PaymentsService implements PaymentView {
     };
     const attemptOrders: AttemptOrderRow[] = orders.map((o, i) => ({
       attempt_id: attempt.id, order_id: o.id, merchant_id: o.merchant_id, out_trade_no: `${attempt.id.replace('att_', 'T')}_${i + 1}`,
-      sub_merchant_id: accounts[i]!.sub_merchant_id!, amount: o.amount, paid: false, transaction_id: null, paid_at: null,
+      sub_merchant_id: subMerchants.get(o.merchant_id)!, amount: o.amount, paid: false, transaction_id: null, paid_at: null,
     }));
     await this.ctx.db.tx(async (q) => {
       const current = await paymentStore.transition(q, paymentId, ['requires_method', 'pending'], 'pending');
@@ -101,7 +99,7 @@ export class PaymentsService implements PaymentView {
     });
 
     const buyer = await catalogStore.buyer(this.ctx.db, payment.buyer_id);
-    const merchantNames = new Map((await Promise.all(orders.map((o) => catalogStore.merchant(this.ctx.db, o.merchant_id)))).map((m) => [m!.id, m!.name]));
+    const merchantNames = new Map((await catalogStore.merchantsByIds(this.ctx.db, orders.map((o) => o.merchant_id))).map((m) => [m.id, m.name]));
     const adapter = this.providers.get(method);
     try {
       const action = await adapter.createTrade({

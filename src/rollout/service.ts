@@ -14,6 +14,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import type { OnboardingInput, ProviderName } from '../providers/types';
 import { rolloutStore as store, type ActivationRow, type MethodRow, type WaveRow } from './store';
 import type { ActivationStatus } from './states';
+import { RolloutEligibility } from './eligibility';
 
 const DAY_MS = 86_400_000;
 const ADVANCE_SIZE_MAX = 50;
@@ -37,6 +38,8 @@ function actorName(actor: Actor | 'system'): string {
 
 export class RolloutService {
   private receiverReady = new Set<string>();
+  /** The cashier's eligibility with rollout rules; payments asks it, this service keeps its cache fresh. */
+  readonly eligibility: RolloutEligibility;
 
   constructor(
     private readonly ctx: ModuleContext,
@@ -45,6 +48,7 @@ export class RolloutService {
     private readonly providers: ProviderRegistry,
     private readonly sealer: Sealer,
   ) {
+    this.eligibility = new RolloutEligibility(ctx.db, providers, ctx.clock);
     accounts.onChange((account) => void this.onAccountChange(account).catch((err) => ctx.log.error({ err }, 'activation update failed')));
     accounts.detailsSource = (merchantId, provider) => this.onboardingDetails(merchantId, provider);
   }
@@ -60,7 +64,7 @@ export class RolloutService {
       const after = await store.updateMethod(q, method, { ...patch, updated_at: this.ctx.clock.now() });
       await store.audit(q, actorName(actor), 'payment_method.updated', `method:${method}`, before, after, this.ctx.clock.now());
       return after!;
-    });
+    }).finally(() => this.eligibility.invalidate());
   }
 
   async createWave(actor: Actor | 'system', input: WaveInput): Promise<WaveRow> {
@@ -82,6 +86,7 @@ export class RolloutService {
       await store.insertWave(q, wave, picks);
       await store.audit(q, actorName(actor), 'wave.created', `wave:${wave.id}`, null, { ...wave, merchant_ids: picks.map((p) => p.merchantId) }, now);
     });
+    this.eligibility.invalidate();
     return wave;
   }
 
