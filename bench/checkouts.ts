@@ -22,7 +22,7 @@ export async function buyerPays(b: BenchHutong, market: Market, provider: Provid
     key: buyer.key, body: { method: provider, scene: 'qr' }, headers: { 'user-agent': DESKTOP_UA },
   });
   if (attempt.action?.type !== 'qr') throw new BenchError(`expected a QR action, got ${JSON.stringify(attempt.action)}`);
-  await b.http.expect(200, 'POST', `/sandbox/${provider}/wallet/pay`, { body: { code_url: attempt.action.code_url } });
+  await b.sandboxHttp[provider].expect(200, 'POST', `/sandbox/${provider}/wallet/pay`, { body: { code_url: attempt.action.code_url } });
   return { orderId: co.orders[0].id, paymentId: co.payment.id, buyerMs: performance.now() - t0 };
 }
 

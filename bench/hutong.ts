@@ -1,18 +1,27 @@
-// A real Hutong for the benchmark: its own database on the bench's PostgreSQL, the in-process sandboxes, the worker
-// running, and a small market (payable merchants, products, buyers) made through the public API.
+// A real Hutong for the benchmark: its own database on the bench's PostgreSQL, the sandboxes (their own server
+// processes, or mounted in Hutong's process), the worker running, and a small market (payable merchants, products,
+// buyers) made through the public API.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig } from '../src/config';
 import { createHutong, type Hutong } from '../src/app';
 import { openPostgres } from '../src/shared/db';
+import type { ProviderName } from '../src/providers/types';
+import { freePort } from './postgres';
+import { startSandboxServers, type SandboxKnobs, type SandboxServers } from './sandboxes';
 import { HttpClient, progress, waitUntil, BenchError } from './util';
+
+export type SandboxMode = 'process' | 'in-process';
 
 export interface BenchHutong {
   h: Hutong;
   url: string;
   opsKey: string;
   http: HttpClient;
+  sandboxes: SandboxMode;
+  /** Where the bench reaches each sandbox (wallet, clock, faults): its own server, or Hutong's process. */
+  sandboxHttp: Record<ProviderName, HttpClient>;
   close(): Promise<void>;
 }
 
@@ -24,28 +33,68 @@ export interface Market {
 
 export const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120 Safari/537.36';
 
-export async function startBenchHutong(databaseUrl: string, opts: { connections: number; logFile: string; logLevel: string; workerIntervalMs: number; poolSize: number }): Promise<BenchHutong> {
+const KNOBS: SandboxKnobs = {
+  applymentDelayMs: 300,
+  settleDelayMs: 200,
+  // Retries are rare here; a scaled schedule keeps a retried notification from stalling a measurement.
+  notifyTimeScale: 0.01,
+  feeRateBp: { alipay: 60, wechatpay: 60 },
+};
+
+interface StartOptions { sandboxes: SandboxMode; connections: number; logFile: string; logLevel: string; workerIntervalMs: number; poolSize: number }
+
+export async function startBenchHutong(databaseUrl: string, opts: StartOptions): Promise<BenchHutong> {
+  const servers = opts.sandboxes === 'process' ? await startSandboxServers(dirname(opts.logFile), KNOBS) : undefined;
+  try {
+    return await startWith(databaseUrl, opts, servers);
+  } catch (err) {
+    await servers?.close();
+    throw err;
+  }
+}
+
+async function startWith(databaseUrl: string, opts: StartOptions, servers: SandboxServers | undefined): Promise<BenchHutong> {
   const opsKey = `bench-ops-${randomBytes(12).toString('hex')}`;
+  // Hutong's own address, chosen up front so that its public URL (the sandboxes' notify_url) can name it.
+  const port = servers ? await freePort() : 0;
   const config = loadConfig({
     HUTONG_OPS_API_KEY: opsKey,
-    HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300',
-    HUTONG_SANDBOX_SETTLE_DELAY_MS: '200',
-    // Retries are rare here; a scaled schedule keeps a retried notification from stalling a measurement.
-    HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.01',
+    HUTONG_SANDBOX_APPLYMENT_DELAY_MS: String(KNOBS.applymentDelayMs),
+    HUTONG_SANDBOX_SETTLE_DELAY_MS: String(KNOBS.settleDelayMs),
+    HUTONG_SANDBOX_NOTIFY_TIME_SCALE: String(KNOBS.notifyTimeScale),
+    HUTONG_ALIPAY_FEE_RATE_BP: String(KNOBS.feeRateBp.alipay),
+    HUTONG_WECHATPAY_FEE_RATE_BP: String(KNOBS.feeRateBp.wechatpay),
     HUTONG_BUYER_SIGNUPS_PER_MINUTE: '100000',
     HUTONG_WORKER_INTERVAL_MS: String(opts.workerIntervalMs),
-  }, { port: 0 });
+    PORT: String(port),
+    ...(servers ? { HUTONG_PUBLIC_URL: `http://127.0.0.1:${port}`, ...servers.env } : {}),
+  });
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const logStream = createWriteStream(opts.logFile); // one run's log
   const h = await createHutong({ config, db: openPostgres(databaseUrl, opts.poolSize), ephemeral: true, startWorker: true, logLevel: opts.logLevel, logStream });
-  const url = await h.listen();
+  let url: string;
+  try {
+    if (servers && h.sandboxes) throw new BenchError('Hutong mounted its own sandboxes although both gateways are configured');
+    url = await h.listen();
+    if (h.config.publicUrl !== url) throw new BenchError(`Hutong's public URL ${h.config.publicUrl} is not its address ${url}`);
+  } catch (err) {
+    await h.close();
+    throw err;
+  }
   const http = new HttpClient(url, opts.connections);
+  const sandboxHttp = servers
+    ? { alipay: new HttpClient(servers.origin.alipay, opts.connections), wechatpay: new HttpClient(servers.origin.wechatpay, opts.connections) }
+    : { alipay: http, wechatpay: http };
   return {
-    h, url, opsKey, http,
+    h, url, opsKey, http, sandboxes: opts.sandboxes, sandboxHttp,
     async close() {
-      await http.close();
-      await h.close();
-      await new Promise<void>((resolve) => logStream.end(resolve));
+      await Promise.all([...new Set([http, sandboxHttp.alipay, sandboxHttp.wechatpay])].map((c) => c.close()));
+      try {
+        await h.close();
+      } finally {
+        await servers?.close();
+        await new Promise<void>((resolve) => logStream.end(resolve));
+      }
     },
   };
 }

