@@ -187,13 +187,12 @@ export class OrdersService {
 
   /** Called by payments in its transaction when the checkout's payment succeeded. */
   async markCheckoutPaid(q: Queryable, paymentId: string): Promise<OrderRow[]> {
-    const now = this.ctx.clock.now();
-    const paid: OrderRow[] = [];
-    for (const o of await store.ordersOfPayment(q, paymentId)) {
-      const row = await store.transition(q, o.id, ['pending_payment'], 'paid', { paid_at: now });
-      if (row) paid.push(row);
-    }
-    return paid;
+    // One conditional UPDATE for every order of the checkout: pending_payment → paid.
+    const { rows } = await q.query<OrderRow>(
+      `UPDATE orders SET status = 'paid', paid_at = $2 WHERE payment_id = $1 AND status = 'pending_payment' RETURNING *`,
+      [paymentId, this.ctx.clock.now()],
+    );
+    return rows;
   }
 
   /** Called by payments in its transaction when a refund of this order succeeded. */
