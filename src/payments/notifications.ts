@@ -33,11 +33,15 @@ export class NotificationHandler {
       this.ctx.log.warn({ provider, mismatch }, 'notification for another app or merchant rejected');
       return { ...adapter.acknowledge({ ok: false, message: 'unknown app or merchant' }), statusCode: 401 };
     }
+    if (event.kind === 'trade_paid') {
+      const outcomes = await this.payments.recordNotifiedPayment(provider, event.eventId, event, event.subTrades);
+      if (outcomes?.includes('anomaly')) return { ...adapter.acknowledge({ ok: false, message: 'does not match our records' }), statusCode: 400 };
+      return adapter.acknowledge({ ok: true });
+    }
     const now = this.ctx.clock.now();
     const fresh = await eventStore.recordInbox(this.ctx.db, provider, event.eventId, event.kind, event, now);
     if (!fresh && (await eventStore.inboxProcessed(this.ctx.db, provider, event.eventId))) return adapter.acknowledge({ ok: true });
-    const outcome = await this.apply(provider, event);
-    if (outcome === 'anomaly') return { ...adapter.acknowledge({ ok: false, message: 'does not match our records' }), statusCode: 400 };
+    const outcome = await this.apply(event);
     await eventStore.markProcessed(this.ctx.db, provider, event.eventId, outcome, this.ctx.clock.now());
     return adapter.acknowledge({ ok: true });
   }
@@ -50,13 +54,8 @@ export class NotificationHandler {
     return null;
   }
 
-  private async apply(provider: ProviderName, event: ProviderEvent): Promise<string> {
+  private async apply(event: Exclude<ProviderEvent, { kind: 'trade_paid' }>): Promise<string> {
     switch (event.kind) {
-      case 'trade_paid': {
-        const outcomes = [];
-        for (const trade of event.subTrades) outcomes.push(await this.payments.recordSubTradePaid(provider, trade));
-        return outcomes.includes('anomaly') ? 'anomaly' : outcomes.join(',');
-      }
       case 'refund_finished':
         return (await this.refunds.onRefundFinished(event.outRefundNo, event.state)) ? `refund_${event.state}` : 'unknown_refund';
       case 'trade_closed':
@@ -68,4 +67,5 @@ export class NotificationHandler {
       }
     }
   }
+
 }

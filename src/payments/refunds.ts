@@ -2,6 +2,7 @@
 // (WeChat Pay) unfreeze what the refund needs beyond the unsplit amount, then refund. Commission returns come with
 // the ledger's release flow. The refund row is committed before any call; the janitor re-drives anything unsettled.
 import type { ModuleContext } from '../shared/context';
+import type { Queryable } from '../shared/db';
 import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, type Actor } from '../auth/actor';
@@ -70,19 +71,22 @@ export class RefundsService {
     return this.drive(row);
   }
 
-  /** A second success (paid twice, or paid after close) is refunded in full, once per provider trade. */
-  async refundDuplicate(attempt: AttemptRow, paidOrder: AttemptOrderRow): Promise<RefundRow> {
+  /**
+   * A second success (paid twice, or paid after close) is refunded in full, once per provider trade. The refund row
+   * is written in the caller's transaction (the one recording the payment), so a crash cannot lose it; `drive` or
+   * the sweep sends it.
+   */
+  async recordDuplicateRefund(q: Queryable, attempt: AttemptRow, paidOrder: AttemptOrderRow): Promise<RefundRow> {
     const now = this.ctx.clock.now();
     const row = this.newRow('duplicate_payment', paidOrder, attempt.method, fen(paidOrder.amount), 'duplicate or late payment', now);
-    const inserted = await this.ctx.db.tx(async (q) => {
-      const ok = await refundStore.insert(q, row);
-      if (ok) await eventStore.outbox(q, 'refund.created', row.id, { refund_id: row.id, order_id: row.order_id, amount: row.amount, provider: row.method, kind: row.kind }, now);
-      return ok;
-    });
-    if (!inserted) return (await this.ctx.db.query<RefundRow>(`SELECT * FROM refunds WHERE out_trade_no = $1 AND kind = 'duplicate_payment'`, [paidOrder.out_trade_no])).rows[0]!;
-    this.ctx.log.warn({ attempt_id: attempt.id, out_trade_no: paidOrder.out_trade_no }, 'duplicate or late payment: refunding automatically');
-    return this.drive(row);
+    if (await refundStore.insert(q, row)) {
+      await eventStore.outbox(q, 'refund.created', row.id, { refund_id: row.id, order_id: row.order_id, amount: row.amount, provider: row.method, kind: row.kind }, now);
+      this.ctx.log.warn({ attempt_id: attempt.id, out_trade_no: paidOrder.out_trade_no }, 'duplicate or late payment: refunding automatically');
+      return row;
+    }
+    return (await q.query<RefundRow>(`SELECT * FROM refunds WHERE out_trade_no = $1 AND kind = 'duplicate_payment'`, [paidOrder.out_trade_no])).rows[0]!;
   }
+
 
   private newRow(kind: RefundRow['kind'], paid: AttemptOrderRow, method: RefundRow['method'], amountFen: Fen, reason: string | null, now: Date): RefundRow {
     return {
@@ -91,6 +95,11 @@ export class RefundsService {
       trade_amount: paid.amount, amount: amountFen, reason, status: 'pending', step: 'refund', failure_code: null,
       provider_refund_id: null, commission_return: null, commission_returned: false, next_check_at: new Date(now.getTime() + REFUND_RETRY_MS), check_count: 0, created_at: now, updated_at: now,
     };
+  }
+
+  async driveById(id: string): Promise<RefundRow | undefined> {
+    const row = await refundStore.get(this.ctx.db, id);
+    return row && (row.status === 'pending' || row.status === 'processing') ? this.drive(row) : row;
   }
 
   /** Moves a refund one step further at its provider; safe to call again at any time. */

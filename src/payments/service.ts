@@ -2,6 +2,7 @@
 // The attempt row with its provider order numbers is committed before the provider is called; no transaction
 // spans a provider call; state changes write outbox events in the same transaction.
 import type { ModuleContext } from '../shared/context';
+import type { Queryable } from '../shared/db';
 import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, type Actor } from '../auth/actor';
@@ -27,6 +28,12 @@ const JANITOR_SWEEP_SIZE_MAX = 100;
 type Headers = Record<string, string | string[] | undefined>;
 
 export type PaidOutcome = 'applied' | 'already_recorded' | 'late_refunded' | 'anomaly';
+
+interface PaidEffect {
+  outcome: PaidOutcome;
+  attempt?: AttemptRow;
+  refundId?: string;
+}
 
 export class PaymentsService implements PaymentView {
   eligibility: EligibilityPolicy;
@@ -181,47 +188,74 @@ export class PaymentsService implements PaymentView {
    * Invariant: at most one attempt per payment succeeds; any other paid sub-trade is refunded automatically.
    */
   async recordSubTradePaid(provider: ProviderName, trade: PaidSubTrade): Promise<PaidOutcome> {
+    const effect = await this.ctx.db.tx((q) => this.applyPaidTrade(q, provider, trade, this.ctx.clock.now()));
+    await this.afterPaid([effect]);
+    return effect.outcome;
+  }
+
+  /**
+   * A provider's notification of paid trades: the inbox row, every sub-trade and the processed mark commit together
+   * (one commit per notification). Returns null when this event id was already processed.
+   */
+  async recordNotifiedPayment(provider: ProviderName, eventId: string, payload: unknown, trades: PaidSubTrade[]): Promise<PaidOutcome[] | null> {
     const now = this.ctx.clock.now();
-    const outcome = await this.ctx.db.tx(async (q): Promise<{ outcome: PaidOutcome; lateOrder?: AttemptOrderRow; attempt?: AttemptRow }> => {
-      const ao = await attemptStore.orderByOutTradeNo(q, trade.outTradeNo);
-      const attempt = ao ? await attemptStore.get(q, ao.attempt_id, true) : undefined;
-      // Alipay's notification names no sub-merchant: compare it only where the provider gives one.
-      const subMerchantDiffers = trade.subMerchantId !== '' && ao?.sub_merchant_id !== trade.subMerchantId;
-      if (!ao || !attempt || attempt.method !== provider || ao.amount !== trade.amountFen || subMerchantDiffers) {
-        await eventStore.anomaly(q, provider, 'paid_trade_mismatch', trade.outTradeNo, { trade, expected: ao ?? null }, now);
-        return { outcome: 'anomaly' };
-      }
-      if (!(await attemptStore.markOrderPaid(q, trade.outTradeNo, trade.transactionId, trade.paidAt))) return { outcome: 'already_recorded' };
-      const payment = (await paymentStore.get(q, attempt.payment_id, true))!;
-      const paidOrder = { ...ao, paid: true, transaction_id: trade.transactionId, paid_at: trade.paidAt };
-      await eventStore.outbox(q, 'payment.sub_order_paid', ao.order_id, {
-        provider, attempt_id: attempt.id, payment_id: payment.id, order_id: ao.order_id, merchant_id: ao.merchant_id,
-        sub_merchant_id: ao.sub_merchant_id, out_trade_no: ao.out_trade_no, transaction_id: trade.transactionId, amount: ao.amount,
-        paid_at: trade.paidAt.toISOString(),
-      }, now);
-      const live = (attempt.status === 'created' || attempt.status === 'pending') && (payment.status === 'requires_method' || payment.status === 'pending');
-      if (!live) {
-        if (attempt.status !== 'succeeded') {
-          // Paid after it should have closed (or a second success): it will never succeed; its money goes back.
-          await attemptStore.update(q, attempt.id, { late_paid: true });
-          await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', { closed_at: now });
-          return { outcome: 'late_refunded', lateOrder: paidOrder, attempt };
-        }
-        return { outcome: 'applied' };
-      }
-      const all = await attemptStore.orders(q, attempt.id);
-      if (!all.every((o) => o.paid)) return { outcome: 'applied' };
-      await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'succeeded', { succeeded_at: now });
-      await paymentStore.transition(q, payment.id, ['requires_method', 'pending'], 'succeeded', now);
-      await this.orders.markCheckoutPaid(q, payment.id);
-      await eventStore.outbox(q, 'payment.succeeded', payment.id, { payment_id: payment.id, attempt_id: attempt.id, provider, amount: payment.amount }, now);
-      return { outcome: 'applied', attempt };
+    const effects = await this.ctx.db.tx(async (q) => {
+      const fresh = await eventStore.recordInbox(q, provider, eventId, 'trade_paid', payload, now);
+      if (!fresh && (await eventStore.inboxProcessed(q, provider, eventId))) return null;
+      const applied: PaidEffect[] = [];
+      for (const trade of trades) applied.push(await this.applyPaidTrade(q, provider, trade, now));
+      // An anomaly is recorded but the event stays unprocessed: the provider's retry is looked at again.
+      if (!applied.some((e) => e.outcome === 'anomaly')) await eventStore.markProcessed(q, provider, eventId, applied.map((e) => e.outcome).join(','), now);
+      return applied;
     });
-    if (outcome.outcome === 'late_refunded' && outcome.lateOrder && outcome.attempt) {
-      await this.refunds.refundDuplicate(outcome.attempt, outcome.lateOrder);
+    if (!effects) return null;
+    await this.afterPaid(effects);
+    return effects.map((e) => e.outcome);
+  }
+
+  /** After commit: send automatic refunds now (the sweep would too), close the other attempts of a paid checkout. */
+  private async afterPaid(effects: PaidEffect[]): Promise<void> {
+    for (const e of effects) {
+      if (e.outcome === 'late_refunded' && e.refundId) await this.refunds.driveById(e.refundId);
+      if (e.outcome === 'applied' && e.attempt) void this.closeOtherAttempts(e.attempt.payment_id, e.attempt.id);
     }
-    if (outcome.outcome === 'applied' && outcome.attempt) void this.closeOtherAttempts(outcome.attempt.payment_id, outcome.attempt.id);
-    return outcome.outcome;
+  }
+
+  private async applyPaidTrade(q: Queryable, provider: ProviderName, trade: PaidSubTrade, now: Date): Promise<PaidEffect> {
+    const ao = await attemptStore.orderByOutTradeNo(q, trade.outTradeNo);
+    const attempt = ao ? await attemptStore.get(q, ao.attempt_id, true) : undefined;
+    // Alipay's notification names no sub-merchant: compare it only where the provider gives one.
+    const subMerchantDiffers = trade.subMerchantId !== '' && ao?.sub_merchant_id !== trade.subMerchantId;
+    if (!ao || !attempt || attempt.method !== provider || ao.amount !== trade.amountFen || subMerchantDiffers) {
+      await eventStore.anomaly(q, provider, 'paid_trade_mismatch', trade.outTradeNo, { trade, expected: ao ?? null }, now);
+      return { outcome: 'anomaly' };
+    }
+    if (!(await attemptStore.markOrderPaid(q, trade.outTradeNo, trade.transactionId, trade.paidAt))) return { outcome: 'already_recorded' };
+    const payment = (await paymentStore.get(q, attempt.payment_id, true))!;
+    const paidOrder = { ...ao, paid: true, transaction_id: trade.transactionId, paid_at: trade.paidAt };
+    await eventStore.outbox(q, 'payment.sub_order_paid', ao.order_id, {
+      provider, attempt_id: attempt.id, payment_id: payment.id, order_id: ao.order_id, merchant_id: ao.merchant_id,
+      sub_merchant_id: ao.sub_merchant_id, out_trade_no: ao.out_trade_no, transaction_id: trade.transactionId, amount: ao.amount,
+      paid_at: trade.paidAt.toISOString(),
+    }, now);
+    const live = (attempt.status === 'created' || attempt.status === 'pending') && (payment.status === 'requires_method' || payment.status === 'pending');
+    if (!live) {
+      if (attempt.status !== 'succeeded') {
+        // Paid after it should have closed (or a second success): it will never succeed; its money goes back.
+        await attemptStore.update(q, attempt.id, { late_paid: true });
+        await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', { closed_at: now });
+        const refund = await this.refunds.recordDuplicateRefund(q, attempt, paidOrder);
+        return { outcome: 'late_refunded', attempt, refundId: refund.id };
+      }
+      return { outcome: 'applied' };
+    }
+    const all = await attemptStore.orders(q, attempt.id);
+    if (!all.every((o) => o.paid)) return { outcome: 'applied' };
+    await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'succeeded', { succeeded_at: now });
+    await paymentStore.transition(q, payment.id, ['requires_method', 'pending'], 'succeeded', now);
+    await this.orders.markCheckoutPaid(q, payment.id);
+    await eventStore.outbox(q, 'payment.succeeded', payment.id, { payment_id: payment.id, attempt_id: attempt.id, provider, amount: payment.amount }, now);
+    return { outcome: 'applied', attempt };
   }
 
   /** Janitor: attempts whose notification may have been lost, or that passed their deadline. */
