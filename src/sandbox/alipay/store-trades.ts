@@ -2,26 +2,11 @@
 import { many, one, type Sql } from './db';
 import { camelRow, type Refund, type SettleInfo, type Trade, type TradeKind, type TradeStatus } from './types';
 
-export interface NewTrade {
-  tradeNoPrefix: string;
-  appId: string;
-  outTradeNo: string;
-  kind: TradeKind;
-  qrToken: string | null;
-  preOrderNo: string | null;
-  smid: string;
-  subject: string;
-  body: string | null;
-  totalFen: number;
-  visible: boolean;
-  notifyUrl: string | null;
-  returnUrl: string | null;
-  passbackParams: string | null;
-  settleInfo: SettleInfo;
-  settlePeriodMs: number | null;
-  createdAt: number;
-  expireAt: number;
-}
+/** What a new trade is created with: the trade's own fields that exist before anything happens to it. */
+export type NewTrade = Pick<Trade,
+  | 'appId' | 'outTradeNo' | 'kind' | 'qrToken' | 'preOrderNo' | 'smid' | 'subject' | 'body' | 'totalFen' | 'visible'
+  | 'notifyUrl' | 'returnUrl' | 'passbackParams' | 'settleInfo' | 'settlePeriodMs' | 'createdAt' | 'expireAt'
+> & { tradeNoPrefix: string };
 
 const toTrade = (row: Record<string, unknown>) => camelRow<Trade>(row);
 
