@@ -1,6 +1,6 @@
 // SQL for trades, refunds, settlements and royalties. A state change is one conditional UPDATE.
 import { many, one, type Sql } from './db';
-import { camelRow, type Refund, type SettleInfo, type Trade, type TradeKind, type TradeStatus } from './types';
+import { camelRow, type Refund, type Trade, type TradeStatus } from './types';
 
 /** What a new trade is created with: the trade's own fields that exist before anything happens to it. */
 export type NewTrade = Pick<Trade,
