@@ -10,19 +10,20 @@ import { jsonObject } from './http-util';
 import { describeApp, registerApp } from './apps';
 import { appBooks, subMerchantBooks } from './books';
 import type { Sweeper } from './sweeper';
+import { SANDBOX_ADMIN, SANDBOX_CLIENT } from '../access';
 
 const CLOCK_ADVANCE_MS_MAX = 400 * 86_400_000;
 const NOTIFICATIONS_LIST_MAX = 500;
 
 export function registerAdmin(app: FastifyInstance, ctx: Ctx, sweeper: Sweeper): void {
-  app.post('/apps', async (req) => registerApp(ctx, jsonObject(req.body)));
-  app.get<{ Params: { appId: string } }>('/apps/:appId', async (req) => describeApp(ctx, req.params.appId));
-  app.get<{ Params: { smid: string } }>('/books/sub-merchants/:smid', async (req) => subMerchantBooks(ctx, req.params.smid));
-  app.get<{ Params: { appId: string } }>('/books/apps/:appId', async (req) => appBooks(ctx, req.params.appId));
+  app.post('/apps', { config: SANDBOX_CLIENT }, async (req) => registerApp(ctx, jsonObject(req.body)));
+  app.get<{ Params: { appId: string } }>('/apps/:appId', { config: SANDBOX_CLIENT }, async (req) => describeApp(ctx, req.params.appId));
+  app.get<{ Params: { smid: string } }>('/books/sub-merchants/:smid', { config: SANDBOX_ADMIN }, async (req) => subMerchantBooks(ctx, req.params.smid));
+  app.get<{ Params: { appId: string } }>('/books/apps/:appId', { config: SANDBOX_ADMIN }, async (req) => appBooks(ctx, req.params.appId));
 
   const clockAnswer = () => ({ now: ctx.clock.now(), now_beijing: formatBeijing(ctx.clock.now()), offset_ms: ctx.clock.offset });
-  app.get('/clock', async () => clockAnswer());
-  app.post('/clock', async (req) => {
+  app.get('/clock', { config: SANDBOX_ADMIN }, async () => clockAnswer());
+  app.post('/clock', { config: SANDBOX_ADMIN }, async (req) => {
     const advance = jsonObject(req.body).advance_ms;
     if (!Number.isSafeInteger(advance) || (advance as number) < 0 || (advance as number) > CLOCK_ADVANCE_MS_MAX) {
       throw new SandboxError(422, 'invalid_advance_ms', 'advance_ms must be an integer from 0 to 400 days in ms (the clock only moves forward)');
@@ -34,14 +35,14 @@ export function registerAdmin(app: FastifyInstance, ctx: Ctx, sweeper: Sweeper):
     return clockAnswer();
   });
 
-  app.get('/faults', async () => ctx.faults.get());
-  app.put('/faults', async (req) => {
+  app.get('/faults', { config: SANDBOX_ADMIN }, async () => ctx.faults.get());
+  app.put('/faults', { config: SANDBOX_ADMIN }, async (req) => {
     const parsed = parseFaults(jsonObject(req.body));
     if (typeof parsed === 'string') throw new SandboxError(422, 'invalid_faults', parsed);
     return ctx.faults.set(parsed);
   });
 
-  app.get('/notifications', async (req) => {
+  app.get('/notifications', { config: SANDBOX_ADMIN }, async (req) => {
     const query = req.query as Record<string, unknown>;
     const tradeNo = typeof query.trade_no === 'string' ? query.trade_no : null;
     const rows = await many<Record<string, unknown>>(

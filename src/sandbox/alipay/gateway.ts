@@ -16,6 +16,7 @@ import { refund, refundQuery } from './methods-refund';
 import { onsettleQuery, orderSettle, royaltyRelationBind, settleConfirm } from './methods-settle';
 import { orderQuery, zftCreate } from './methods-merchant';
 import { billDownloadUrlQuery } from './methods-bill';
+import { SANDBOX_CLIENT } from '../access';
 
 const API_METHODS: Record<string, ApiMethod> = {
   'alipay.trade.precreate': precreate,
@@ -83,5 +84,5 @@ export function registerGateway(app: FastifyInstance, ctx: Ctx): void {
     if (params.method && PAGE_METHODS.has(params.method)) return renderGatewayPage(ctx, reply, params, baseUrl);
     return handleApi(ctx, req, reply, params, baseUrl);
   };
-  app.route({ method: ['GET', 'POST'], url: '/gateway.do', handler });
+  app.route({ method: ['GET', 'POST'], url: '/gateway.do', config: SANDBOX_CLIENT, handler });
 }

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { createAlipaySandbox } from './index';
 import { parseFaults } from './faults';
 import type { AlipayFaults } from './types';
+import { SANDBOX_CLIENT } from '../access';
 
 const PREFIX = '/sandbox/alipay';
 const DEFAULT_PORT = 8620;
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     logger: app.log,
   });
   await app.register(sandbox.plugin, { prefix: PREFIX });
-  app.get('/', async (req) => {
+  app.get('/', { config: SANDBOX_CLIENT }, async (req) => {
     const base = `${req.protocol}://${req.headers.host}${PREFIX}`;
     return { gateway: `${base}/gateway.do`, register_app: `POST ${base}/apps`, wallet: `POST ${base}/wallet/pay`, clock: `${base}/clock`, faults: `${base}/faults` };
   });

@@ -10,6 +10,7 @@ import { beijingPeriod } from './clock';
 import { buildTradeBill } from './bill';
 import { tamperBillRows } from './bill-tamper';
 import { findApp, findSubMerchant } from './store-apps';
+import { SANDBOX_CLIENT } from '../access';
 
 const BILL_TYPES = new Set(['trade', 'trade_zft_merchant', 'signcustomer']);
 
@@ -44,7 +45,7 @@ interface BillLink {
 }
 
 export function registerBillRoutes(app: FastifyInstance, ctx: Ctx): void {
-  app.get('/bills/download', async (req, reply) => {
+  app.get('/bills/download', { config: SANDBOX_CLIENT }, async (req, reply) => {
     const token = (req.query as Record<string, unknown>).token;
     const link = typeof token === 'string'
       ? await one<BillLink>(ctx.db, 'select app_id, bill_date, smid from bill_links where token = $1', [token])

@@ -16,6 +16,7 @@ import { findTradeByNo, findTradeByQrToken } from './store-trades';
 import { payTrades, scanTrade } from './trades';
 import { cashierHtml, errorHtml, type CashierLine } from './wallet-page';
 import type { App, Buyer, Trade } from './types';
+import { SANDBOX_CLIENT } from '../access';
 
 const TARGET_CHARS_MAX = 64_000;
 const QR_PATH = /\/qr\/([A-Za-z0-9]{1,64})\/?$/;
@@ -145,7 +146,7 @@ export async function renderGatewayPage(ctx: Ctx, reply: FastifyReply, params: P
 }
 
 export function registerWallet(app: FastifyInstance, ctx: Ctx): void {
-  app.post('/wallet/pay', async (req) => {
+  app.post('/wallet/pay', { config: SANDBOX_CLIENT }, async (req) => {
     const body = jsonObject(req.body);
     const text = body.code_url ?? body.url;
     if (typeof text !== 'string' || text.length === 0 || text.length > TARGET_CHARS_MAX) {
@@ -155,7 +156,7 @@ export function registerWallet(app: FastifyInstance, ctx: Ctx): void {
   });
 
   // Scanning the QR: the trade comes into existence (WAIT_BUYER_PAY) and the cashier shows it.
-  app.get<{ Params: { token: string } }>('/qr/:token', async (req, reply) => {
+  app.get<{ Params: { token: string } }>('/qr/:token', { config: SANDBOX_CLIENT }, async (req, reply) => {
     const found = await findTradeByQrToken(ctx.db, req.params.token);
     if (!found) return reply.code(404).type('text/html; charset=utf-8').send(errorHtml('qr_code_not_found', 'no trade has this QR code'));
     if (found.status === 'WAIT_BUYER_PAY' && ctx.clock.now() < found.expireAt) {

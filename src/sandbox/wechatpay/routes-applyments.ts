@@ -10,6 +10,7 @@ import { wx } from './errors';
 import { ids } from './ids';
 import { checkEncryptedFields, requireEncryptedField } from './sensitive';
 import { baseUrl, merchantOf, typed, type V3Env } from './v3';
+import { SANDBOX_CLIENT } from '../access';
 
 type Json = Record<string, unknown>;
 
@@ -95,30 +96,30 @@ export function registerApplymentRoutes(app: FastifyInstance, env: V3Env): void 
   };
 
   // The real paths end with a slash (the client library writes them as `applyments._empty_`).
-  r.post('/v3/ecommerce/applyments/', { schema: { body: EcommerceBody } }, async (req) => {
+  r.post('/v3/ecommerce/applyments/', { config: SANDBOX_CLIENT, schema: { body: EcommerceBody } }, async (req) => {
     checkEcommerceSensitive(ctx, req, req.body as Json);
     const row = await submit(req, 'ecommerce', req.body.out_request_no, req.body.merchant_shortname);
     return { applyment_id: row.applyment_id, out_request_no: row.request_no };
   });
-  r.get('/v3/ecommerce/applyments/out-request-no/:out_request_no', async (req) => {
+  r.get('/v3/ecommerce/applyments/out-request-no/:out_request_no', { config: SANDBOX_CLIENT }, async (req) => {
     const row = await lookup(req, 'ecommerce', 'no', (req.params as { out_request_no: string }).out_request_no);
     return ecommerceStateJson(ctx, row, signUrl(req, row));
   });
-  r.get('/v3/ecommerce/applyments/:applyment_id', async (req) => {
+  r.get('/v3/ecommerce/applyments/:applyment_id', { config: SANDBOX_CLIENT }, async (req) => {
     const row = await lookup(req, 'ecommerce', 'id', (req.params as { applyment_id: string }).applyment_id);
     return ecommerceStateJson(ctx, row, signUrl(req, row));
   });
 
-  r.post('/v3/applyment4sub/applyment/', { schema: { body: SubBody } }, async (req) => {
+  r.post('/v3/applyment4sub/applyment/', { config: SANDBOX_CLIENT, schema: { body: SubBody } }, async (req) => {
     checkSubSensitive(ctx, req, req.body as Json);
     const row = await submit(req, 'sub', req.body.business_code, req.body.business_info.merchant_shortname);
     return { applyment_id: row.applyment_id };
   });
-  r.get('/v3/applyment4sub/applyment/business_code/:business_code', async (req) => {
+  r.get('/v3/applyment4sub/applyment/business_code/:business_code', { config: SANDBOX_CLIENT }, async (req) => {
     const row = await lookup(req, 'sub', 'no', (req.params as { business_code: string }).business_code);
     return subStateJson(ctx, row, signUrl(req, row));
   });
-  r.get('/v3/applyment4sub/applyment/applyment_id/:applyment_id', async (req) => {
+  r.get('/v3/applyment4sub/applyment/applyment_id/:applyment_id', { config: SANDBOX_CLIENT }, async (req) => {
     const row = await lookup(req, 'sub', 'id', (req.params as { applyment_id: string }).applyment_id);
     return subStateJson(ctx, row, signUrl(req, row));
   });

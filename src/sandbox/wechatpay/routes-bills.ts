@@ -13,6 +13,7 @@ import { ids } from './ids';
 import { requireSubMerchant } from './merchants';
 import { beijingDay, beijingDayRange, rfc3339 } from './time';
 import { baseUrl, DOWNLOAD_PATH, merchantOf, typed, type V3Env } from './v3';
+import { SANDBOX_CLIENT } from '../access';
 
 /** How long a download_url stays usable (the real one: 30 s; the sandbox is lenient for slow test steps). */
 const DOWNLOAD_TTL_MS = 5 * 60_000;
@@ -48,6 +49,7 @@ export function registerBillRoutes(app: FastifyInstance, env: V3Env): void {
   const r = typed(app);
 
   r.get('/v3/bill/tradebill', {
+    config: SANDBOX_CLIENT,
     schema: {
       querystring: Type.Object({
         bill_date: Type.String(), sub_mchid: Type.Optional(Type.String({ minLength: 1 })),
@@ -63,6 +65,7 @@ export function registerBillRoutes(app: FastifyInstance, env: V3Env): void {
   });
 
   r.get('/v3/profitsharing/bills', {
+    config: SANDBOX_CLIENT,
     schema: {
       querystring: Type.Object({
         bill_date: Type.String(), sub_mchid: Type.Optional(Type.String({ minLength: 1 })), tar_type: Type.Optional(Type.String()),
@@ -83,7 +86,7 @@ export function registerBillRoutes(app: FastifyInstance, env: V3Env): void {
     return publish(ctx, req, prefix, text, req.query.tar_type);
   });
 
-  r.get(DOWNLOAD_PATH, { schema: { querystring: Type.Object({ token: Type.String({ minLength: 1 }) }) } }, async (req, reply) => {
+  r.get(DOWNLOAD_PATH, { config: SANDBOX_CLIENT, schema: { querystring: Type.Object({ token: Type.String({ minLength: 1 }) }) } }, async (req, reply) => {
     const file = await one<{ mchid: string; content: Uint8Array; gzip: boolean; created_real_ms: number }>(
       ctx.db, `select * from wx_bill_files where token = $1`, [req.query.token],
     );
@@ -94,7 +97,7 @@ export function registerBillRoutes(app: FastifyInstance, env: V3Env): void {
       .send(Buffer.from(file.content));
   });
 
-  r.get('/v3/certificates', async (req) => {
+  r.get('/v3/certificates', { config: SANDBOX_CLIENT }, async (req) => {
     const merchant = merchantOf(req);
     const cert = ctx.keys.platformCert;
     return {

@@ -8,6 +8,7 @@ import { checkCaller, orderAnswer, placeOrder, type OrderInput } from './orders'
 import { CombineCloseBody, CombineH5Body, CombineJsapiBody, CombineNativeBody } from './schemas';
 import { closeExpired, combineJson, isPaid, tradesOfPayable, type PayableRow, type TradeType } from './trades';
 import { baseUrl, merchantOf, typed, type V3Env } from './v3';
+import { SANDBOX_CLIENT } from '../access';
 
 type CombineBody = Static<typeof CombineNativeBody>;
 
@@ -46,14 +47,14 @@ export function registerCombineRoutes(app: FastifyInstance, env: V3Env): void {
     ['h5', 'MWEB', CombineH5Body],
   ] as const;
   for (const [path, tradeType, schema] of kinds) {
-    r.post(`/v3/combine-transactions/${path}`, { schema: { body: schema } }, async (req) => {
+    r.post(`/v3/combine-transactions/${path}`, { config: SANDBOX_CLIENT, schema: { body: schema } }, async (req) => {
       const merchant = merchantOf(req);
       const payable = await placeOrder(ctx, merchant, combineOrder(merchant, req.body as CombineBody, tradeType));
       return orderAnswer(payable, baseUrl(req, prefix));
     });
   }
 
-  r.get('/v3/combine-transactions/out-trade-no/:combine_out_trade_no', async (req) => {
+  r.get('/v3/combine-transactions/out-trade-no/:combine_out_trade_no', { config: SANDBOX_CLIENT }, async (req) => {
     const merchant = merchantOf(req);
     const { combine_out_trade_no } = req.params as { combine_out_trade_no: string };
     return ctx.db.transaction(async (tx) => {
@@ -66,7 +67,7 @@ export function registerCombineRoutes(app: FastifyInstance, env: V3Env): void {
     });
   });
 
-  r.post('/v3/combine-transactions/out-trade-no/:combine_out_trade_no/close', { schema: { body: CombineCloseBody } }, async (req, reply) => {
+  r.post('/v3/combine-transactions/out-trade-no/:combine_out_trade_no/close', { config: SANDBOX_CLIENT, schema: { body: CombineCloseBody } }, async (req, reply) => {
     const merchant = merchantOf(req);
     const { combine_out_trade_no } = req.params as { combine_out_trade_no: string };
     if (req.body.combine_appid !== merchant.appid) throw wx.appidMismatch();

@@ -8,6 +8,7 @@ import { ids } from './ids';
 import { requireSubMerchant } from './merchants';
 import { rfc3339 } from './time';
 import { merchantOf, typed, type V3Env } from './v3';
+import { SANDBOX_CLIENT } from '../access';
 
 export interface SubMerchantBalance {
   available: number;
@@ -51,6 +52,7 @@ export function registerFundRoutes(app: FastifyInstance, env: V3Env): void {
   const r = typed(app);
 
   r.get('/v3/ecommerce/fund/balance/:sub_mchid', {
+    config: SANDBOX_CLIENT,
     schema: { querystring: Type.Object({ account_type: Type.Optional(Type.String()) }) },
   }, async (req) => {
     const { sub_mchid } = req.params as { sub_mchid: string };
@@ -64,6 +66,7 @@ export function registerFundRoutes(app: FastifyInstance, env: V3Env): void {
   });
 
   r.post('/v3/ecommerce/fund/withdraw', {
+    config: SANDBOX_CLIENT,
     schema: {
       body: Type.Object({
         sub_mchid: Type.String({ minLength: 1 }), out_request_no: Type.String({ minLength: 1, maxLength: 32 }),
@@ -101,6 +104,7 @@ export function registerFundRoutes(app: FastifyInstance, env: V3Env): void {
   });
 
   r.get('/v3/ecommerce/fund/withdraw/out-request-no/:out_request_no', {
+    config: SANDBOX_CLIENT,
     schema: { querystring: Type.Object({ sub_mchid: Type.String({ minLength: 1 }) }) },
   }, async (req) => {
     const { out_request_no } = req.params as { out_request_no: string };

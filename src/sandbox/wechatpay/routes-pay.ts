@@ -9,6 +9,7 @@ import type { Tx } from './db';
 import { requireSubMerchant } from './merchants';
 import { closeExpired, isPaid, partnerTransactionJson, tradeById, tradeByOutNo, type TradeRow, type TradeType } from './trades';
 import { baseUrl, merchantOf, typed, type V3Env } from './v3';
+import { SANDBOX_CLIENT } from '../access';
 
 type PartnerBody = Static<typeof PartnerNativeBody> & {
   payer?: { sp_openid?: string; sub_openid?: string };
@@ -47,7 +48,7 @@ export function registerPartnerPayRoutes(app: FastifyInstance, env: V3Env): void
     ['h5', 'MWEB', PartnerH5Body],
   ] as const;
   for (const [path, tradeType, schema] of kinds) {
-    r.post(`/v3/pay/partner/transactions/${path}`, { schema: { body: schema } }, async (req) => {
+    r.post(`/v3/pay/partner/transactions/${path}`, { config: SANDBOX_CLIENT, schema: { body: schema } }, async (req) => {
       const merchant = merchantOf(req);
       const payable = await placeOrder(ctx, merchant, partnerOrder(merchant, req.body as PartnerBody, tradeType));
       return orderAnswer(payable, baseUrl(req, prefix));
@@ -64,13 +65,13 @@ export function registerPartnerPayRoutes(app: FastifyInstance, env: V3Env): void
     });
   };
 
-  r.get('/v3/pay/partner/transactions/out-trade-no/:out_trade_no', { schema: { querystring: PartnerQuery } }, async (req) => {
+  r.get('/v3/pay/partner/transactions/out-trade-no/:out_trade_no', { config: SANDBOX_CLIENT, schema: { querystring: PartnerQuery } }, async (req) => {
     const merchant = merchantOf(req);
     const { out_trade_no } = req.params as { out_trade_no: string };
     return queryOne(req.query.sp_mchid, merchant, (tx) => tradeByOutNo(tx, req.query.sub_mchid, out_trade_no));
   });
 
-  r.get('/v3/pay/partner/transactions/id/:transaction_id', { schema: { querystring: PartnerQuery } }, async (req) => {
+  r.get('/v3/pay/partner/transactions/id/:transaction_id', { config: SANDBOX_CLIENT, schema: { querystring: PartnerQuery } }, async (req) => {
     const merchant = merchantOf(req);
     const { transaction_id } = req.params as { transaction_id: string };
     return queryOne(req.query.sp_mchid, merchant, async (tx) => {
@@ -80,7 +81,7 @@ export function registerPartnerPayRoutes(app: FastifyInstance, env: V3Env): void
     });
   });
 
-  r.post('/v3/pay/partner/transactions/out-trade-no/:out_trade_no/close', { schema: { body: PartnerCloseBody } }, async (req, reply) => {
+  r.post('/v3/pay/partner/transactions/out-trade-no/:out_trade_no/close', { config: SANDBOX_CLIENT, schema: { body: PartnerCloseBody } }, async (req, reply) => {
     const merchant = merchantOf(req);
     const { out_trade_no } = req.params as { out_trade_no: string };
     if (req.body.sp_mchid !== merchant.mchid) throw wx.invalid('请求中的商户号与签名商户号不一致');

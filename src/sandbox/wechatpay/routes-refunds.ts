@@ -8,12 +8,13 @@ import {
 } from './refunds';
 import { DomesticRefundBody, EcommerceRefundBody, SubMchidQuery } from './schemas';
 import { merchantOf, typed, type V3Env } from './v3';
+import { SANDBOX_CLIENT } from '../access';
 
 export function registerRefundRoutes(app: FastifyInstance, env: V3Env): void {
   const { ctx } = env;
   const r = typed(app);
 
-  r.post('/v3/ecommerce/refunds/apply', { schema: { body: EcommerceRefundBody } }, async (req) => {
+  r.post('/v3/ecommerce/refunds/apply', { config: SANDBOX_CLIENT, schema: { body: EcommerceRefundBody } }, async (req) => {
     const merchant = merchantOf(req);
     const b = req.body;
     if (b.sp_appid !== merchant.appid) throw wx.appidMismatch();
@@ -39,17 +40,17 @@ export function registerRefundRoutes(app: FastifyInstance, env: V3Env): void {
       return found;
     });
 
-  r.get('/v3/ecommerce/refunds/out-refund-no/:out_refund_no', { schema: { querystring: SubMchidQuery } }, async (req) => {
+  r.get('/v3/ecommerce/refunds/out-refund-no/:out_refund_no', { config: SANDBOX_CLIENT, schema: { querystring: SubMchidQuery } }, async (req) => {
     const { out_refund_no } = req.params as { out_refund_no: string };
     return ecommerceQueryJson(await findRefund(merchantOf(req).mchid, req.query.sub_mchid, 'out_refund_no', out_refund_no));
   });
 
-  r.get('/v3/ecommerce/refunds/id/:refund_id', { schema: { querystring: SubMchidQuery } }, async (req) => {
+  r.get('/v3/ecommerce/refunds/id/:refund_id', { config: SANDBOX_CLIENT, schema: { querystring: SubMchidQuery } }, async (req) => {
     const { refund_id } = req.params as { refund_id: string };
     return ecommerceQueryJson(await findRefund(merchantOf(req).mchid, req.query.sub_mchid, 'refund_id', refund_id));
   });
 
-  r.post('/v3/refund/domestic/refunds', { schema: { body: DomesticRefundBody } }, async (req) => {
+  r.post('/v3/refund/domestic/refunds', { config: SANDBOX_CLIENT, schema: { body: DomesticRefundBody } }, async (req) => {
     const merchant = merchantOf(req);
     const b = req.body;
     const { refund, created } = await applyRefund(ctx, {
@@ -65,7 +66,7 @@ export function registerRefundRoutes(app: FastifyInstance, env: V3Env): void {
     return domesticJson(refund, created && refund.status !== 'CLOSED' ? 'PROCESSING' : refund.status);
   });
 
-  r.get('/v3/refund/domestic/refunds/:out_refund_no', { schema: { querystring: SubMchidQuery } }, async (req) => {
+  r.get('/v3/refund/domestic/refunds/:out_refund_no', { config: SANDBOX_CLIENT, schema: { querystring: SubMchidQuery } }, async (req) => {
     const { out_refund_no } = req.params as { out_refund_no: string };
     return domesticJson(await findRefund(merchantOf(req).mchid, req.query.sub_mchid, 'out_refund_no', out_refund_no));
   });

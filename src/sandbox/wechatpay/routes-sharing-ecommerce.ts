@@ -10,6 +10,7 @@ import { requestShare, shareOrderByOutNo } from './sharing';
 import { ecommerceReturnJson, ecommerceShareAcceptedJson, ecommerceShareQueryJson } from './sharing-json';
 import { addReceiver, deleteReceiver, unsplitAmount } from './receivers';
 import { merchantOf, typed, type V3Env } from './v3';
+import { SANDBOX_CLIENT } from '../access';
 
 const Str = (max = 64) => Type.String({ minLength: 1, maxLength: max });
 
@@ -44,7 +45,7 @@ export function registerEcommerceSharingRoutes(app: FastifyInstance, env: V3Env)
   const { ctx } = env;
   const r = typed(app);
 
-  r.post('/v3/ecommerce/profitsharing/orders', { schema: { body: ShareBody } }, async (req) => {
+  r.post('/v3/ecommerce/profitsharing/orders', { config: SANDBOX_CLIENT, schema: { body: ShareBody } }, async (req) => {
     const merchant = merchantOf(req);
     const b = req.body;
     if (b.appid !== merchant.appid) throw wx.appidMismatch();
@@ -58,6 +59,7 @@ export function registerEcommerceSharingRoutes(app: FastifyInstance, env: V3Env)
   });
 
   r.get('/v3/ecommerce/profitsharing/orders', {
+    config: SANDBOX_CLIENT,
     schema: { querystring: Type.Object({ sub_mchid: Str(32), transaction_id: Str(32), out_order_no: Str(64) }) },
   }, async (req) => {
     const merchant = merchantOf(req);
@@ -69,7 +71,7 @@ export function registerEcommerceSharingRoutes(app: FastifyInstance, env: V3Env)
     return ecommerceShareQueryJson(share);
   });
 
-  r.post('/v3/ecommerce/profitsharing/finish-order', { schema: { body: FinishBody } }, async (req) => {
+  r.post('/v3/ecommerce/profitsharing/finish-order', { config: SANDBOX_CLIENT, schema: { body: FinishBody } }, async (req) => {
     const b = req.body;
     const share = await requestShare(ctx, {
       api: 'ecommerce', merchant: merchantOf(req), subMchid: b.sub_mchid, transactionId: b.transaction_id,
@@ -78,12 +80,12 @@ export function registerEcommerceSharingRoutes(app: FastifyInstance, env: V3Env)
     return ecommerceShareAcceptedJson(share);
   });
 
-  r.get('/v3/ecommerce/profitsharing/orders/:transaction_id/amounts', async (req) => {
+  r.get('/v3/ecommerce/profitsharing/orders/:transaction_id/amounts', { config: SANDBOX_CLIENT }, async (req) => {
     const { transaction_id } = req.params as { transaction_id: string };
     return unsplitAmount(ctx, merchantOf(req), transaction_id);
   });
 
-  r.post('/v3/ecommerce/profitsharing/returnorders', { schema: { body: ReturnBody } }, async (req) => {
+  r.post('/v3/ecommerce/profitsharing/returnorders', { config: SANDBOX_CLIENT, schema: { body: ReturnBody } }, async (req) => {
     const b = req.body;
     const row = await requestReturn(ctx, {
       api: 'ecommerce', merchant: merchantOf(req), subMchid: b.sub_mchid, outReturnNo: b.out_return_no,
@@ -94,6 +96,7 @@ export function registerEcommerceSharingRoutes(app: FastifyInstance, env: V3Env)
   });
 
   r.get('/v3/ecommerce/profitsharing/returnorders', {
+    config: SANDBOX_CLIENT,
     schema: {
       querystring: Type.Object({
         sub_mchid: Str(32), order_id: Type.Optional(Str(64)), out_order_no: Type.Optional(Str(64)), out_return_no: Str(64),
@@ -111,7 +114,7 @@ export function registerEcommerceSharingRoutes(app: FastifyInstance, env: V3Env)
     return ecommerceReturnJson(row, false);
   });
 
-  r.post('/v3/ecommerce/profitsharing/receivers/add', { schema: { body: ReceiverBody } }, async (req) => {
+  r.post('/v3/ecommerce/profitsharing/receivers/add', { config: SANDBOX_CLIENT, schema: { body: ReceiverBody } }, async (req) => {
     const merchant = merchantOf(req);
     const b = req.body;
     if (b.appid !== merchant.appid) throw wx.appidMismatch();
@@ -121,6 +124,7 @@ export function registerEcommerceSharingRoutes(app: FastifyInstance, env: V3Env)
   });
 
   r.post('/v3/ecommerce/profitsharing/receivers/delete', {
+    config: SANDBOX_CLIENT,
     schema: { body: Type.Object({ appid: Str(32), type: Str(32), account: Str(64) }) },
   }, async (req) => {
     const merchant = merchantOf(req);

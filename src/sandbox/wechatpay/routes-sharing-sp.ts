@@ -11,6 +11,7 @@ import { checkEncryptedFields } from './sensitive';
 import { requestShare, shareOrderByOutNo } from './sharing';
 import { serviceProviderReturnJson, serviceProviderShareJson } from './sharing-json';
 import { merchantOf, typed, type V3Env } from './v3';
+import { SANDBOX_CLIENT } from '../access';
 
 const Str = (max = 64) => Type.String({ minLength: 1, maxLength: max });
 
@@ -39,7 +40,7 @@ export function registerServiceProviderSharingRoutes(app: FastifyInstance, env: 
   const { ctx } = env;
   const r = typed(app);
 
-  r.post('/v3/profitsharing/orders', { schema: { body: ShareBody } }, async (req) => {
+  r.post('/v3/profitsharing/orders', { config: SANDBOX_CLIENT, schema: { body: ShareBody } }, async (req) => {
     const b = req.body;
     b.receivers.forEach((rcv, i) => checkEncryptedFields(ctx, req, rcv, ['name'], `receivers[${i}]`));
     const share = await requestShare(ctx, {
@@ -51,6 +52,7 @@ export function registerServiceProviderSharingRoutes(app: FastifyInstance, env: 
   });
 
   r.get('/v3/profitsharing/orders/:out_order_no', {
+    config: SANDBOX_CLIENT,
     schema: { querystring: Type.Object({ sub_mchid: Str(32), transaction_id: Str(32) }) },
   }, async (req) => {
     const merchant = merchantOf(req);
@@ -63,7 +65,7 @@ export function registerServiceProviderSharingRoutes(app: FastifyInstance, env: 
     return serviceProviderShareJson(share, false);
   });
 
-  r.post('/v3/profitsharing/orders/unfreeze', { schema: { body: UnfreezeBody } }, async (req) => {
+  r.post('/v3/profitsharing/orders/unfreeze', { config: SANDBOX_CLIENT, schema: { body: UnfreezeBody } }, async (req) => {
     const b = req.body;
     const share = await requestShare(ctx, {
       api: 'service_provider', merchant: merchantOf(req), subMchid: b.sub_mchid, transactionId: b.transaction_id,
@@ -72,7 +74,7 @@ export function registerServiceProviderSharingRoutes(app: FastifyInstance, env: 
     return serviceProviderShareJson(share, true);
   });
 
-  r.post('/v3/profitsharing/return-orders', { schema: { body: ReturnBody } }, async (req) => {
+  r.post('/v3/profitsharing/return-orders', { config: SANDBOX_CLIENT, schema: { body: ReturnBody } }, async (req) => {
     const b = req.body;
     const row = await requestReturn(ctx, {
       api: 'service_provider', merchant: merchantOf(req), subMchid: b.sub_mchid, outReturnNo: b.out_return_no,
@@ -83,6 +85,7 @@ export function registerServiceProviderSharingRoutes(app: FastifyInstance, env: 
   });
 
   r.get('/v3/profitsharing/return-orders/:out_return_no', {
+    config: SANDBOX_CLIENT,
     schema: { querystring: Type.Object({ sub_mchid: Str(32), out_order_no: Str(64) }) },
   }, async (req) => {
     const merchant = merchantOf(req);
@@ -95,19 +98,19 @@ export function registerServiceProviderSharingRoutes(app: FastifyInstance, env: 
     return serviceProviderReturnJson(row, false);
   });
 
-  r.get('/v3/profitsharing/transactions/:transaction_id/amounts', async (req) => {
+  r.get('/v3/profitsharing/transactions/:transaction_id/amounts', { config: SANDBOX_CLIENT }, async (req) => {
     const { transaction_id } = req.params as { transaction_id: string };
     return unsplitAmount(ctx, merchantOf(req), transaction_id);
   });
 
-  r.get('/v3/profitsharing/merchant-configs/:sub_mchid', async (req) => {
+  r.get('/v3/profitsharing/merchant-configs/:sub_mchid', { config: SANDBOX_CLIENT }, async (req) => {
     const { sub_mchid } = req.params as { sub_mchid: string };
     await ctx.db.transaction((tx) => requireSubMerchant(tx, merchantOf(req).mchid, sub_mchid));
     // Every sandbox sub-merchant has authorised its service provider to share up to the default 30%.
     return { sub_mchid, max_ratio: MAX_SHARE_RATIO_BP };
   });
 
-  r.post('/v3/profitsharing/receivers/add', { schema: { body: ReceiverBody } }, async (req) => {
+  r.post('/v3/profitsharing/receivers/add', { config: SANDBOX_CLIENT, schema: { body: ReceiverBody } }, async (req) => {
     const merchant = merchantOf(req);
     const b = req.body;
     checkEncryptedFields(ctx, req, b, ['name'], 'body');
@@ -119,6 +122,7 @@ export function registerServiceProviderSharingRoutes(app: FastifyInstance, env: 
   });
 
   r.post('/v3/profitsharing/receivers/delete', {
+    config: SANDBOX_CLIENT,
     schema: { body: Type.Object({ sub_mchid: Str(32), appid: Str(32), type: Str(32), account: Str(64) }) },
   }, async (req) => {
     const b = req.body;

@@ -13,6 +13,7 @@ import { sweep } from './sweeper';
 import { baseUrl, typed } from './v3';
 import { resolvePayable, walletPay, type WalletPayInput } from './wallet';
 import { describePayable, signedPage, walletPage, type Lang } from './wallet-page';
+import { SANDBOX_ADMIN, SANDBOX_CLIENT } from '../access';
 
 function langOf(req: FastifyRequest): Lang {
   const asked = (req.query as { lang?: string }).lang;
@@ -33,9 +34,9 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
   });
   const r = typed(app);
 
-  r.post('/merchants', async (req, reply) => reply.code(201).send(await registerMerchant(ctx, (req.body ?? {}) as RegistrationInput)));
+  r.post('/merchants', { config: SANDBOX_CLIENT }, async (req, reply) => reply.code(201).send(await registerMerchant(ctx, (req.body ?? {}) as RegistrationInput)));
 
-  r.post('/wallet/pay', async (req) => {
+  r.post('/wallet/pay', { config: SANDBOX_CLIENT }, async (req) => {
     const body = req.body;
     if (typeof body !== 'object' || body === null) throw new ToolError(400, 'invalid_request', 'a JSON body is required');
     return walletPay(ctx, body as WalletPayInput);
@@ -45,34 +46,34 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
     const view = await ctx.db.transaction(async (tx) => describePayable(tx, await resolvePayable(tx, handle), ctx.clock.now()));
     return walletPage(view, { lang: langOf(req), payUrl: `${prefix}/wallet/pay`, handle, ...(redirectUrl ? { redirectUrl } : {}) });
   };
-  r.get('/wallet', async (req, reply) => {
+  r.get('/wallet', { config: SANDBOX_CLIENT }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     const handle: Record<string, string> = q.code_url ? { code_url: q.code_url } : q.prepay_id ? { prepay_id: q.prepay_id } : { url: q.url ?? '' };
     return reply.type('text/html; charset=utf-8').send(await page(req, handle, q.redirect_url));
   });
-  r.get('/cgi-bin/mmpayweb-bin/checkmweb', async (req, reply) => {
+  r.get('/cgi-bin/mmpayweb-bin/checkmweb', { config: SANDBOX_CLIENT }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     return reply.type('text/html; charset=utf-8').send(await page(req, { prepay_id: q.prepay_id ?? '' }, q.redirect_url));
   });
-  r.get('/bizpayurl', async (req, reply) => {
+  r.get('/bizpayurl', { config: SANDBOX_CLIENT }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     return reply.type('text/html; charset=utf-8').send(await page(req, { code_url: `weixin://wxpay/bizpayurl?pr=${q.pr ?? ''}` }));
   });
-  r.get('/applyments/sign', async (req, reply) => {
+  r.get('/applyments/sign', { config: SANDBOX_CLIENT }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     return reply.type('text/html; charset=utf-8').send(signedPage(q.applyment_id ?? '', langOf(req)));
   });
 
   const clockJson = () => ({ now: rfc3339(ctx.clock.now()), now_ms: ctx.clock.now(), offset_ms: ctx.clock.offset });
-  r.get('/clock', async () => clockJson());
-  r.post('/clock', { schema: { body: Type.Object({ advance_ms: Type.Integer({ minimum: 0 }) }) } }, async (req) => {
+  r.get('/clock', { config: SANDBOX_ADMIN }, async () => clockJson());
+  r.post('/clock', { config: SANDBOX_ADMIN, schema: { body: Type.Object({ advance_ms: Type.Integer({ minimum: 0 }) }) } }, async (req) => {
     await ctx.clock.advance(req.body.advance_ms);
     await sweep(ctx); // expiries and unfreezes that are now due happen before the answer
     return clockJson();
   });
 
-  r.get('/faults', async () => ctx.faults.value);
-  r.put('/faults', async (req) => {
+  r.get('/faults', { config: SANDBOX_ADMIN }, async () => ctx.faults.value);
+  r.put('/faults', { config: SANDBOX_ADMIN }, async (req) => {
     try {
       ctx.faults.set(checkFaults(req.body ?? {}));
     } catch (err) {
@@ -81,12 +82,14 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
     return ctx.faults.value;
   });
 
-  r.get('/books/sub-merchants/:sub_mchid', async (req) => subMerchantBooks(ctx, (req.params as { sub_mchid: string }).sub_mchid));
+  r.get('/books/sub-merchants/:sub_mchid', { config: SANDBOX_ADMIN }, async (req) => subMerchantBooks(ctx, (req.params as { sub_mchid: string }).sub_mchid));
   r.get('/books/notifications', {
+    config: SANDBOX_ADMIN,
     schema: { querystring: Type.Object({ sp_mchid: Type.Optional(Type.String()), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })) }) },
   }, async (req) => ({ data: await notificationList(ctx, req.query.sp_mchid, Number(req.query.limit ?? 100)) }));
 
-  r.get('/keys', async (req) => ({
+  // The public keys a client pins, the same as registration answers: nothing secret.
+  r.get('/keys', { config: SANDBOX_CLIENT }, async (req) => ({
     wechatpay_public_key_id: ctx.keys.wechatpayPublicKey.serial,
     wechatpay_public_key: ctx.keys.wechatpayPublicKey.publicKeyPem,
     platform_certificate: { serial_no: ctx.keys.platformCert.serial, certificate: ctx.keys.platformCert.certificatePem },
