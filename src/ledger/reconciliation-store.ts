@@ -1,6 +1,8 @@
 // SQL for reconciliation: the runs, and the ledger events a bill is matched against.
 import type { Queryable } from '../shared/db';
 import type { Posting } from './store';
+import { transition } from '../shared/machine';
+import { RECONCILIATION_RUN_MACHINE, type ReconciliationRunStatus } from './states';
 
 export interface LedgerEvent {
   id: string;
@@ -17,7 +19,7 @@ export interface ReconciliationRunRow {
   id: string;
   provider: string;
   bill_date: string;
-  status: 'running' | 'completed' | 'failed';
+  status: ReconciliationRunStatus;
   matched: number;
   mismatches: unknown[];
   bills: unknown[];
@@ -65,10 +67,9 @@ export const reconciliationStore = {
     );
   },
   async finishRun(q: Queryable, id: string, end: { status: 'completed' | 'failed'; matched: number; mismatches: unknown[]; bills: unknown[]; error: string | null; now: Date }): Promise<void> {
-    await q.query(
-      `UPDATE reconciliation_runs SET status = $2, matched = $3, mismatches = $4, bills = $5, error = $6, finished_at = $7 WHERE id = $1`,
-      [id, end.status, end.matched, JSON.stringify(end.mismatches), JSON.stringify(end.bills), end.error, end.now],
-    );
+    await transition(q, RECONCILIATION_RUN_MACHINE, id, ['running'], end.status, {
+      matched: end.matched, mismatches: JSON.stringify(end.mismatches), bills: JSON.stringify(end.bills), error: end.error, finished_at: end.now,
+    });
   },
   async run(q: Queryable, id: string): Promise<ReconciliationRunRow | undefined> {
     return (await q.query<ReconciliationRunRow>(`SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE id = $1`, [id])).rows[0];

@@ -188,11 +188,7 @@ export class OrdersService {
   /** Called by payments in its transaction when the checkout's payment succeeded. */
   async markCheckoutPaid(q: Queryable, paymentId: string): Promise<OrderRow[]> {
     // One conditional UPDATE for every order of the checkout: pending_payment → paid.
-    const { rows } = await q.query<OrderRow>(
-      `UPDATE orders SET status = 'paid', paid_at = $2 WHERE payment_id = $1 AND status = 'pending_payment' RETURNING *`,
-      [paymentId, this.ctx.clock.now()],
-    );
-    return rows;
+    return store.transitionOfPayment(q, paymentId, ['pending_payment'], 'paid', { paid_at: this.ctx.clock.now() });
   }
 
   /** Called by payments in its transaction when a refund of this order succeeded. */

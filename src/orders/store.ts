@@ -2,7 +2,8 @@
 import type { Queryable } from '../shared/db';
 import { afterClause, afterParams, type Page } from '../shared/pagination';
 import type { FulfilmentType } from '../config';
-import type { OrderStatus } from './states';
+import { transition, transitionWhere, withoutStatus } from '../shared/machine';
+import { ORDER_MACHINE, REFUND_REQUEST_MACHINE, type OrderStatus, type RefundRequestStatus } from './states';
 
 export interface OrderRow {
   id: string;
@@ -41,7 +42,7 @@ export interface RefundRequestRow {
   merchant_id: string;
   amount: number;
   reason: string;
-  status: 'open' | 'approved' | 'declined';
+  status: RefundRequestStatus;
   decline_reason: string | null;
   refund_id: string | null;
   created_at: Date;
@@ -83,16 +84,14 @@ export const ordersStore = {
   },
   /** The transition: zero rows means someone else moved the order first. */
   async transition(q: Queryable, id: string, from: OrderStatus[], to: OrderStatus, set: Record<string, unknown> = {}): Promise<OrderRow | undefined> {
-    const cols = Object.keys(set);
-    const assignments = cols.map((c, i) => `${c} = $${i + 4}`).join(', ');
-    const { rows } = await q.query<OrderRow>(
-      `UPDATE orders SET status = $2${assignments ? `, ${assignments}` : ''} WHERE id = $1 AND status = ANY($3::text[]) RETURNING *`,
-      [id, to, from, ...cols.map((c) => set[c])],
-    );
-    return rows[0];
+    return transition<OrderStatus, OrderRow>(q, ORDER_MACHINE, id, from, to, set);
+  },
+  /** Every order of a checkout that is still in `from` (one statement for a multi-merchant checkout). */
+  async transitionOfPayment(q: Queryable, paymentId: string, from: OrderStatus[], to: OrderStatus, set: Record<string, unknown> = {}): Promise<OrderRow[]> {
+    return transitionWhere<OrderStatus, OrderRow>(q, ORDER_MACHINE, { payment_id: paymentId }, from, to, set);
   },
   async update(q: Queryable, id: string, set: Record<string, unknown>): Promise<OrderRow | undefined> {
-    const cols = Object.keys(set);
+    const cols = Object.keys(withoutStatus(set));
     const { rows } = await q.query<OrderRow>(
       `UPDATE orders SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1 RETURNING *`,
       [id, ...cols.map((c) => set[c])],
@@ -129,10 +128,8 @@ export const ordersStore = {
     return (await q.query<RefundRequestRow>('SELECT * FROM refund_requests WHERE order_id = $1 ORDER BY created_at, id', [orderId])).rows;
   },
   async decideRefundRequest(q: Queryable, id: string, to: 'approved' | 'declined', set: { decline_reason?: string; refund_id?: string; decided_at: Date }): Promise<RefundRequestRow | undefined> {
-    const { rows } = await q.query<RefundRequestRow>(
-      `UPDATE refund_requests SET status = $2, decline_reason = $3, refund_id = $4, decided_at = $5 WHERE id = $1 AND status = 'open' RETURNING *`,
-      [id, to, set.decline_reason ?? null, set.refund_id ?? null, set.decided_at],
-    );
-    return rows[0];
+    return transition<RefundRequestStatus, RefundRequestRow>(q, REFUND_REQUEST_MACHINE, id, ['open'], to, {
+      decline_reason: set.decline_reason ?? null, refund_id: set.refund_id ?? null, decided_at: set.decided_at,
+    });
   },
 };

@@ -10,7 +10,9 @@ import { ProviderError, type ProviderName } from '../providers/types';
 import type { ProviderRegistry } from '../providers/registry';
 import { ordersStore } from '../orders/store';
 import { catalogStore } from '../catalog/store';
+import { transition } from '../shared/machine';
 import { attemptStore, eventStore, refundStore } from './store';
+import { ESCROW_RELEASE_MACHINE, type EscrowReleaseStatus } from './states';
 
 /** The providers' default sharing cap: at most 30% of a payment goes to others. */
 export const SHARE_CAP_BP = 3000;
@@ -26,7 +28,7 @@ export interface EscrowReleaseRow {
   amount: number;
   commission: number | null;
   commission_base: number | null;
-  status: 'pending' | 'processing' | 'released' | 'failed';
+  status: EscrowReleaseStatus;
   out_order_no: string;
   failure_code: string | null;
   next_check_at: Date;
@@ -84,7 +86,10 @@ export class EscrowReleases {
     const ref = { outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id, amountFen: fen(row.amount) };
     const commission = row.commission === null ? await this.decideCommission(row) : { commission: fen(row.commission), base: fen(row.commission_base ?? 0) };
     if (row.commission === null) {
-      await this.ctx.db.query(`UPDATE escrow_releases SET commission = $2, commission_base = $3, status = 'processing', updated_at = $4 WHERE order_id = $1`, [row.order_id, commission.commission, commission.base, this.ctx.clock.now()]);
+      const decided = await transition(this.ctx.db, ESCROW_RELEASE_MACHINE, row.order_id, ['pending'], 'processing', {
+        commission: commission.commission, commission_base: commission.base, updated_at: this.ctx.clock.now(),
+      });
+      if (!decided) return; // another worker decided the commission first and drives the release
     }
     const unsplit = await adapter.escrow.queryUnsplit(ref);
     if (unsplit === 0) return this.finish(row, fen(0)); // fully refunded or already released: nothing left to share
@@ -124,11 +129,8 @@ export class EscrowReleases {
     const now = this.ctx.clock.now();
     const order = await ordersStore.order(this.ctx.db, row.order_id);
     await this.ctx.db.tx(async (q) => {
-      const r = await q.query(
-        `UPDATE escrow_releases SET status = 'released', commission = $2, released_at = $3, updated_at = $3 WHERE order_id = $1 AND status <> 'released'`,
-        [row.order_id, commission, now],
-      );
-      if (r.rowCount !== 1) return;
+      const released = await transition(q, ESCROW_RELEASE_MACHINE, row.order_id, ['pending', 'processing'], 'released', { commission, released_at: now, updated_at: now });
+      if (!released) return;
       await eventStore.outbox(q, 'escrow.released', row.order_id, {
         provider: row.provider, order_id: row.order_id, merchant_id: order!.merchant_id, out_trade_no: row.out_trade_no, commission,
       }, now);

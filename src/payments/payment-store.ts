@@ -1,7 +1,9 @@
 // SQL for the payment row that covers one checkout.
 import type { Queryable } from '../shared/db';
+import { transition } from '../shared/machine';
+import { PAYMENT_MACHINE, type PaymentStatus } from './states';
 
-export type PaymentStatus = 'requires_method' | 'pending' | 'succeeded' | 'expired';
+export type { PaymentStatus } from './states';
 
 export interface PaymentRow {
   id: string;
@@ -24,10 +26,6 @@ export const paymentStore = {
     return (await q.query<PaymentRow>(`SELECT * FROM payments WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id])).rows[0];
   },
   async transition(q: Queryable, id: string, from: PaymentStatus[], to: PaymentStatus, succeededAt?: Date): Promise<PaymentRow | undefined> {
-    const { rows } = await q.query<PaymentRow>(
-      `UPDATE payments SET status = $2, succeeded_at = COALESCE($4, succeeded_at) WHERE id = $1 AND status = ANY($3::text[]) RETURNING *`,
-      [id, to, from, succeededAt ?? null],
-    );
-    return rows[0];
+    return transition<PaymentStatus, PaymentRow>(q, PAYMENT_MACHINE, id, from, to, succeededAt ? { succeeded_at: succeededAt } : {});
   },
 };

@@ -1,11 +1,13 @@
 // SQL for merchants' accounts at the providers (Alipay smid, WeChat Pay sub_mchid) and their onboarding.
 import type { Queryable } from '../shared/db';
 import type { ProviderName } from '../providers/types';
+import { transition, withoutStatus } from '../shared/machine';
+import { PROVIDER_ACCOUNT_MACHINE, type ProviderAccountStatus } from './states';
 
 export interface ProviderAccountRow {
   merchant_id: string;
   provider: ProviderName;
-  status: 'applying' | 'active' | 'rejected';
+  status: ProviderAccountStatus;
   sub_merchant_id: string | null;
   out_request_no: string | null;
   application_id: string | null;
@@ -47,12 +49,15 @@ export const providerAccountStore = {
   async link(q: Queryable, merchantId: string, provider: ProviderName, subMerchantId: string, now: Date): Promise<ProviderAccountRow> {
     const { rows } = await q.query<ProviderAccountRow>(
       `INSERT INTO provider_accounts (merchant_id, provider, status, sub_merchant_id, linked, created_at, updated_at)
-       VALUES ($1,$2,'active',$3,true,$4,$4)
-       ON CONFLICT (merchant_id, provider) DO UPDATE SET status = 'active', sub_merchant_id = $3, linked = true, next_check_at = NULL, updated_at = $4
-       RETURNING *`,
+       VALUES ($1,$2,'active',$3,true,$4,$4) ON CONFLICT (merchant_id, provider) DO NOTHING RETURNING *`,
       [merchantId, provider, subMerchantId, now],
     );
-    return rows[0]!;
+    if (rows[0]) return rows[0];
+    const set = { sub_merchant_id: subMerchantId, linked: true, next_check_at: null, updated_at: now };
+    const moved = await providerAccountStore.transition(q, merchantId, provider, ['applying', 'rejected'], 'active', set);
+    if (moved) return moved;
+    await providerAccountStore.update(q, merchantId, provider, set); // already active: the linked account replaces it
+    return (await providerAccountStore.get(q, merchantId, provider))!;
   },
   /** Starts an application unless one exists; returns the row either way. */
   async startApplication(q: Queryable, merchantId: string, provider: ProviderName, outRequestNo: string, now: Date): Promise<ProviderAccountRow> {
@@ -63,8 +68,11 @@ export const providerAccountStore = {
     );
     return (await providerAccountStore.get(q, merchantId, provider))!;
   },
-  async update(q: Queryable, merchantId: string, provider: ProviderName, set: Partial<Omit<ProviderAccountRow, 'merchant_id' | 'provider'>>): Promise<void> {
-    const cols = Object.keys(set);
+  async transition(q: Queryable, merchantId: string, provider: ProviderName, from: ProviderAccountStatus[], to: ProviderAccountStatus, set: Partial<Omit<ProviderAccountRow, 'merchant_id' | 'provider' | 'status'>>): Promise<ProviderAccountRow | undefined> {
+    return transition<ProviderAccountStatus, ProviderAccountRow>(q, PROVIDER_ACCOUNT_MACHINE, [merchantId, provider], from, to, set);
+  },
+  async update(q: Queryable, merchantId: string, provider: ProviderName, set: Partial<Omit<ProviderAccountRow, 'merchant_id' | 'provider' | 'status'>>): Promise<void> {
+    const cols = Object.keys(withoutStatus(set));
     await q.query(
       `UPDATE provider_accounts SET ${cols.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE merchant_id = $1 AND provider = $2`,
       [merchantId, provider, ...cols.map((c) => (set as Record<string, unknown>)[c])],

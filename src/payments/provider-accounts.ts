@@ -63,8 +63,8 @@ export class ProviderAccounts {
     if (!row || row.status !== 'rejected') throw new HutongError('activation_state_conflict', 'Only a rejected application can be resubmitted.');
     const attempt = Number(/r(\d+)$/.exec(row.out_request_no ?? '')?.[1] ?? 0) + 1;
     const outRequestNo = `${(row.out_request_no ?? '').replace(/r\d+$/, '')}r${attempt}`;
-    await store.update(this.ctx.db, merchantId, provider, {
-      status: 'applying', out_request_no: outRequestNo, application_id: null, reject_reasons: null,
+    await store.transition(this.ctx.db, merchantId, provider, ['rejected'], 'applying', {
+      out_request_no: outRequestNo, application_id: null, reject_reasons: null,
       next_check_at: this.ctx.clock.now(), updated_at: this.ctx.clock.now(),
     });
     return (await store.get(this.ctx.db, merchantId, provider))!;
@@ -85,12 +85,12 @@ export class ProviderAccounts {
         ? await adapter.submitOnboarding(await this.input(row))
         : await adapter.queryOnboarding(row.out_request_no!);
       if (status.state === 'finished' && status.subMerchantId) {
-        await store.update(this.ctx.db, row.merchant_id, row.provider, {
-          status: 'active', sub_merchant_id: status.subMerchantId, application_id: status.applicationId ?? row.application_id ?? 'submitted', next_check_at: null, updated_at: now,
+        await store.transition(this.ctx.db, row.merchant_id, row.provider, ['applying'], 'active', {
+          sub_merchant_id: status.subMerchantId, application_id: status.applicationId ?? row.application_id ?? 'submitted', next_check_at: null, updated_at: now,
         });
       } else if (status.state === 'rejected' || status.state === 'canceled') {
-        await store.update(this.ctx.db, row.merchant_id, row.provider, {
-          status: 'rejected', reject_reasons: status.rejectReasons ?? [status.state], next_check_at: null, updated_at: now,
+        await store.transition(this.ctx.db, row.merchant_id, row.provider, ['applying'], 'rejected', {
+          reject_reasons: status.rejectReasons ?? [status.state], next_check_at: null, updated_at: now,
         });
       } else {
         await store.update(this.ctx.db, row.merchant_id, row.provider, {

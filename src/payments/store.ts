@@ -1,7 +1,8 @@
 // SQL for attempts, their per-merchant provider orders, refunds, the inbox, anomalies and the outbox.
 import type { Queryable } from '../shared/db';
 import type { PaymentAction, PaymentScene, ProviderName } from '../providers/types';
-import type { AttemptStatus, RefundStatus } from './states';
+import { transition, withoutStatus } from '../shared/machine';
+import { ATTEMPT_MACHINE, REFUND_MACHINE, type AttemptStatus, type RefundStatus } from './states';
 
 export interface AttemptRow {
   id: string;
@@ -98,15 +99,10 @@ export const attemptStore = {
     return r.rowCount === 1;
   },
   async transition(q: Queryable, id: string, from: readonly AttemptStatus[], to: AttemptStatus, set: Record<string, unknown> = {}): Promise<AttemptRow | undefined> {
-    const cols = Object.keys(set);
-    const { rows } = await q.query<AttemptRow>(
-      `UPDATE attempts SET status = $2${cols.map((c, i) => `, ${c} = $${i + 4}`).join('')} WHERE id = $1 AND status = ANY($3::text[]) RETURNING *`,
-      [id, to, from, ...cols.map((c) => (c === 'action' ? JSON.stringify(set[c]) : set[c]))],
-    );
-    return rows[0];
+    return transition<AttemptStatus, AttemptRow>(q, ATTEMPT_MACHINE, id, from, to, set);
   },
   async update(q: Queryable, id: string, set: Record<string, unknown>): Promise<void> {
-    const cols = Object.keys(set);
+    const cols = Object.keys(withoutStatus(set));
     await q.query(
       `UPDATE attempts SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`,
       [id, ...cols.map((c) => (c === 'action' ? JSON.stringify(set[c]) : set[c]))],
@@ -153,16 +149,10 @@ export const refundStore = {
     return rows[0]?.n ?? 0;
   },
   async transition(q: Queryable, id: string, from: readonly RefundStatus[], to: RefundStatus, now: Date, set: Record<string, unknown> = {}): Promise<RefundRow | undefined> {
-    const cols = Object.keys(set);
-    const { rows } = await q.query<RefundRow>(
-      `UPDATE refunds SET status = $2, updated_at = $4${cols.map((c, i) => `, ${c} = $${i + 5}`).join('')}
-       WHERE id = $1 AND status = ANY($3::text[]) RETURNING *`,
-      [id, to, from, now, ...cols.map((c) => set[c])],
-    );
-    return rows[0];
+    return transition<RefundStatus, RefundRow>(q, REFUND_MACHINE, id, from, to, { updated_at: now, ...set });
   },
   async update(q: Queryable, id: string, set: Record<string, unknown>): Promise<void> {
-    const cols = Object.keys(set);
+    const cols = Object.keys(withoutStatus(set));
     await q.query(`UPDATE refunds SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`, [id, ...cols.map((c) => set[c])]);
   },
   async due(q: Queryable, now: Date, limit: number): Promise<RefundRow[]> {

@@ -156,7 +156,7 @@ export class RolloutService {
   private async changeWave(actor: Actor | 'system', wave: WaveRow, from: WaveRow['status'][], to: WaveRow['status'], action: string, set: Partial<WaveRow>, more?: (q: Queryable) => Promise<void>): Promise<WaveRow> {
     return this.ctx.db.tx(async (q) => {
       const now = this.ctx.clock.now();
-      const after = await store.updateWave(q, wave.id, from, { ...set, status: to, updated_at: now });
+      const after = await store.transitionWave(q, wave.id, from, to, { ...set, updated_at: now });
       if (!after) throw new HutongError('wave_state_conflict', `The wave is ${wave.status}.`, { status: wave.status });
       await more?.(q);
       await store.audit(q, actorName(actor), action, `wave:${wave.id}`, wave, after, now);

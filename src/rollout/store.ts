@@ -1,6 +1,7 @@
 // SQL for the payment-method catalogue, waves, activations, buyer exposure and the audit log.
 import type { Queryable } from '../shared/db';
-import type { ActivationStatus, WaveStatus } from './states';
+import { transition } from '../shared/machine';
+import { ACTIVATION_MACHINE, WAVE_MACHINE, type ActivationStatus, type WaveStatus } from './states';
 
 export interface MethodRow {
   method: string;
@@ -81,13 +82,8 @@ export const rolloutStore = {
   async waveMerchants(q: Queryable, waveId: string): Promise<string[]> {
     return (await q.query<{ merchant_id: string }>('SELECT merchant_id FROM rollout_wave_merchants WHERE wave_id = $1 ORDER BY merchant_id', [waveId])).rows.map((r) => r.merchant_id);
   },
-  async updateWave(q: Queryable, id: string, fromStatuses: WaveStatus[], set: Partial<WaveRow>): Promise<WaveRow | undefined> {
-    const cols = Object.keys(set);
-    const { rows } = await q.query<WaveRow>(
-      `UPDATE rollout_waves SET ${cols.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE id = $1 AND status = ANY($2::text[]) RETURNING *`,
-      [id, fromStatuses, ...cols.map((c) => (set as Record<string, unknown>)[c])],
-    );
-    return rows[0];
+  async transitionWave(q: Queryable, id: string, from: WaveStatus[], to: WaveStatus, set: Partial<Omit<WaveRow, 'status'>>): Promise<WaveRow | undefined> {
+    return transition<WaveStatus, WaveRow>(q, WAVE_MACHINE, id, from, to, set);
   },
   /** Idempotent: an existing activation is left as it is. Returns the merchants newly invited. */
   async invite(q: Queryable, waveId: string, method: string, merchantIds: string[], now: Date): Promise<string[]> {
@@ -109,13 +105,7 @@ export const rolloutStore = {
     return (await q.query<ActivationRow>('SELECT * FROM activations WHERE wave_id = $1 ORDER BY merchant_id', [waveId])).rows;
   },
   async transitionActivation(q: Queryable, merchantId: string, method: string, from: ActivationStatus[], to: ActivationStatus, now: Date, set: Partial<ActivationRow> = {}): Promise<ActivationRow | undefined> {
-    const cols = Object.keys(set);
-    const { rows } = await q.query<ActivationRow>(
-      `UPDATE activations SET status = $4, updated_at = $5${cols.map((c, i) => `, ${c} = $${i + 6}`).join('')}
-       WHERE merchant_id = $1 AND method = $2 AND status = ANY($3::text[]) RETURNING *`,
-      [merchantId, method, from, to, now, ...cols.map((c) => (set as Record<string, unknown>)[c])],
-    );
-    return rows[0];
+    return transition<ActivationStatus, ActivationRow>(q, ACTIVATION_MACHINE, [merchantId, method], from, to, { updated_at: now, ...set });
   },
   async liveMerchants(q: Queryable, method: string, merchantIds: string[], now: Date): Promise<Set<string>> {
     const { rows } = await q.query<{ merchant_id: string }>(
