@@ -113,7 +113,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   payments.eligibility = rollout.eligibility;
   orders.hooks = {
     checkoutClosed: (paymentId) => void payments.closeOtherAttempts(paymentId, null).catch((err) => app.log.warn({ err: String(err) }, 'closing attempts failed')),
-    refundOrder: (actor, orderId, amountFen, reason) => refunds.createOrderRefund(actor, orderId, amountFen, reason),
+    refundOrder: (actor, orderId, amountFen, reason, claim) => refunds.createOrderRefund(actor, orderId, amountFen, reason, claim),
     orderCompleted: (q, orderId) => escrow.schedule(q, orderId),
   };
   // Alipay is live for every merchant: onboard each new merchant as a 直付通 sub-merchant.

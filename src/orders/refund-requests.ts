@@ -47,24 +47,29 @@ export class RefundRequests {
     return store.refundRequestsOfOrder(this.ctx.db, orderId);
   }
 
+  /**
+   * Approval decides the request (open → approved, one conditional UPDATE) in the transaction that writes the refund
+   * row, before any refund exists: of two simultaneous approvals one moves the request and makes the refund, the other
+   * changes nothing and gets refund_request_state_conflict. The auto-confirm clock stays paused until the refund ends.
+   */
   async approveRefundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
     const request = await this.refundRequest(actor, id);
     if (actor.role === 'buyer') throw new HutongError('forbidden_role');
     if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
-    const refund = await this.orders.hooks.refundOrder(actor, request.order_id, fen(request.amount), request.reason);
-    return this.decide(id, 'approved', { refund_id: refund.id });
+    let decided: RefundRequestRow | undefined;
+    await this.orders.hooks.refundOrder(actor, request.order_id, fen(request.amount), request.reason, async (q, refundId) => {
+      decided = await store.decideRefundRequest(q, id, 'approved', { refund_id: refundId, decided_at: this.ctx.clock.now() });
+      if (!decided) throw new HutongError('refund_request_state_conflict');
+    });
+    return decided!;
   }
 
   async declineRefundRequest(actor: Actor, id: string, reason: string): Promise<RefundRequestRow> {
     const request = await this.refundRequest(actor, id);
     if (actor.role === 'buyer') throw new HutongError('forbidden_role');
     if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
-    return this.decide(id, 'declined', { decline_reason: reason });
-  }
-
-  private async decide(id: string, to: 'approved' | 'declined', set: { refund_id?: string; decline_reason?: string }) {
     return this.ctx.db.tx(async (q) => {
-      const row = await store.decideRefundRequest(q, id, to, { ...set, decided_at: this.ctx.clock.now() });
+      const row = await store.decideRefundRequest(q, id, 'declined', { decline_reason: reason, decided_at: this.ctx.clock.now() });
       if (!row) throw new HutongError('refund_request_state_conflict');
       await this.orders.resumeAutoConfirm(q, row.order_id);
       return row;

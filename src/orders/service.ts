@@ -32,8 +32,11 @@ export interface Checkout {
 export interface OrdersHooks {
   /** After an unpaid checkout closed: close its open attempts at the providers. */
   checkoutClosed(paymentId: string): void;
-  /** Refund approval: the payments module makes the refund. */
-  refundOrder(actor: Actor, orderId: string, amountFen: Fen, reason: string): Promise<{ id: string }>;
+  /**
+   * Refund approval: the payments module makes the refund. `claim` runs first inside the transaction that creates the
+   * refund row (the refund request's decision): if it throws, no refund exists.
+   */
+  refundOrder(actor: Actor, orderId: string, amountFen: Fen, reason: string, claim?: (q: Queryable, refundId: string) => Promise<void>): Promise<{ id: string }>;
   /** In the completing transaction: schedule the release of the order's escrow (payments). */
   orderCompleted(q: Queryable, orderId: string): Promise<void>;
 }

@@ -47,8 +47,11 @@ export class RefundsService {
     return refundStore.ofOrder(this.ctx.db, orderId);
   }
 
-  /** A merchant's (or ops') refund of an order, partial or full; never more than what is left. */
-  async createOrderRefund(actor: Actor, orderId: string, amountFen: Fen, reason: string | undefined): Promise<RefundRow> {
+  /**
+   * A merchant's (or ops') refund of an order, partial or full; never more than what is left. `claim` (a refund
+   * request's decision) runs first in the transaction that writes the refund row: when it throws, no refund exists.
+   */
+  async createOrderRefund(actor: Actor, orderId: string, amountFen: Fen, reason: string | undefined, claim?: (q: Queryable, refundId: string) => Promise<void>): Promise<RefundRow> {
     const { order } = await this.orders.order(actor, orderId);
     if (actor.role === 'buyer') throw new HutongError('forbidden_role', 'A buyer asks with a refund request.');
     if (!['paid', 'shipped', 'completed'].includes(order.status)) {
@@ -60,6 +63,7 @@ export class RefundsService {
     const row = this.newRow('order', paid, paid.method, amountFen, reason ?? null, now);
     await this.ctx.db.tx(async (q) => {
       await ordersStore.order(q, orderId, true); // serialises refunds of one order
+      await claim?.(q, row.id);
       const held = await refundStore.heldAmount(q, orderId);
       if (held + amountFen > order.amount) {
         throw new HutongError('refund_exceeds_remaining', undefined, { refundable: order.amount - held });
