@@ -12,6 +12,7 @@ import { SystemClock, WallClock } from './shared/clock';
 import type { ModuleContext } from './shared/context';
 import { ApiKeys } from './auth/keys';
 import { installAuth } from './http/auth-hook';
+import { installRouteTable, type RouteEntry } from './http/route-table';
 import { installErrorHandling } from './http/error-handler';
 import { installIdempotency } from './http/idempotency';
 import { loggerOptions } from './http/logger';
@@ -64,6 +65,8 @@ export interface Hutong {
   /** Wall-clock time for signature freshness; tests skew it. */
   wallClock: WallClock;
   keys: ApiKeys;
+  /** Every route with the principals it admits (the tenancy tests walk it). */
+  routes: readonly RouteEntry[];
   catalog: CatalogService;
   orders: OrdersService;
   payments: PaymentsService;
@@ -128,6 +131,8 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   worker.add({ name: 'escrow-release', run: () => escrow.sweep() });
   worker.add({ name: 'ledger', run: () => ledgerConsumer.run() });
 
+  // Before any route: every route, plugins' included, must say who may call it.
+  const routes = installRouteTable(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Hutong API', version: '0.1.0', description: 'Marketplace checkout over Alipay 直付通 and WeChat Pay 平台收付通. Amounts are integer fen.' },
@@ -143,8 +148,8 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
 
   // The API speaks JSON only: text/plain would reach the validators as a string.
   app.removeContentTypeParser('text/plain');
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { config: { access: ['public'] }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/openapi.json', { config: { access: ['public'] }, schema: { hide: true } }, async () => app.swagger());
   catalogRoutes(app, catalog, config);
   orderRoutes(app, orders, new RefundRequests(ctx, orders), payments);
   paymentRoutes(app, { payments, refunds, notifications, accounts });
@@ -152,7 +157,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   ledgerRoutes(app, ledger);
   reconciliationRoutes(app, new ReconciliationService(ctx, providers), { db, providers, config });
   if (config.testClock) {
-    app.post('/v1/test/clock', { config: { roles: ['ops'] }, schema: { hide: true } }, async (req) => {
+    app.post('/v1/test/clock', { config: { access: ['ops'] }, schema: { hide: true } }, async (req) => {
       const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);
       return { now: clock.advance(advance).toISOString() };
     });
@@ -165,7 +170,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   await registerWeb(app);
 
   const hutong: Hutong = {
-    app, config, db, clock, wallClock, keys, catalog, orders, payments, refunds, accounts, rollout, ledger, ledgerConsumer, escrow, providers, sandboxes, worker,
+    app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, rollout, ledger, ledgerConsumer, escrow, providers, sandboxes, worker,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

@@ -21,12 +21,6 @@ export function ensureOwner(actor: Actor, resource: Owned): void {
   throw new HutongError('forbidden_resource');
 }
 
-export function ensureRole(actor: Actor, roles: readonly Role[]): void {
-  if (!roles.includes(actor.role)) {
-    throw new HutongError('forbidden_role', `This call needs a key with role ${roles.join(' or ')}.`);
-  }
-}
-
 /** SQL filters for listing: the caller's own rows only (ops: all). */
 export function listScope(actor: Actor): { merchantId: string | null; buyerId: string | null } {
   if (actor.role === 'merchant') return { merchantId: actor.merchantId, buyerId: null };

@@ -5,6 +5,7 @@ import { Body, FenAmount, IdParams } from '../shared/schemas';
 import { ListQuery, toPage } from '../shared/pagination';
 import { fen } from '../shared/money';
 import { FULFILMENT_TYPES, type FulfilmentType } from '../config';
+import type { Principal } from '../http/access';
 import type { CatalogService } from './service';
 import type { MerchantRow, ProductRow, LiveRoomRow, LiveSessionRow } from './store';
 
@@ -31,13 +32,16 @@ function liveRoomJson(r: LiveRoomRow) {
   return { id: r.id, merchant_id: r.merchant_id, title: r.title, created_at: r.created_at.toISOString() };
 }
 
+/** The public catalogue (shops, products, live rooms): every key reads it; a buyer sees shops' public fields only. */
+const CATALOGUE_READERS: readonly Principal[] = ['ops', 'merchant', 'buyer'];
+
 const FulfilmentTypeSchema = Type.Union(FULFILMENT_TYPES.map((t) => Type.Literal(t)), {
   description: 'Decides the auto-confirm period after shipping (express 10 days, mail 30, virtual 3, same_city/pickup 2).',
 });
 
 export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, limits: { buyerSignupsPerMinute: number }): void {
   app.post('/v1/merchants', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['merchants'], summary: 'Create a merchant (ops). Hutong onboards it at Alipay 直付通 in the background.',
       body: Body({
@@ -55,6 +59,7 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
   });
 
   app.get('/v1/merchants', {
+    config: { access: CATALOGUE_READERS },
     schema: { tags: ['merchants'], summary: 'List merchants (ops: all; merchant: itself; buyer: every shop’s public fields).', querystring: ListQuery },
   }, async (req) => {
     const q = req.query as { limit?: number; cursor?: string };
@@ -63,7 +68,7 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
     return toPage(rows, q.limit ?? 50, actor.role === 'buyer' ? publicMerchantJson : merchantJson);
   });
 
-  app.get('/v1/merchants/:id', { schema: { tags: ['merchants'], params: IdParams } }, async (req) => {
+  app.get('/v1/merchants/:id', { config: { access: CATALOGUE_READERS }, schema: { tags: ['merchants'], params: IdParams } }, async (req) => {
     const actor = actorOf(req);
     const id = (req.params as { id: string }).id;
     if (actor.role === 'buyer') return publicMerchantJson(await catalog.shop(id));
@@ -71,12 +76,12 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
   });
 
   app.post('/v1/merchants/:id/api-keys', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: { tags: ['merchants'], summary: 'Create an API key for a merchant (shown once).', params: IdParams },
   }, async (req, reply) => reply.status(201).send(await catalog.createMerchantKey((req.params as { id: string }).id)));
 
   app.post('/v1/products', {
-    config: { roles: ['merchant', 'ops'] },
+    config: { access: ['merchant', 'ops'] },
     schema: {
       tags: ['products'], summary: 'Create a product (merchant: its own; ops: name merchant_id).',
       body: Body({
@@ -94,17 +99,18 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
   });
 
   app.get('/v1/products', {
+    config: { access: CATALOGUE_READERS },
     schema: { tags: ['products'], querystring: Type.Intersect([ListQuery, Type.Object({ merchant_id: Type.Optional(Type.String({ maxLength: 64 })) })]) },
   }, async (req) => {
     const q = req.query as { limit?: number; cursor?: string; merchant_id?: string };
     return toPage(await catalog.listProducts(q), q.limit ?? 50, productJson);
   });
 
-  app.get('/v1/products/:id', { schema: { tags: ['products'], params: IdParams } }, async (req) =>
+  app.get('/v1/products/:id', { config: { access: CATALOGUE_READERS }, schema: { tags: ['products'], params: IdParams } }, async (req) =>
     productJson(await catalog.product((req.params as { id: string }).id)));
 
   app.patch('/v1/products/:id', {
-    config: { roles: ['merchant', 'ops'] },
+    config: { access: ['merchant', 'ops'] },
     schema: {
       tags: ['products'], params: IdParams,
       body: Body({
@@ -119,7 +125,7 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
   });
 
   app.post('/v1/live-rooms', {
-    config: { roles: ['merchant', 'ops'] },
+    config: { access: ['merchant', 'ops'] },
     schema: { tags: ['live rooms'], body: Body({ title: Type.String({ minLength: 1, maxLength: 200 }), merchant_id: Type.Optional(Type.String({ maxLength: 64 })) }) },
   }, async (req, reply) => {
     const b = req.body as { title: string; merchant_id?: string };
@@ -127,7 +133,7 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
   });
 
   app.post('/v1/live-rooms/:id/sessions', {
-    config: { roles: ['merchant', 'ops'] },
+    config: { access: ['merchant', 'ops'] },
     schema: {
       tags: ['live rooms'], summary: 'Schedule a live session with its host, time window and featured products.', params: IdParams,
       body: Body({
@@ -146,19 +152,20 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
   });
 
   app.get('/v1/live-rooms', {
+    config: { access: CATALOGUE_READERS },
     schema: { tags: ['live rooms'], querystring: Type.Intersect([ListQuery, Type.Object({ merchant_id: Type.Optional(Type.String({ maxLength: 64 })) })]) },
   }, async (req) => {
     const q = req.query as { limit?: number; cursor?: string; merchant_id?: string };
     return toPage(await catalog.listLiveRooms(q), q.limit ?? 50, liveRoomJson);
   });
 
-  app.get('/v1/live-rooms/:id', { schema: { tags: ['live rooms'], params: IdParams } }, async (req) => {
+  app.get('/v1/live-rooms/:id', { config: { access: CATALOGUE_READERS }, schema: { tags: ['live rooms'], params: IdParams } }, async (req) => {
     const { room, sessions, products } = await catalog.liveRoom((req.params as { id: string }).id);
     return { ...liveRoomJson(room), sessions: sessions.map(sessionJson), featured_products: products.map(productJson) };
   });
 
   app.post('/v1/buyers', {
-    config: { open: true, rateLimit: { max: limits.buyerSignupsPerMinute, timeWindow: 60_000 } },
+    config: { access: ['public'], rateLimit: { max: limits.buyerSignupsPerMinute, timeWindow: 60_000 } },
     schema: {
       tags: ['buyers'], summary: 'Create a guest buyer (open, rate-limited) and its API key (shown once).',
       body: Body({

@@ -23,6 +23,35 @@ describe('authentication and roles', () => {
   });
 });
 
+describe('access on the matched route', () => {
+  test('a path spelt with percent-encoded letters reaches the same route and needs the same key', async () => {
+    const m = await merchant(h);
+    const before = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys');
+    for (const path of [`/v%31/merchants/${m.id}/api-keys`, `/%761/merchants/${m.id}/api-keys`, `/v1/merch%61nts/${m.id}/api-keys`]) {
+      const res = await h.call('POST', path);
+      expect([path, res.status, res.body.error.code]).toEqual([path, 401, 'unauthenticated']);
+      const asMerchant = await h.call('POST', path, { key: m.key });
+      expect([path, asMerchant.status, asMerchant.body.error.code]).toEqual([path, 403, 'forbidden_role']);
+    }
+    const after = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys');
+    expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+    // The same spelling with the right key works: it is the route, not the text, that decides.
+    expect((await h.call('POST', `/v%31/merchants/${m.id}/api-keys`, { key: h.opsKey })).status).toBe(201);
+  });
+
+  test('every route declares its access; one without fails at start-up', async () => {
+    expect(h.routes.length).toBeGreaterThan(50);
+    for (const r of h.routes) expect(r.access.length, `${r.method} ${r.url}`).toBeGreaterThan(0);
+    const { default: Fastify } = await import('fastify');
+    const { installRouteTable } = await import('./route-table');
+    const bare = Fastify();
+    installRouteTable(bare);
+    expect(() => bare.get('/v1/undeclared', async () => 'x')).toThrow(/declares no access/);
+    expect(() => bare.get('/v1/mixed', { config: { access: ['public', 'ops'] } }, async () => 'x')).toThrow(/mixes/);
+    await bare.close();
+  });
+});
+
 describe('errors', () => {
   test('malformed JSON is 400 malformed_json with a request id', async () => {
     const res = await h.call('POST', '/v1/merchants', { key: h.opsKey, rawBody: '{"name":', headers: { 'content-type': 'application/json' } });

@@ -32,7 +32,7 @@ function ownOrigin(app: FastifyInstance, config: Config): string {
 
 export function reconciliationRoutes(app: FastifyInstance, reconciliations: ReconciliationService, deps: { db: Queryable; providers: ProviderRegistry; config: Config }): void {
   app.post('/v1/reconciliations', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['ledger'],
       summary: 'Reconcile a provider’s bills for one day against the ledger; answers the finished run.',
@@ -46,12 +46,12 @@ export function reconciliationRoutes(app: FastifyInstance, reconciliations: Reco
   });
 
   app.get('/v1/reconciliations/:id', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: { tags: ['ledger'], summary: 'One reconciliation run.', params: IdParams },
   }, async (req) => reconciliationJson(await reconciliations.get((req.params as { id: string }).id)));
 
   app.get('/v1/reconciliations', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['ledger'], summary: 'Reconciliation runs, newest first.',
       querystring: Type.Intersect([ListQuery, Type.Object({ provider: Type.Optional(Provider), date: Type.Optional(BillDate) })]),
@@ -65,7 +65,7 @@ export function reconciliationRoutes(app: FastifyInstance, reconciliations: Reco
 
   const onSandbox = { alipay: !deps.config.alipay, wechatpay: !deps.config.wechatpay };
   app.get('/v1/ledger/invariants', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: { tags: ['ledger'], summary: 'Checks the ledger’s invariants now, the providers’ books included (what `hutong check` prints).' },
   }, async () => {
     const books = providerBooks(onSandbox, ownOrigin(app, deps.config), deps.providers);

@@ -9,7 +9,7 @@ import type { LedgerService } from './service';
 
 export function ledgerRoutes(app: FastifyInstance, ledger: LedgerService): void {
   app.get('/v1/merchants/:id/balance', {
-    config: { roles: ['ops', 'merchant'] },
+    config: { access: ['ops', 'merchant'] },
     schema: { tags: ['ledger'], summary: 'What each provider holds for this merchant: frozen (escrow, unsettled) and available, in fen.', params: IdParams },
   }, async (req) => {
     const id = (req.params as { id: string }).id;
@@ -18,12 +18,12 @@ export function ledgerRoutes(app: FastifyInstance, ledger: LedgerService): void 
   });
 
   app.get('/v1/ledger/trial-balance', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: { tags: ['ledger'], summary: 'Every account’s balance; balanced is true when they sum to zero.' },
   }, async () => ledger.trialBalance());
 
   app.get('/v1/ledger/entries', {
-    config: { roles: ['ops', 'merchant'] },
+    config: { access: ['ops', 'merchant'] },
     schema: {
       tags: ['ledger'], summary: 'Journal entries, newest first, per account or per order.',
       querystring: Type.Object({
@@ -53,13 +53,13 @@ export function ledgerRoutes(app: FastifyInstance, ledger: LedgerService): void 
     };
   });
 
-  app.get('/v1/commission-rates', { config: { roles: ['ops'] }, schema: { tags: ['ledger'] } }, async () => ({
+  app.get('/v1/commission-rates', { config: { access: ['ops'] }, schema: { tags: ['ledger'] } }, async () => ({
     data: (await ledger.commissionRates()).map((r) => ({ category: r.category, rate_bp: r.rate_bp, effective_from: r.effective_from.toISOString() })),
     next_cursor: null,
   }));
 
   app.post('/v1/commission-rates', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['ledger'], summary: 'Set a category’s commission rate from a date on ("*" is the default for every category).',
       body: Body({

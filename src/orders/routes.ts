@@ -39,7 +39,7 @@ export function refundRequestJson(r: RefundRequestRow) {
 
 export function orderRoutes(app: FastifyInstance, orders: OrdersService, refundRequests: RefundRequests, payments: PaymentView): void {
   app.post('/v1/orders', {
-    config: { roles: ['buyer'] },
+    config: { access: ['buyer'] },
     schema: {
       tags: ['orders'], summary: 'Check out: one order per merchant, one payment covering them; stock is reserved here.',
       body: Body({
@@ -61,6 +61,7 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService, refundR
   });
 
   app.get('/v1/orders', {
+    config: { access: ['buyer', 'merchant', 'ops'] },
     schema: { tags: ['orders'], querystring: Type.Intersect([ListQuery, Type.Object({ status: Type.Optional(Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s)))) })]) },
   }, async (req) => {
     const q = req.query as { limit?: number; cursor?: string; status?: string };
@@ -68,13 +69,13 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService, refundR
     return toPage(rows, q.limit ?? 50, (o) => orderJson(o, items));
   });
 
-  app.get('/v1/orders/:id', { schema: { tags: ['orders'], params: IdParams } }, async (req) => {
+  app.get('/v1/orders/:id', { config: { access: ['buyer', 'merchant', 'ops'] }, schema: { tags: ['orders'], params: IdParams } }, async (req) => {
     const { order, items } = await orders.order(actorOf(req), (req.params as { id: string }).id);
     return orderJson(order, items);
   });
 
   const action = (path: string, summary: string, roles: Array<'buyer' | 'merchant' | 'ops'>, run: (id: string, req: { actor?: Actor }) => Promise<OrderRow>) =>
-    app.post(`/v1/orders/:id/${path}`, { config: { roles }, schema: { tags: ['orders'], summary, params: IdParams } }, async (req) => {
+    app.post(`/v1/orders/:id/${path}`, { config: { access: roles }, schema: { tags: ['orders'], summary, params: IdParams } }, async (req) => {
       const order = await run((req.params as { id: string }).id, req);
       return orderJson(order, (await orders.order(actorOf(req), order.id)).items);
     });
@@ -84,7 +85,7 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService, refundR
   action('extend-confirm', 'Extend the auto-confirm deadline once by 3 days.', ['buyer'], (id, req) => orders.extendConfirm(actorOf(req), id));
 
   app.post('/v1/orders/:id/refund-requests', {
-    config: { roles: ['buyer'] },
+    config: { access: ['buyer'] },
     schema: {
       tags: ['refunds'], summary: 'Ask the merchant for a refund; pauses the auto-confirm timer while open.', params: IdParams,
       body: Body({ amount: FenAmount('Amount asked back.'), reason: Type.String({ minLength: 1, maxLength: 200 }) }),
@@ -94,18 +95,18 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService, refundR
     return reply.status(201).send(refundRequestJson(await refundRequests.requestRefund(actorOf(req), (req.params as { id: string }).id, fen(b.amount), b.reason)));
   });
 
-  app.get('/v1/orders/:id/refund-requests', { schema: { tags: ['refunds'], params: IdParams } }, async (req) => ({
+  app.get('/v1/orders/:id/refund-requests', { config: { access: ['buyer', 'merchant', 'ops'] }, schema: { tags: ['refunds'], params: IdParams } }, async (req) => ({
     data: (await refundRequests.refundRequestsOfOrder(actorOf(req), (req.params as { id: string }).id)).map(refundRequestJson),
     next_cursor: null,
   }));
 
   app.post('/v1/refund-requests/:id/approve', {
-    config: { roles: ['merchant', 'ops'] },
+    config: { access: ['merchant', 'ops'] },
     schema: { tags: ['refunds'], summary: 'Approve a buyer’s refund request: makes the refund.', params: IdParams },
   }, async (req) => refundRequestJson(await refundRequests.approveRefundRequest(actorOf(req), (req.params as { id: string }).id)));
 
   app.post('/v1/refund-requests/:id/decline', {
-    config: { roles: ['merchant', 'ops'] },
+    config: { access: ['merchant', 'ops'] },
     schema: { tags: ['refunds'], params: IdParams, body: Body({ reason: Type.String({ minLength: 1, maxLength: 200 }) }) },
   }, async (req) => refundRequestJson(await refundRequests.declineRefundRequest(actorOf(req), (req.params as { id: string }).id, (req.body as { reason: string }).reason)));
 }

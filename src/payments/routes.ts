@@ -29,7 +29,7 @@ export function paymentRoutes(app: FastifyInstance, deps: { payments: PaymentsSe
   const { payments, refunds, notifications, accounts } = deps;
 
   app.post('/v1/payments/:id/attempts', {
-    config: { roles: ['buyer'] },
+    config: { access: ['buyer'] },
     schema: {
       tags: ['payments'], summary: 'Try a payment method: returns what the buyer must do (QR, redirect, or JSAPI parameters).', params: IdParams,
       body: Body({ method: Method, scene: Type.Optional(Scene) }),
@@ -40,11 +40,11 @@ export function paymentRoutes(app: FastifyInstance, deps: { payments: PaymentsSe
     return reply.status(201).send(attemptJson(attempt));
   });
 
-  app.get('/v1/payments/:id', { schema: { tags: ['payments'], params: IdParams } }, async (req) =>
+  app.get('/v1/payments/:id', { config: { access: ['buyer', 'merchant', 'ops'] }, schema: { tags: ['payments'], params: IdParams } }, async (req) =>
     payments.paymentJson(actorOf(req), (req.params as { id: string }).id, req.headers));
 
   app.post('/v1/orders/:id/refunds', {
-    config: { roles: ['merchant', 'ops'] },
+    config: { access: ['merchant', 'ops'] },
     schema: {
       tags: ['refunds'], summary: 'Refund part or all of a paid order (never more than what is left).', params: IdParams,
       body: Body({ amount: FenAmount('Amount to refund.'), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
@@ -54,16 +54,16 @@ export function paymentRoutes(app: FastifyInstance, deps: { payments: PaymentsSe
     return reply.status(201).send(refundJson(await refunds.createOrderRefund(actorOf(req), (req.params as { id: string }).id, fen(b.amount), b.reason)));
   });
 
-  app.get('/v1/orders/:id/refunds', { schema: { tags: ['refunds'], params: IdParams } }, async (req) => ({
+  app.get('/v1/orders/:id/refunds', { config: { access: ['buyer', 'merchant', 'ops'] }, schema: { tags: ['refunds'], params: IdParams } }, async (req) => ({
     data: (await refunds.refundsOfOrder(actorOf(req), (req.params as { id: string }).id)).map(refundJson), next_cursor: null,
   }));
 
-  app.get('/v1/refunds/:id', { schema: { tags: ['refunds'], params: IdParams } }, async (req) =>
+  app.get('/v1/refunds/:id', { config: { access: ['buyer', 'merchant', 'ops'] }, schema: { tags: ['refunds'], params: IdParams } }, async (req) =>
     refundJson(await refunds.refund(actorOf(req), (req.params as { id: string }).id)));
 
   const ProviderParams = Type.Object({ id: Type.String({ maxLength: 64 }), provider: Type.Union(PROVIDER_NAMES.map((p) => Type.Literal(p))) });
   app.put('/v1/merchants/:id/provider-accounts/:provider', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['merchants'], summary: 'Link a sub-merchant account that already exists at the provider ({ sub_mchid } or { smid }).', params: ProviderParams,
       body: Body({
@@ -81,7 +81,7 @@ export function paymentRoutes(app: FastifyInstance, deps: { payments: PaymentsSe
     return accountJson(await accounts.link(id, provider, subMerchantId));
   });
 
-  app.get('/v1/merchants/:id/provider-accounts', { config: { roles: ['ops', 'merchant'] }, schema: { tags: ['merchants'], params: IdParams } }, async (req) => {
+  app.get('/v1/merchants/:id/provider-accounts', { config: { access: ['ops', 'merchant'] }, schema: { tags: ['merchants'], params: IdParams } }, async (req) => {
     const id = (req.params as { id: string }).id;
     ensureOwner(actorOf(req), { merchantId: id });
     return { data: (await accounts.list(id)).map(accountJson), next_cursor: null };
@@ -92,6 +92,7 @@ export function paymentRoutes(app: FastifyInstance, deps: { payments: PaymentsSe
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, body));
     scope.post('/notify/:provider', {
+      config: { access: ['provider'] },
       schema: { tags: ['providers'], summary: 'Provider notification endpoint (signature-verified).', params: Type.Object({ provider: Type.Union(PROVIDER_NAMES.map((p) => Type.Literal(p))) }) },
     }, async (req, reply) => {
       const raw = typeof req.body === 'string' ? req.body : '';

@@ -35,12 +35,12 @@ export function activationJson(a: ActivationRow) {
 }
 
 export function rolloutRoutes(app: FastifyInstance, rollout: RolloutService, payments: PaymentsService): void {
-  app.get('/v1/payment-methods', { config: { roles: ['ops'] }, schema: { tags: ['platform'], summary: 'The payment-method catalogue.' } }, async () => ({
+  app.get('/v1/payment-methods', { config: { access: ['ops'] }, schema: { tags: ['platform'], summary: 'The payment-method catalogue.' } }, async () => ({
     data: (await rollout.methods()).map(methodJson), next_cursor: null,
   }));
 
   app.patch('/v1/payment-methods/:method', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['platform'], summary: 'Enable, disable, pause or resume a method; set buyer exposure and a minimum client version.',
       params: Type.Object({ method: MethodName }),
@@ -62,7 +62,7 @@ export function rolloutRoutes(app: FastifyInstance, rollout: RolloutService, pay
   });
 
   app.post('/v1/rollout-waves', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['platform'], summary: 'Create an activation wave from a merchant list or a filter (random picks are stored).',
       body: Body({
@@ -84,7 +84,7 @@ export function rolloutRoutes(app: FastifyInstance, rollout: RolloutService, pay
     return reply.status(201).send(waveJson(wave, await rollout.waveMerchants(wave.id)));
   });
 
-  app.get('/v1/rollout-waves', { config: { roles: ['ops'] }, schema: { tags: ['platform'] } }, async () => ({
+  app.get('/v1/rollout-waves', { config: { access: ['ops'] }, schema: { tags: ['platform'] } }, async () => ({
     data: (await rollout.waves()).map((w) => waveJson(w)), next_cursor: null,
   }));
 
@@ -95,34 +95,34 @@ export function rolloutRoutes(app: FastifyInstance, rollout: RolloutService, pay
     return waveFunnel(wave, activations, await payments.paidByMerchant(merchantIds, wave.created_at));
   };
 
-  app.get('/v1/rollout-waves/:id', { config: { roles: ['ops'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) => {
+  app.get('/v1/rollout-waves/:id', { config: { access: ['ops'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) => {
     const id = (req.params as { id: string }).id;
     const wave = await rollout.wave(id);
     return { ...waveJson(wave, await rollout.waveMerchants(id)), funnel: await funnelOf(id) };
   });
 
-  app.get('/v1/rollout-waves/:id/funnel', { config: { roles: ['ops'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) =>
+  app.get('/v1/rollout-waves/:id/funnel', { config: { access: ['ops'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) =>
     funnelOf((req.params as { id: string }).id));
 
-  app.get('/v1/rollout-waves/:id/activations', { config: { roles: ['ops'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) => ({
+  app.get('/v1/rollout-waves/:id/activations', { config: { access: ['ops'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) => ({
     data: (await rollout.activationsOfWave((req.params as { id: string }).id)).map(activationJson), next_cursor: null,
   }));
 
-  app.post('/v1/rollout-waves/:id/invite', { config: { roles: ['ops'] }, schema: { tags: ['platform'], summary: 'Invite the wave’s merchants (idempotent).', params: IdParams } }, async (req) => {
+  app.post('/v1/rollout-waves/:id/invite', { config: { access: ['ops'] }, schema: { tags: ['platform'], summary: 'Invite the wave’s merchants (idempotent).', params: IdParams } }, async (req) => {
     const r = await rollout.invite(actorOf(req), (req.params as { id: string }).id);
     return { invited: r.invited, already_invited: r.already };
   });
   for (const action of ['launch', 'pause', 'resume'] as const) {
-    app.post(`/v1/rollout-waves/:id/${action}`, { config: { roles: ['ops'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) =>
+    app.post(`/v1/rollout-waves/:id/${action}`, { config: { access: ['ops'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) =>
       waveJson(await rollout[action](actorOf(req), (req.params as { id: string }).id)));
   }
 
-  app.get('/v1/merchants/:id/payment-methods', { config: { roles: ['ops', 'merchant'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) => ({
+  app.get('/v1/merchants/:id/payment-methods', { config: { access: ['ops', 'merchant'] }, schema: { tags: ['platform'], params: IdParams } }, async (req) => ({
     data: await rollout.merchantMethods(actorOf(req), (req.params as { id: string }).id),
   }));
 
   app.post('/v1/merchants/:id/payment-methods/:method/accept', {
-    config: { roles: ['merchant'] },
+    config: { access: ['merchant'] },
     schema: {
       tags: ['platform'], summary: 'Accept a payment-method invitation: records the agreement and starts onboarding.',
       params: Type.Object({ id: Type.String({ maxLength: 64 }), method: MethodName }),
@@ -149,7 +149,7 @@ export function rolloutRoutes(app: FastifyInstance, rollout: RolloutService, pay
   });
 
   app.get('/v1/audit-log', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['platform'], summary: 'Every change to methods, waves and activations (actor, time, before/after).',
       querystring: Type.Object({

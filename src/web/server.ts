@@ -36,10 +36,13 @@ export async function registerWeb(app: FastifyInstance): Promise<void> {
   app.decorate('hutongWeb', true);
   await buildWebIfStale();
 
+  // The plugin only lends reply.sendFile; the asset route is ours so it declares its access like every other.
+  await app.register(fastifyStatic, { root: WEB_DIST, serve: false });
+  const hide = { config: { access: ['public'] as const }, schema: { hide: true } };
   // Hashed file names: an asset never changes under its name.
-  await app.register(fastifyStatic, { root: WEB_DIST, prefix: WEB_BASE, index: false, immutable: true, maxAge: '365d' });
+  app.get(`${WEB_BASE}*`, hide, (req, reply) =>
+    reply.sendFile((req.params as { '*': string })['*'], WEB_DIST, { immutable: true, maxAge: '365d', index: false }));
 
-  const hide = { schema: { hide: true } };
   app.get('/', hide, (_req, reply) => reply.redirect('/shop'));
   for (const page of WEB_APPS) {
     app.get(`/${page}`, hide, (_req, reply) => sendPage(reply, page));
