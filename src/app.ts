@@ -13,7 +13,8 @@ import type { ModuleContext } from './shared/context';
 import { ApiKeys } from './auth/keys';
 import { installAuth } from './http/auth-hook';
 import { installRouteTable, type RouteEntry } from './http/route-table';
-import { installErrorHandling } from './http/error-handler';
+import { frameworkErrors, installErrorHandling } from './http/error-handler';
+import { installInputGuard } from './http/input-guard';
 import { installIdempotency } from './http/idempotency';
 import { loggerOptions } from './http/logger';
 import { CatalogService } from './catalog/service';
@@ -94,6 +95,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
     logger: { ...loggerOptions(options.logLevel ?? config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: 1024 * 1024,
     trustProxy: false,
+    frameworkErrors,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
@@ -143,6 +145,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(rateLimit, { global: false });
   installErrorHandling(app);
+  installInputGuard(app);
   installAuth(app, keys);
   installIdempotency(app, db, clock);
 

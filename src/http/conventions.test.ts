@@ -83,6 +83,33 @@ describe('errors', () => {
     expect([missing.status, missing.body.error.code]).toEqual([404, 'route_not_found']);
   });
 
+  test('a NUL anywhere — path parameter, query, JSON string or key — is 400 invalid_request and stores nothing', async () => {
+    const m = await merchant(h);
+    const cases: Array<[string, string, unknown?]> = [
+      ['GET', '/v1/orders/ord_a%00b'],
+      ['GET', '/v1/products?merchant_id=a%00b'],
+      ['POST', '/v1/merchants', { name: 'Nul\u0000Shop' }],
+      ['PATCH', '/v1/products/prd_x', { name: 'ok', ['k\u0000']: 1 }],
+    ];
+    const before = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM merchants');
+    for (const [method, path, body] of cases) {
+      const res = await h.call(method, path, { key: method === 'PATCH' ? m.key : h.opsKey, body });
+      expect([path, res.status, res.body.error.code]).toEqual([path, 400, 'invalid_request']);
+    }
+    const after = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM merchants');
+    expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+  });
+
+  test('router errors leave in the same body: a bad percent-escape 400, a 5,000-character id 414, an empty id 404', async () => {
+    const bad = await h.call('GET', '/v1/orders/%zz', { key: h.opsKey });
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_url']);
+    expect(bad.body.error.request_id).toBeTruthy();
+    const long = await h.call('GET', `/v1/orders/${'a'.repeat(5000)}`, { key: h.opsKey });
+    expect([long.status, long.body.error.code]).toEqual([414, 'parameter_too_long']);
+    const empty = await h.call('GET', '/v1/orders/', { key: h.opsKey });
+    expect([empty.status, empty.body.error.code]).toEqual([404, 'route_not_found']);
+  });
+
   test('an unknown id is 404 not_found', async () => {
     const res = await h.call('GET', '/v1/merchants/mch_doesnotexist', { key: h.opsKey });
     expect([res.status, res.body.error.code]).toEqual([404, 'not_found']);

@@ -9,6 +9,8 @@ function body(code: ErrorCode, message: string, requestId: string, details?: Rec
 
 /** Fastify's own errors (parsing, validation, limits) mapped to our codes. */
 function fromFastify(err: FastifyError): HutongError | null {
+  if (err.code === 'FST_ERR_BAD_URL') return new HutongError('invalid_url');
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new HutongError('parameter_too_long');
   if (err.validation) {
     const details = { issues: err.validation.slice(0, 10).map((v) => ({ path: v.instancePath || '/', message: v.message })) };
     return new HutongError('validation_failed', `Invalid ${err.validationContext ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`, details);
@@ -36,6 +38,20 @@ function fromProvider(err: ProviderError): HutongError {
     return new HutongError('provider_unavailable', undefined, { provider_code: err.code });
   }
   return new HutongError('provider_error', err.message, { provider_code: err.code });
+}
+
+/**
+ * Fastify's router errors (a malformed percent-escape, a parameter past maxParamLength) happen before any route or
+ * hook: Fastify hands them here (its `frameworkErrors` option) so they too leave in api.md's body.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = fromFastify(err);
+  if (!known) {
+    request.log.error({ err }, 'router error');
+    void reply.status(500).send(body('internal_error', ERROR_CATALOGUE.internal_error.message, request.id));
+    return;
+  }
+  void reply.status(known.status).send(body(known.code, known.message, request.id, known.details));
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

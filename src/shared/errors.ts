@@ -4,6 +4,8 @@ export const ERROR_CATALOGUE = {
   // 400 — the request could not be read
   malformed_json: { status: 400, message: 'The body is not valid JSON.' },
   bad_request: { status: 400, message: 'The request could not be read.' },
+  invalid_request: { status: 400, message: 'The request holds a character Hutong does not accept (NUL).' },
+  invalid_url: { status: 400, message: 'The URL is not valid (a malformed percent-escape).' },
   // 401 / 403 — who you are, what you may touch
   unauthenticated: { status: 401, message: 'A valid API key is required (Authorization: Bearer <key>).' },
   forbidden_role: { status: 403, message: 'This API key’s role may not do this.' },
@@ -25,8 +27,9 @@ export const ERROR_CATALOGUE = {
   activation_state_conflict: { status: 409, message: 'The payment-method activation is not in a state that allows this.' },
   wave_state_conflict: { status: 409, message: 'The rollout wave is not in a state that allows this.' },
   auto_confirm_extension_used: { status: 409, message: 'The auto-confirm period was already extended.' },
-  // 413 / 415
+  // 413 / 414 / 415
   body_too_large: { status: 413, message: 'The body is too large.' },
+  parameter_too_long: { status: 414, message: 'A path parameter is too long.' },
   unsupported_media_type: { status: 415, message: 'Send JSON (Content-Type: application/json).' },
   // 422 — valid JSON, invalid content
   validation_failed: { status: 422, message: 'The request does not match the schema.' },
