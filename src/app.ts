@@ -19,6 +19,7 @@ import { installIdempotency } from './http/idempotency';
 import { loggerOptions } from './http/logger';
 import { CatalogService } from './catalog/service';
 import { catalogRoutes } from './catalog/routes';
+import { keyRoutes } from './auth/routes';
 import { OrdersService } from './orders/service';
 import { orderRoutes } from './orders/routes';
 import { RefundRequests } from './orders/refund-requests';
@@ -101,7 +102,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   const ctx: ModuleContext = { db, clock, config, log: app.log };
 
-  const keys = new ApiKeys(db, clock, config.opsApiKey);
+  const keys = new ApiKeys(db, clock, config.opsApiKey, config.keyCacheTtlMs);
   const providers = new ProviderRegistry();
   const catalog = new CatalogService(ctx, keys);
   const orders = new OrdersService(ctx);
@@ -154,6 +155,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   app.get('/healthz', { config: { access: ['public'] }, schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/openapi.json', { config: { access: ['public'] }, schema: { hide: true } }, async () => app.swagger());
   catalogRoutes(app, catalog, config);
+  keyRoutes(app, { keys, catalog, clock });
   orderRoutes(app, orders, new RefundRequests(ctx, orders), payments);
   paymentRoutes(app, { payments, refunds, notifications, accounts });
   rolloutRoutes(app, rollout, payments);

@@ -21,8 +21,10 @@ export interface Config {
   workerIntervalMs: number;
   /** 32-byte key sealing sensitive values at rest; without it the embedded default keeps one in the data dir. */
   dataKey: Buffer | undefined;
-  /** Guest buyer sign-ups per minute per client address (POST /v1/buyers is open). */
+  /** Guest buyer sign-ups per minute per client address and publishable key (POST /v1/buyers). */
   buyerSignupsPerMinute: number;
+  /** How long a process trusts a cached API key without asking the database: a revoked key stops within this. */
+  keyCacheTtlMs: number;
   testClock: boolean;
   /** Real gateways; when absent Hutong mounts its own sandboxes and registers itself with them. */
   alipay: AlipayGatewayConfig | undefined;
@@ -173,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workerIntervalMs: intFrom(env, 'HUTONG_WORKER_INTERVAL_MS', 1000, 10),
     dataKey: dataKeyFrom(env),
     buyerSignupsPerMinute: intFrom(env, 'HUTONG_BUYER_SIGNUPS_PER_MINUTE', 30, 1),
+    keyCacheTtlMs: intFrom(env, 'HUTONG_KEY_CACHE_TTL_MS', 5_000),
     testClock: env.HUTONG_TEST_CLOCK === '1',
     alipay: alipayFrom(env),
     wechatpay: wechatpayFrom(env),

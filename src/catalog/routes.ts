@@ -6,6 +6,7 @@ import { ListQuery, toPage } from '../shared/pagination';
 import { fen } from '../shared/money';
 import { FULFILMENT_TYPES, type FulfilmentType } from '../config';
 import type { Principal } from '../http/access';
+import { readsPublicCatalogue } from '../auth/actor';
 import type { CatalogService } from './service';
 import type { MerchantRow, ProductRow, LiveRoomRow, LiveSessionRow } from './store';
 
@@ -32,8 +33,8 @@ function liveRoomJson(r: LiveRoomRow) {
   return { id: r.id, merchant_id: r.merchant_id, title: r.title, created_at: r.created_at.toISOString() };
 }
 
-/** The public catalogue (shops, products, live rooms): every key reads it; a buyer sees shops' public fields only. */
-const CATALOGUE_READERS: readonly Principal[] = ['ops', 'merchant', 'buyer'];
+/** The public catalogue (shops, products, live rooms): every key reads it; a buyer or storefront sees shops' public fields only. */
+const CATALOGUE_READERS: readonly Principal[] = ['ops', 'merchant', 'buyer', 'publishable'];
 
 const FulfilmentTypeSchema = Type.Union(FULFILMENT_TYPES.map((t) => Type.Literal(t)), {
   description: 'Decides the auto-confirm period after shipping (express 10 days, mail 30, virtual 3, same_city/pickup 2).',
@@ -65,20 +66,15 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
     const q = req.query as { limit?: number; cursor?: string };
     const actor = actorOf(req);
     const rows = await catalog.listMerchants(actor, q);
-    return toPage(rows, q.limit ?? 50, actor.role === 'buyer' ? publicMerchantJson : merchantJson);
+    return toPage(rows, q.limit ?? 50, readsPublicCatalogue(actor) ? publicMerchantJson : merchantJson);
   });
 
   app.get('/v1/merchants/:id', { config: { access: CATALOGUE_READERS }, schema: { tags: ['merchants'], params: IdParams } }, async (req) => {
     const actor = actorOf(req);
     const id = (req.params as { id: string }).id;
-    if (actor.role === 'buyer') return publicMerchantJson(await catalog.shop(id));
+    if (readsPublicCatalogue(actor)) return publicMerchantJson(await catalog.shop(id));
     return merchantJson(await catalog.merchant(actor, id));
   });
-
-  app.post('/v1/merchants/:id/api-keys', {
-    config: { access: ['ops'] },
-    schema: { tags: ['merchants'], summary: 'Create an API key for a merchant (shown once).', params: IdParams },
-  }, async (req, reply) => reply.status(201).send(await catalog.createMerchantKey((req.params as { id: string }).id)));
 
   app.post('/v1/products', {
     config: { access: ['merchant', 'ops'] },

@@ -2,8 +2,8 @@
 import type { ModuleContext } from '../shared/context';
 import { newId, randomToken } from '../shared/ids';
 import { HutongError } from '../shared/errors';
-import { ensureOwner, listScope, type Actor } from '../auth/actor';
-import type { ApiKeys } from '../auth/keys';
+import { ensureOwner, listScope, readsPublicCatalogue, type Actor } from '../auth/actor';
+import type { ApiKeys, KeyRow } from '../auth/keys';
 import { pageFrom } from '../shared/pagination';
 import type { Fen } from '../shared/money';
 import type { FulfilmentType } from '../config';
@@ -66,17 +66,16 @@ export class CatalogService {
   }
 
   async listMerchants(actor: Actor, query: { limit?: number; cursor?: string }) {
-    return store.merchants(this.ctx.db, listScope(actor).merchantId, pageFrom(query));
+    return store.merchants(this.ctx.db, readsPublicCatalogue(actor) ? null : listScope(actor).merchantId, pageFrom(query));
   }
 
   async merchantIdsWhere(filter: { category?: string; tier?: string }): Promise<string[]> {
     return store.merchantIdsWhere(this.ctx.db, filter);
   }
 
-  async createMerchantKey(merchantId: string): Promise<{ key: string }> {
+  async createMerchantKey(merchantId: string, opts: { label?: string; expiresAt?: Date } = {}): Promise<{ key: string; row: KeyRow }> {
     if (!(await store.merchant(this.ctx.db, merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
-    const { key } = await this.keys.create(this.ctx.db, { role: 'merchant', merchantId });
-    return { key };
+    return this.keys.create(this.ctx.db, { role: 'merchant', merchantId }, opts);
   }
 
   async createProduct(actor: Actor, input: { merchantId?: string; name: string; priceFen: Fen; stock: number; fulfilmentType?: FulfilmentType }): Promise<ProductRow> {

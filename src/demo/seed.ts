@@ -21,7 +21,7 @@ const MERCHANTS = [
 export async function seedDemo(hutong: Hutong): Promise<DemoKeys> {
   const file = join(hutong.config.dataDir, 'demo-keys.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoKeys;
-  const ops = hutong.config.opsApiKey ?? (await hutong.keys.create(hutong.db, { role: 'ops' }, 'demo ops key')).key;
+  const ops = hutong.config.opsApiKey ?? (await hutong.keys.create(hutong.db, { role: 'ops' }, { label: 'demo ops key' })).key;
   const merchants: DemoKeys['merchants'] = [];
   const productIds: string[] = [];
   for (const m of MERCHANTS) {

@@ -26,6 +26,7 @@ export const ERROR_CATALOGUE = {
   merchant_not_onboarded: { status: 409, message: 'The merchant has no account at this provider yet.' },
   activation_state_conflict: { status: 409, message: 'The payment-method activation is not in a state that allows this.' },
   wave_state_conflict: { status: 409, message: 'The rollout wave is not in a state that allows this.' },
+  key_not_active: { status: 409, message: 'The API key is revoked, expired or already rotated.' },
   auto_confirm_extension_used: { status: 409, message: 'The auto-confirm period was already extended.' },
   // 413 / 414 / 415
   body_too_large: { status: 413, message: 'The body is too large.' },
