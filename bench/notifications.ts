@@ -84,7 +84,7 @@ export async function notificationsProcessed(b: BenchHutong, market: Market, pro
     let posting = true;
     const ledgerLoop = (async () => {
       const deadline = performance.now() + opts.timeCapMs;
-      while (posting && performance.now() < deadline) if ((await b.h.ledgerConsumer.run()) === 0) await sleep(5);
+      while (posting && performance.now() < deadline) if ((await b.h.outbox.run()) === 0) await sleep(5);
     })();
     const t0 = performance.now();
     const replies = await boundedLoops(notifications.length, opts.concurrency, opts.timeCapMs, async (i) => {

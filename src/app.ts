@@ -37,6 +37,7 @@ import { rolloutRoutes } from './rollout/routes';
 import { Sealer, dataKeyFromFile } from './shared/seal';
 import { LedgerService } from './ledger/service';
 import { LedgerConsumer } from './ledger/consumer';
+import { OutboxDispatcher } from './outbox/dispatcher';
 import { ledgerRoutes } from './ledger/routes';
 import { ReconciliationService } from './ledger/reconciliation';
 import { reconciliationRoutes } from './ledger/reconciliation-routes';
@@ -76,7 +77,8 @@ export interface Hutong {
   accounts: ProviderAccounts;
   rollout: RolloutService;
   ledger: LedgerService;
-  ledgerConsumer: LedgerConsumer;
+  /** Delivers outbox events to their consumers (the ledger, payments' reactions); tests call `outbox.run()`. */
+  outbox: OutboxDispatcher;
   escrow: EscrowReleases;
   providers: ProviderRegistry;
   sandboxes: MountedSandboxes | undefined;
@@ -114,7 +116,8 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const sealer = new Sealer(config.dataKey ?? (options.ephemeral ? randomBytes(32) : dataKeyFromFile(join(config.dataDir, 'data.key'))));
   const rollout = new RolloutService(ctx, catalog, accounts, providers, sealer);
   const ledger = new LedgerService(ctx, providers);
-  const ledgerConsumer = new LedgerConsumer(ctx, ledger);
+  const outbox = new OutboxDispatcher(ctx);
+  outbox.subscribe(new LedgerConsumer(ledger));
   const escrow = new EscrowReleases(ctx, providers, (category, at) => ledger.commissionRate(category, at));
   payments.eligibility = rollout.eligibility;
   orders.hooks = {
@@ -132,7 +135,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   worker.add({ name: 'refunds', run: () => refunds.sweep() });
   worker.add({ name: 'rollout', run: () => rollout.advance() });
   worker.add({ name: 'escrow-release', run: () => escrow.sweep() });
-  worker.add({ name: 'ledger', run: () => ledgerConsumer.run() });
+  worker.add({ name: 'outbox', run: () => outbox.drain() });
 
   // Before any route: every route, plugins' included, must say who may call it.
   const routes = installRouteTable(app);
@@ -175,7 +178,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   await registerWeb(app);
 
   const hutong: Hutong = {
-    app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, rollout, ledger, ledgerConsumer, escrow, providers, sandboxes, worker,
+    app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, rollout, ledger, outbox, escrow, providers, sandboxes, worker,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

@@ -23,7 +23,7 @@ async function providerBooks(provider: string) {
 }
 
 async function ledgerBalance(provider: string) {
-  await h.ledgerConsumer.run();
+  await h.outbox.run();
   const res = await h.call('GET', `/v1/merchants/${m.id}/balance`, { key: m.key });
   return res.body.balances.find((b: { provider: string }) => b.provider === provider) as { frozen: number; available: number };
 }
@@ -70,7 +70,7 @@ describe.each(['wechatpay', 'alipay'] as const)('%s escrow in the ledger', (meth
     // After release: the commission comes back in proportion, then the refund leaves the available money.
     expect((await h.call('POST', `/v1/orders/${orderId}/refunds`, { key: m.key, body: { amount: 4_000 } })).status).toBe(201);
     await until(h, async () => (await h.call('GET', `/v1/orders/${orderId}`, { key: m.key })).body.refunded_amount === 6_000, 'refund after release');
-    await h.ledgerConsumer.run();
+    await h.outbox.run();
     const commission = (await h.call('GET', '/v1/ledger/trial-balance', { key: h.opsKey })).body.accounts.find((a: { account: string }) => a.account === `provider:${method}:platform:commission`);
     expect(commission.balance).toBeGreaterThan(0);
     await expectMirrors(method);

@@ -171,7 +171,7 @@ describe('payments that cross midnight', () => {
     await setSandboxFaults(h, method, { notifyDrop: method === 'wechatpay' ? false : 0 });
     await h.advance(60_000); // past midnight and past the attempt's first check: the janitor asks the provider
     await until(h, async () => (await h.call('GET', `/v1/payments/${co.payment.id}`, { key: buy.key })).body.status === 'succeeded', 'janitor finds the payment');
-    await h.ledgerConsumer.run();
+    await h.outbox.run();
 
     const entries = await h.call('GET', `/v1/ledger/entries?order_id=${co.orders[0]!.id}`, { key: h.opsKey });
     const paid = entries.body.data.find((e: { cause: string }) => e.cause === 'payment.sub_order_paid');

@@ -44,7 +44,7 @@ export async function paidOrder(h: TestHutong, m: TestMerchant, method: Method, 
 }
 
 export async function tradeRefOf(h: TestHutong, orderId: string): Promise<string> {
-  await h.ledgerConsumer.run();
+  await h.outbox.run();
   const entries = await h.call('GET', `/v1/ledger/entries?order_id=${orderId}`, { key: h.opsKey });
   return entries.body.data.find((e: { cause: string }) => e.cause === 'payment.sub_order_paid').trade_ref;
 }
@@ -55,7 +55,7 @@ export async function refunded(h: TestHutong, m: TestMerchant, orderId: string, 
   const res = await h.call('POST', `/v1/orders/${orderId}/refunds`, { key: m.key, body: { amount } });
   expect(res.status).toBe(201);
   await until(h, async () => (await h.call('GET', `/v1/orders/${orderId}`, { key: m.key })).body.refunded_amount === before + amount, `refund of ${orderId}`);
-  await h.ledgerConsumer.run();
+  await h.outbox.run();
   return res.body.id;
 }
 
@@ -65,7 +65,7 @@ export async function released(h: TestHutong, m: TestMerchant, order: PaidOrder)
   await h.advance(2_000); // past the sandboxes' settlement delay
   expect((await h.call('POST', `/v1/orders/${order.orderId}/confirm-receipt`, { key: order.buyerKey })).body.status).toBe('completed');
   await until(h, async () => (await h.escrow.ofOrder(order.orderId))?.status === 'released', `release of ${order.orderId}`);
-  await h.ledgerConsumer.run();
+  await h.outbox.run();
   const release = (await h.escrow.ofOrder(order.orderId))!;
   return { outOrderNo: release.out_order_no, commission: release.commission ?? 0 };
 }

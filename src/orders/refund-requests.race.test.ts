@@ -37,7 +37,7 @@ describe('approving one refund request from 64 clients at once', () => {
     const ref = { outTradeNo: order.outTradeNo, subMerchantId: trade.sub_merchant_id, transactionId: trade.transaction_id, amountFen: fen(PRICE) };
     expect(await h.providers.get('alipay').escrow.queryUnsplit(ref)).toBe(PRICE - ASKED); // the provider refunded once
 
-    await h.ledgerConsumer.run();
+    await h.outbox.run();
     const check = await h.call('GET', '/v1/ledger/invariants', { key: h.opsKey });
     expect(check.body.invariants.filter((i: { violations: unknown[] }) => i.violations.length > 0)).toEqual([]);
     expect(check.body.ok).toBe(true);

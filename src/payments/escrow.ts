@@ -13,6 +13,7 @@ import { catalogStore } from '../catalog/store';
 import { transition } from '../shared/machine';
 import { attemptStore, eventStore, refundStore } from './store';
 import { ESCROW_RELEASE_MACHINE, type EscrowReleaseStatus } from './states';
+import { appendEvent } from '../outbox/store';
 
 /** The providers' default sharing cap: at most 30% of a payment goes to others. */
 export const SHARE_CAP_BP = 3000;
@@ -131,9 +132,9 @@ export class EscrowReleases {
     await this.ctx.db.tx(async (q) => {
       const released = await transition(q, ESCROW_RELEASE_MACHINE, row.order_id, ['pending', 'processing'], 'released', { commission, released_at: now, updated_at: now });
       if (!released) return;
-      await eventStore.outbox(q, 'escrow.released', row.order_id, {
-        provider: row.provider, order_id: row.order_id, merchant_id: order!.merchant_id, out_trade_no: row.out_trade_no, commission,
-      }, now);
+      await appendEvent(q, { topic: 'escrow.released', payload: {
+        provider: row.provider, payment_id: order!.payment_id, order_id: row.order_id, merchant_id: order!.merchant_id, out_trade_no: row.out_trade_no, commission,
+      } }, row.order_id, now);
     });
   }
 

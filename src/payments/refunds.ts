@@ -13,6 +13,8 @@ import { fen, mulDivRoundHalfUpFen, type Fen } from '../shared/money';
 import { ordersStore } from '../orders/store';
 import { attemptStore, eventStore, refundStore, type AttemptOrderRow, type AttemptRow, type RefundRow } from './store';
 import type { RefundStatus } from './states';
+import { appendEvent } from '../outbox/store';
+import type { PayloadOf } from '../outbox/events';
 
 const REFUND_RETRY_MS = 10_000;
 const REFUND_CHECK_MS = 30_000;
@@ -20,9 +22,9 @@ const RETURN_POLL_MS = 1_000;
 const BLOCKED_RETRY_MS = 60 * 60_000;
 const SWEEP_SIZE_MAX = 100;
 
-function refundEvent(r: RefundRow) {
+function refundEvent(r: RefundRow): PayloadOf<'refund.created'> {
   return {
-    refund_id: r.id, order_id: r.order_id, merchant_id: r.merchant_id, provider: r.method, kind: r.kind, amount: r.amount,
+    refund_id: r.id, payment_id: r.payment_id, order_id: r.order_id, merchant_id: r.merchant_id, provider: r.method, kind: r.kind, amount: r.amount,
     out_trade_no: r.out_trade_no, trade_amount: r.trade_amount,
   };
 }
@@ -60,7 +62,7 @@ export class RefundsService {
     const paid = await attemptStore.paidOrderOfOrder(this.ctx.db, orderId);
     if (!paid) throw new HutongError('order_state_conflict', 'The order has no successful payment to refund.');
     const now = this.ctx.clock.now();
-    const row = this.newRow('order', paid, paid.method, amountFen, reason ?? null, now);
+    const row = this.newRow('order', order.payment_id, paid, paid.method, amountFen, reason ?? null, now);
     await this.ctx.db.tx(async (q) => {
       await ordersStore.order(q, orderId, true); // serialises refunds of one order
       await claim?.(q, row.id);
@@ -70,7 +72,7 @@ export class RefundsService {
       }
       await refundStore.insert(q, row);
       await this.orders.pauseAutoConfirm(q, orderId);
-      await eventStore.outbox(q, 'refund.created', row.id, { refund_id: row.id, order_id: orderId, amount: amountFen, provider: row.method }, now);
+      await appendEvent(q, { topic: 'refund.created', payload: refundEvent(row) }, row.id, now);
     });
     return this.drive(row);
   }
@@ -82,9 +84,9 @@ export class RefundsService {
    */
   async recordDuplicateRefund(q: Queryable, attempt: AttemptRow, paidOrder: AttemptOrderRow): Promise<RefundRow> {
     const now = this.ctx.clock.now();
-    const row = this.newRow('duplicate_payment', paidOrder, attempt.method, fen(paidOrder.amount), 'duplicate or late payment', now);
+    const row = this.newRow('duplicate_payment', attempt.payment_id, paidOrder, attempt.method, fen(paidOrder.amount), 'duplicate or late payment', now);
     if (await refundStore.insert(q, row)) {
-      await eventStore.outbox(q, 'refund.created', row.id, { refund_id: row.id, order_id: row.order_id, amount: row.amount, provider: row.method, kind: row.kind }, now);
+      await appendEvent(q, { topic: 'refund.created', payload: refundEvent(row) }, row.id, now);
       this.ctx.log.warn({ attempt_id: attempt.id, out_trade_no: paidOrder.out_trade_no }, 'duplicate or late payment: refunding automatically');
       return row;
     }
@@ -92,9 +94,9 @@ export class RefundsService {
   }
 
 
-  private newRow(kind: RefundRow['kind'], paid: AttemptOrderRow, method: RefundRow['method'], amountFen: Fen, reason: string | null, now: Date): RefundRow {
+  private newRow(kind: RefundRow['kind'], paymentId: string, paid: AttemptOrderRow, method: RefundRow['method'], amountFen: Fen, reason: string | null, now: Date): RefundRow {
     return {
-      id: newId('rfd'), kind, order_id: paid.order_id, merchant_id: paid.merchant_id, attempt_id: paid.attempt_id, method,
+      id: newId('rfd'), kind, payment_id: paymentId, order_id: paid.order_id, merchant_id: paid.merchant_id, attempt_id: paid.attempt_id, method,
       out_trade_no: paid.out_trade_no, sub_merchant_id: paid.sub_merchant_id, transaction_id: paid.transaction_id,
       trade_amount: paid.amount, amount: amountFen, reason, status: 'pending', step: 'refund', failure_code: null,
       provider_refund_id: null, commission_return: null, commission_returned: false, next_check_at: new Date(now.getTime() + REFUND_RETRY_MS), check_count: 0, created_at: now, updated_at: now,
@@ -131,7 +133,7 @@ export class RefundsService {
         });
         await this.ctx.db.tx(async (q) => {
           await refundStore.update(q, row.id, { step: 'refund' });
-          await eventStore.outbox(q, 'escrow.unfrozen', row.id, { ...refundEvent(row), out_order_no: outOrderNo }, this.ctx.clock.now());
+          await appendEvent(q, { topic: 'escrow.unfrozen', payload: { ...refundEvent(row), out_order_no: outOrderNo } }, row.id, this.ctx.clock.now());
         });
         return await this.apply(row, await adapter.refund(input));
       }
@@ -172,7 +174,7 @@ export class RefundsService {
     }
     await this.ctx.db.tx(async (q) => {
       await refundStore.update(q, row.id, { commission_returned: true, step: 'refund' });
-      await eventStore.outbox(q, 'escrow.commission_returned', row.id, { ...refundEvent(row), amount, out_return_no: outReturnNo }, this.ctx.clock.now());
+      await appendEvent(q, { topic: 'escrow.commission_returned', payload: { ...refundEvent(row), amount, out_return_no: outReturnNo } }, row.id, this.ctx.clock.now());
     });
     return fen(0);
   }
@@ -224,7 +226,7 @@ export class RefundsService {
           const r = await refundStore.transition(q, row.id, ['pending'], 'processing', now, {
             provider_refund_id: status.providerRefundId ?? null, next_check_at: new Date(now.getTime() + REFUND_CHECK_MS),
           });
-          if (r) await eventStore.outbox(q, 'refund.processing', r.id, refundEvent(r), now);
+          if (r) await appendEvent(q, { topic: 'refund.processing', payload: refundEvent(r) }, r.id, now);
           return r;
         });
         if (!moved) await refundStore.update(this.ctx.db, row.id, { next_check_at: new Date(now.getTime() + REFUND_CHECK_MS), check_count: row.check_count + 1 });
@@ -254,9 +256,9 @@ export class RefundsService {
       if (to === 'succeeded' && done.commission_return && !done.commission_returned) {
         // Alipay returns the commission inside the refund (refund_royalty_parameters).
         await refundStore.update(q, done.id, { commission_returned: true });
-        await eventStore.outbox(q, 'escrow.commission_returned', done.id, { ...refundEvent(done), amount: done.commission_return, out_return_no: `R${done.id.replace('rfd_', '')}` }, now);
+        await appendEvent(q, { topic: 'escrow.commission_returned', payload: { ...refundEvent(done), amount: done.commission_return, out_return_no: `R${done.id.replace('rfd_', '')}` } }, done.id, now);
       }
-      await eventStore.outbox(q, `refund.${to}`, done.id, refundEvent(done), now);
+      await appendEvent(q, { topic: `refund.${to}`, payload: refundEvent(done) }, done.id, now);
       return done;
     });
   }

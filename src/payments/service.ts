@@ -19,6 +19,7 @@ import { clientFrom, defaultScene, METHOD_SCENES, type ClientInfo } from './clie
 import { ProviderAccountEligibility, type EligibilityPolicy, type MethodAvailability } from './eligibility';
 import { paymentJson, type PaymentView } from './views';
 import type { RefundsService } from './refunds';
+import { appendEvent } from '../outbox/store';
 
 /** First janitor look at a new attempt, then backing off to this maximum. */
 export const ATTEMPT_FIRST_CHECK_MS = 30_000;
@@ -233,11 +234,11 @@ export class PaymentsService implements PaymentView {
     if (!(await attemptStore.markOrderPaid(q, trade.outTradeNo, trade.transactionId, trade.paidAt))) return { outcome: 'already_recorded' };
     const payment = (await paymentStore.get(q, attempt.payment_id, true))!;
     const paidOrder = { ...ao, paid: true, transaction_id: trade.transactionId, paid_at: trade.paidAt };
-    await eventStore.outbox(q, 'payment.sub_order_paid', ao.order_id, {
+    await appendEvent(q, { topic: 'payment.sub_order_paid', payload: {
       provider, attempt_id: attempt.id, payment_id: payment.id, order_id: ao.order_id, merchant_id: ao.merchant_id,
       sub_merchant_id: ao.sub_merchant_id, out_trade_no: ao.out_trade_no, transaction_id: trade.transactionId, amount: ao.amount,
       paid_at: trade.paidAt.toISOString(),
-    }, now);
+    } }, ao.order_id, now);
     const live = (attempt.status === 'created' || attempt.status === 'pending') && (payment.status === 'requires_method' || payment.status === 'pending');
     if (!live) {
       if (attempt.status !== 'succeeded') {
@@ -254,7 +255,7 @@ export class PaymentsService implements PaymentView {
     await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'succeeded', { succeeded_at: now });
     await paymentStore.transition(q, payment.id, ['requires_method', 'pending'], 'succeeded', now);
     await this.orders.markCheckoutPaid(q, payment.id);
-    await eventStore.outbox(q, 'payment.succeeded', payment.id, { payment_id: payment.id, attempt_id: attempt.id, provider, amount: payment.amount }, now);
+    await appendEvent(q, { topic: 'payment.succeeded', payload: { payment_id: payment.id, attempt_id: attempt.id, provider, amount: payment.amount } }, payment.id, now);
     return { outcome: 'applied', attempt };
   }
 

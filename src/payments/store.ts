@@ -1,4 +1,4 @@
-// SQL for attempts, their per-merchant provider orders, refunds, the inbox, anomalies and the outbox.
+// SQL for attempts, their per-merchant provider orders, refunds, the inbox and anomalies (events: src/outbox).
 import type { Queryable } from '../shared/db';
 import type { PaymentAction, PaymentScene, ProviderName } from '../providers/types';
 import { transition, withoutStatus } from '../shared/machine';
@@ -36,6 +36,7 @@ export interface AttemptOrderRow {
 export interface RefundRow {
   id: string;
   kind: 'order' | 'duplicate_payment';
+  payment_id: string;
   order_id: string;
   merchant_id: string;
   attempt_id: string;
@@ -119,10 +120,10 @@ export const attemptStore = {
 export const refundStore = {
   async insert(q: Queryable, r: RefundRow): Promise<boolean> {
     const res = await q.query(
-      `INSERT INTO refunds (id, kind, order_id, merchant_id, attempt_id, method, out_trade_no, sub_merchant_id, transaction_id,
+      `INSERT INTO refunds (id, kind, payment_id, order_id, merchant_id, attempt_id, method, out_trade_no, sub_merchant_id, transaction_id,
          trade_amount, amount, reason, status, next_check_at, created_at, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT DO NOTHING`,
-      [r.id, r.kind, r.order_id, r.merchant_id, r.attempt_id, r.method, r.out_trade_no, r.sub_merchant_id, r.transaction_id,
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) ON CONFLICT DO NOTHING`,
+      [r.id, r.kind, r.payment_id, r.order_id, r.merchant_id, r.attempt_id, r.method, r.out_trade_no, r.sub_merchant_id, r.transaction_id,
         r.trade_amount, r.amount, r.reason, r.status, r.next_check_at, r.created_at, r.updated_at],
     );
     return res.rowCount === 1;
@@ -181,9 +182,6 @@ export const eventStore = {
   },
   async anomaly(q: Queryable, provider: ProviderName, kind: string, reference: string | null, details: unknown, now: Date): Promise<void> {
     await q.query('INSERT INTO payment_anomalies (provider, kind, reference, details, created_at) VALUES ($1,$2,$3,$4,$5)', [provider, kind, reference, JSON.stringify(details), now]);
-  },
-  async outbox(q: Queryable, topic: string, aggregateId: string, payload: unknown, now: Date): Promise<void> {
-    await q.query('INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ($1,$2,$3,$4)', [topic, aggregateId, JSON.stringify(payload), now]);
   },
 };
 
