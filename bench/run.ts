@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     killSandboxServersNow();
     // Hutong's connections die with the server; exiting anyway, so their errors must not stop the clean-up.
     process.on('uncaughtException', () => {});
-    void pg.stop().finally(() => process.exit(130));
+    void pg.stop().catch(() => undefined).finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -34,6 +34,8 @@ env.CHROMIUM_PATH = findChromium();
 
 process.stdout.write('Type check…\n');
 if (run('npx', ['tsc', '--noEmit', '-p', '.']) !== 0 || run('npx', ['tsc', '--noEmit', '-p', 'web']) !== 0) process.exit(1);
+process.stdout.write('Floating promises…\n');
+if (run('node', ['scripts/check-promises.mjs']) !== 0) process.exit(1);
 
 const extra = process.argv.slice(2);
 const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=./test/summary-reporter.ts', ...extra]);

@@ -2,10 +2,12 @@
 import { ConfigError, loadConfig } from './config';
 import { createHutong } from './app';
 import { seedDemo } from './demo/seed';
+import { installProcessSafetyNet } from './shared/process';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const hutong = await createHutong({ config });
+  installProcessSafetyNet(hutong.app.log);
   const url = await hutong.listen();
   const demo = await seedDemo(hutong);
   const lines = [

@@ -43,9 +43,12 @@ export class Worker {
     this.stopped = false;
     const tick = () => {
       if (this.stopped) return;
-      this.runOnce().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
-      });
+      // runOnce logs each task's failure itself; the catch only keeps a failing logger from ending the process.
+      this.runOnce()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
+        });
     };
     this.timer = setTimeout(tick, this.intervalMs);
   }

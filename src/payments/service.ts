@@ -123,7 +123,7 @@ export class PaymentsService implements PaymentView {
         payer: { wechatOpenid: buyer?.wechat_openid, clientIp },
       });
       const pending = await attemptStore.transition(this.ctx.db, attempt.id, ['created'], 'pending', { action });
-      void this.closeOtherAttempts(paymentId, attempt.id);
+      this.closeOtherAttemptsLater(paymentId, attempt.id);
       return pending ?? (await attemptStore.get(this.ctx.db, attempt.id))!;
     } catch (err) {
       if (err instanceof ProviderError && (err.kind === 'declined' || err.kind === 'invalid_request')) {
@@ -132,6 +132,16 @@ export class PaymentsService implements PaymentView {
       // unavailable / outcome unknown: the attempt stays 'created' and the janitor queries it.
       throw err;
     }
+  }
+
+  /**
+   * Closes the other attempts without making the caller wait. Nothing is lost if this fails (a database hiccup, a
+   * crash): the janitor queries every open attempt and closes it past its deadline, or refunds it if it was paid.
+   */
+  private closeOtherAttemptsLater(paymentId: string, exceptId: string): void {
+    void this.closeOtherAttempts(paymentId, exceptId).catch((err: unknown) => {
+      this.ctx.log.warn({ payment_id: paymentId, err: String(err) }, 'closing the other attempts failed; the janitor retries');
+    });
   }
 
   /** Switching method closes the earlier attempts at their providers. */
@@ -218,7 +228,7 @@ export class PaymentsService implements PaymentView {
   private async afterPaid(effects: PaidEffect[]): Promise<void> {
     for (const e of effects) {
       if (e.outcome === 'late_refunded' && e.refundId) await this.refunds.driveById(e.refundId);
-      if (e.outcome === 'applied' && e.attempt) void this.closeOtherAttempts(e.attempt.payment_id, e.attempt.id);
+      if (e.outcome === 'applied' && e.attempt) this.closeOtherAttemptsLater(e.attempt.payment_id, e.attempt.id);
     }
   }
 

@@ -198,7 +198,7 @@ describe('cashier on a phone', () => {
         invoke(_name: string, params: Record<string, string>, done: (res: { err_msg: string }) => void) {
           const prepayId = params.package!.replace('prepay_id=', '');
           fetch('/sandbox/wechatpay/wallet/pay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prepay_id: prepayId, jsapi_params: params }) })
-            .then((r) => done({ err_msg: r.ok ? 'get_brand_wcpay_request:ok' : 'get_brand_wcpay_request:fail' }));
+            .then((r) => done({ err_msg: r.ok ? 'get_brand_wcpay_request:ok' : 'get_brand_wcpay_request:fail' }), () => done({ err_msg: 'get_brand_wcpay_request:fail' }));
         },
       };
     });

@@ -28,7 +28,7 @@ afterAll(async () => {
 async function openConsole(path: '/merchant' | '/ops', key: string, locale: 'zh-CN' | 'en-US' = 'en-US', client: 'desktop' | 'mobile' = 'desktop'): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await newContext(browser, client, locale);
   const page = await ctx.newPage();
-  page.on('dialog', (d) => void d.accept());
+  page.on('dialog', (d) => void d.accept().catch(() => undefined));
   await page.goto(h.url + path);
   await page.fill('input[name="api_key"]', key);
   await page.click('button[type="submit"]');
@@ -87,7 +87,7 @@ describe('merchant console', () => {
 
     const buyerCtx = await buyerContext(b);
     const shopPage = await buyerCtx.newPage();
-    shopPage.on('dialog', (d) => void d.accept());
+    shopPage.on('dialog', (d) => void d.accept().catch(() => undefined));
     await shopPage.goto(`${h.url}/shop/orders`);
     await shopPage.click(`tr[data-order-id="${orderId}"] a`);
     await shopPage.click('#confirm-receipt');

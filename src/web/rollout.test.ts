@@ -31,7 +31,7 @@ afterAll(async () => {
 async function openConsole(path: '/merchant' | '/ops', key: string, locale: 'zh-CN' | 'en-US' = 'en-US'): Promise<Page> {
   const ctx = await newContext(browser, 'desktop', locale);
   const page = await ctx.newPage();
-  page.on('dialog', (d) => void d.accept());
+  page.on('dialog', (d) => void d.accept().catch(() => undefined));
   await page.goto(h.url + path);
   await page.fill('input[name="api_key"]', key);
   await page.click('button[type="submit"]');

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const port = number('--port', o.port ?? env.PORT) ?? DEFAULT_PORT;
   await app.listen({ host: o.host ?? '127.0.0.1', port });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void app.close().then(() => process.exit(0)));
+    process.once(signal, () => void app.close().then(() => process.exit(0), () => process.exit(1)));
   }
 }
 

@@ -82,8 +82,9 @@ async function main(): Promise<void> {
     await sandbox.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  const stopOrFail = () => void stop().catch(() => process.exit(1));
+  process.once('SIGINT', stopOrFail);
+  process.once('SIGTERM', stopOrFail);
 }
 
 main().catch((err: unknown) => {

@@ -140,10 +140,13 @@ export class Notifier {
     );
     for (const row of due) {
       this.inFlight.add(row.seq);
-      void this.deliver(row).finally(() => {
-        this.inFlight.delete(row.seq);
-        this.wake();
-      });
+      // A failed delivery (its database gone at close, say) is retried from the row; it must not end the process.
+      void this.deliver(row)
+        .catch((err: unknown) => { if (this.running) this.ctx.log.error({ err }, 'wechatpay sandbox: delivering a notification failed'); })
+        .finally(() => {
+          this.inFlight.delete(row.seq);
+          this.wake();
+        });
     }
     return due.length;
   }
