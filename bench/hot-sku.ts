@@ -78,7 +78,7 @@ export async function hotSku(b: BenchHutong, market: Market, databaseUrl: string
   const merchant = market.merchants[0]!;
   const product = await b.http.expect(201, 'POST', '/v1/products', { key: merchant.key, body: { name: 'Flash-sale item', price: 990, stock: opts.stock } });
   const buyers: Array<{ id: string; key: string }> = [];
-  for (let i = 0; i < opts.concurrency; i++) buyers.push(await b.http.expect(201, 'POST', '/v1/buyers', { body: { name: `Flash buyer ${i + 1}` } }));
+  for (let i = 0; i < opts.concurrency; i++) buyers.push(await b.http.expect(201, 'POST', '/v1/buyers', { key: b.opsKey, body: { name: `Flash buyer ${i + 1}` } }));
   progress(`hot SKU: ${opts.stock} units, ${opts.concurrency} concurrent buyers`);
 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.concurrency });

@@ -127,7 +127,7 @@ export async function setupMarket(b: BenchHutong, sizes: { merchants: number; bu
   }
   const buyers: Market['buyers'] = [];
   for (let i = 0; i < sizes.buyers; i++) {
-    const buyer = await b.http.expect(201, 'POST', '/v1/buyers', { body: { name: `Bench buyer ${i + 1}` } });
+    const buyer = await b.http.expect(201, 'POST', '/v1/buyers', { key: b.opsKey, body: { name: `Bench buyer ${i + 1}` } });
     buyers.push({ id: buyer.id, key: buyer.key });
   }
   progress(`market ready: ${merchants.length} merchants live on alipay and wechatpay, ${products.length} products, ${buyers.length} buyers`);

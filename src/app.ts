@@ -97,7 +97,8 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const app = Fastify({
     logger: { ...loggerOptions(options.logLevel ?? config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    // A hop count becomes the function Fastify's types accept: believe the nearest `hops` proxies.
+    trustProxy: typeof config.trustProxy === 'number' ? ((hops) => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
     frameworkErrors,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
@@ -147,7 +148,9 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(rateLimit, { global: false });
+  // Limits are counted per matched route (each route its own store) and per caller: its key, else its address
+  // (behind a proxy, the client's address when HUTONG_TRUST_PROXY says which proxies to believe).
+  await app.register(rateLimit, { global: false, keyGenerator: (req) => `${req.routeOptions.url}|${req.actor?.keyId ?? '-'}|${req.ip}` });
   installErrorHandling(app);
   installInputGuard(app);
   installAuth(app, keys);
@@ -175,7 +178,17 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const sandboxes = useSandboxes
     ? await mountSandboxes(app, { dataDir: options.ephemeral ? undefined : join(config.dataDir, 'sandbox'), config: config.sandbox, log: app.log })
     : undefined;
-  await registerWeb(app);
+  // The storefront browses with a publishable key the page gets from the server: HUTONG_STOREFRONT_KEY, or one this
+  // process makes on first need and keeps in memory only.
+  let storefrontKey: Promise<string> | undefined = config.storefrontKey ? Promise.resolve(config.storefrontKey) : undefined;
+  const storefrontPublishableKey = (): Promise<string> => {
+    storefrontKey ??= keys.issue({ role: 'publishable' }, { label: 'storefront (made at start)' }).then((k) => k.key).catch((err: unknown) => {
+      storefrontKey = undefined;
+      throw err;
+    });
+    return storefrontKey;
+  };
+  await registerWeb(app, { storefrontKey: storefrontPublishableKey });
 
   const hutong: Hutong = {
     app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, rollout, ledger, outbox, escrow, providers, sandboxes, worker,

@@ -23,6 +23,10 @@ export interface Config {
   dataKey: Buffer | undefined;
   /** Guest buyer sign-ups per minute per client address and publishable key (POST /v1/buyers). */
   buyerSignupsPerMinute: number;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the client's address (rate limits). */
+  trustProxy: boolean | number | string[];
+  /** The publishable key the storefront page browses with; without it each process makes one at first need. */
+  storefrontKey: string | undefined;
   /** How long a process trusts a cached API key without asking the database: a revoked key stops within this. */
   keyCacheTtlMs: number;
   testClock: boolean;
@@ -136,6 +140,27 @@ function wechatpayFrom(env: NodeJS.ProcessEnv): WechatpayGatewayConfig | undefin
   };
 }
 
+/**
+ * HUTONG_TRUST_PROXY: unset or `false` — the socket's address is the client's; `true` — believe every proxy (only
+ * when nothing reaches Hutong but through your proxy); a number — that many proxy hops; otherwise a comma-separated
+ * list of proxy addresses or CIDR ranges.
+ */
+function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string[] {
+  const raw = env.HUTONG_TRUST_PROXY?.trim();
+  if (!raw || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.some((s) => !/^[0-9a-fA-F.:/]+$/.test(s))) throw new ConfigError('HUTONG_TRUST_PROXY must be true, false, a hop count or comma-separated addresses/CIDRs');
+  return list;
+}
+
+function storefrontKeyFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const key = env.HUTONG_STOREFRONT_KEY || undefined;
+  if (key !== undefined && !/^pk_[0-9A-Za-z]{8,}$/.test(key)) throw new ConfigError('HUTONG_STOREFRONT_KEY must be a publishable key (pk_…) made with POST /v1/publishable-keys');
+  return key;
+}
+
 function dataKeyFrom(env: NodeJS.ProcessEnv): Buffer | undefined {
   if (!env.HUTONG_DATA_KEY) return undefined;
   const key = Buffer.from(env.HUTONG_DATA_KEY, 'base64');
@@ -176,6 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataKey: dataKeyFrom(env),
     buyerSignupsPerMinute: intFrom(env, 'HUTONG_BUYER_SIGNUPS_PER_MINUTE', 30, 1),
     keyCacheTtlMs: intFrom(env, 'HUTONG_KEY_CACHE_TTL_MS', 5_000),
+    trustProxy: trustProxyFrom(env),
+    storefrontKey: storefrontKeyFrom(env),
     testClock: env.HUTONG_TEST_CLOCK === '1',
     alipay: alipayFrom(env),
     wechatpay: wechatpayFrom(env),

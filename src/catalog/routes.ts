@@ -161,9 +161,10 @@ export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, lim
   });
 
   app.post('/v1/buyers', {
-    config: { access: ['public'], rateLimit: { max: limits.buyerSignupsPerMinute, timeWindow: 60_000 } },
+    // A storefront signs guests up with its publishable key, limited per key and client address; ops is not limited.
+    config: { access: ['publishable', 'ops'], rateLimit: { max: limits.buyerSignupsPerMinute, timeWindow: 60_000, allowList: (req) => req.actor?.role === 'ops' } },
     schema: {
-      tags: ['buyers'], summary: 'Create a guest buyer (open, rate-limited) and its API key (shown once).',
+      tags: ['buyers'], summary: 'Create a guest buyer (publishable key, rate-limited) and its API key (shown once).',
       body: Body({
         name: Type.String({ minLength: 1, maxLength: 50 }),
         wechat_openid: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_\\-]+$' })),

@@ -1,7 +1,7 @@
 // api.md "Conventions": authentication first, one error shape for every failure, idempotency on every POST.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHutong, type TestHutong } from '../../test/helpers/hutong';
-import { buyer, merchant } from '../../test/helpers/market';
+import { buyer, merchant, publishableKey } from '../../test/helpers/market';
 
 let h: TestHutong;
 beforeAll(async () => { h = await startHutong({ sandboxes: false }); });
@@ -156,10 +156,15 @@ describe('rate limits', () => {
   test('guest sign-ups past the limit get 429 rate_limited', async () => {
     const limited = await startHutong({ sandboxes: false, env: { HUTONG_BUYER_SIGNUPS_PER_MINUTE: '2' } });
     try {
+      const pk = await publishableKey(limited);
       const codes = [];
-      for (let i = 0; i < 3; i++) codes.push((await limited.call('POST', '/v1/buyers', { body: { name: 'g' } })).status);
+      for (let i = 0; i < 3; i++) codes.push((await limited.call('POST', '/v1/buyers', { key: pk, body: { name: 'g' } })).status);
       expect(codes).toEqual([201, 201, 429]);
-      expect((await limited.call('POST', '/v1/buyers', { body: { name: 'g' } })).body.error.code).toBe('rate_limited');
+      // The limit is the route's, whatever the spelling of its path.
+      expect((await limited.call('POST', '/v%31/buyers', { key: pk, body: { name: 'g' } })).body.error.code).toBe('rate_limited');
+      // Without a key there is no sign-up at all; ops is not limited.
+      expect((await limited.call('POST', '/v1/buyers', { body: { name: 'g' } })).status).toBe(401);
+      expect((await limited.call('POST', '/v1/buyers', { key: limited.opsKey, body: { name: 'g' } })).status).toBe(201);
     } finally {
       await limited.close();
     }

@@ -70,7 +70,7 @@ export class PaymentsService implements PaymentView {
     const payment = await this.payment(actor, paymentId);
     const [attempts, orders] = await Promise.all([attemptStore.ofPayment(this.ctx.db, paymentId), this.orders.ordersOfPayment(paymentId)]);
     const methods = await this.methods(payment, clientFrom(headers), orders);
-    return paymentJson(payment, attempts, orders.map((o) => o.id), methods);
+    return paymentJson(payment, attempts, orders, methods, actor);
   }
 
   async createAttempt(actor: Actor, paymentId: string, method: ProviderName, requestedScene: PaymentScene | undefined, headers: Headers, clientIp: string): Promise<AttemptRow> {

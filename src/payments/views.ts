@@ -17,10 +17,18 @@ export function attemptJson(a: AttemptRow) {
   };
 }
 
-export function paymentJson(p: PaymentRow, attempts: AttemptRow[], orderIds: string[], methods: MethodAvailability[]) {
+/**
+ * A payment as its caller may see it. A merchant inside a shared (multi-merchant) payment sees its own orders only:
+ * `amount` is their total and `order_ids` theirs; attempts without the buyer's pay action.
+ */
+export function paymentJson(p: PaymentRow, attempts: AttemptRow[], orders: Array<{ id: string; merchant_id: string; amount: number }>, methods: MethodAvailability[], actor?: Actor) {
+  const merchantId = actor?.role === 'merchant' ? actor.merchantId : null;
+  const visible = merchantId === null ? orders : orders.filter((o) => o.merchant_id === merchantId);
+  const amount = merchantId === null ? p.amount : visible.reduce((sum, o) => sum + o.amount, 0);
   return {
-    id: p.id, amount: p.amount, currency: 'CNY' as const, status: p.status, expires_at: p.expires_at.toISOString(),
-    succeeded_at: p.succeeded_at?.toISOString() ?? null, order_ids: orderIds, attempts: attempts.map(attemptJson),
+    id: p.id, amount, currency: 'CNY' as const, status: p.status, expires_at: p.expires_at.toISOString(),
+    succeeded_at: p.succeeded_at?.toISOString() ?? null, order_ids: visible.map((o) => o.id),
+    attempts: attempts.map((a) => (merchantId === null ? attemptJson(a) : { ...attemptJson(a), action: null })),
     methods: methods.map((m) => (m.available ? { method: m.method, available: true } : { method: m.method, available: false, reason: m.reason })),
     created_at: p.created_at.toISOString(),
   };

@@ -31,7 +31,7 @@ declare module 'fastify' {
   }
 }
 
-export async function registerWeb(app: FastifyInstance): Promise<void> {
+export async function registerWeb(app: FastifyInstance, opts: { storefrontKey: () => Promise<string> }): Promise<void> {
   if (app.hasDecorator('hutongWeb')) return; // already registered on this server
   app.decorate('hutongWeb', true);
   await buildWebIfStale();
@@ -48,10 +48,12 @@ export async function registerWeb(app: FastifyInstance): Promise<void> {
     app.get(`/${page}`, hide, (_req, reply) => sendPage(reply, page));
     app.get(`/${page}/*`, hide, (_req, reply) => sendPage(reply, page));
   }
-  // Which sandboxes this server mounts, so the cashier offers "simulate scanning" only where a wallet page exists.
+  // Which sandboxes this server mounts, so the cashier offers "simulate scanning" only where a wallet page exists,
+  // and the storefront's publishable key (safe in a page: it reads the public catalogue and signs guests up).
   app.get(`${WEB_BASE}env.json`, hide, async (_req, reply) => {
     reply.header('cache-control', 'no-cache');
     return {
+      publishable_key: await opts.storefrontKey(),
       sandboxes: {
         alipay: app.hasRoute({ method: 'POST', url: '/sandbox/alipay/wallet/pay' }),
         wechatpay: app.hasRoute({ method: 'GET', url: '/sandbox/wechatpay/wallet' }),

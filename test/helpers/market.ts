@@ -21,8 +21,24 @@ export async function product(h: TestHutong, m: TestMerchant, body: Record<strin
   return res.body;
 }
 
+const storefrontKeys = new WeakMap<TestHutong, Promise<string>>();
+
+/** The test server's storefront publishable key (made once per server by ops, as a deployment would). */
+export function publishableKey(h: TestHutong): Promise<string> {
+  let key = storefrontKeys.get(h);
+  if (!key) {
+    key = h.call('POST', '/v1/publishable-keys', { key: h.opsKey, body: { name: 'test storefront' } }).then((res) => {
+      expect(res.status).toBe(201);
+      return res.body.key as string;
+    });
+    storefrontKeys.set(h, key);
+  }
+  return key;
+}
+
+/** A guest buyer, signed up as a storefront does: with the publishable key. */
 export async function buyer(h: TestHutong, name = 'Buyer'): Promise<{ id: string; key: string }> {
-  const res = await h.call('POST', '/v1/buyers', { body: { name } });
+  const res = await h.call('POST', '/v1/buyers', { key: await publishableKey(h), body: { name } });
   expect(res.status).toBe(201);
   return res.body;
 }

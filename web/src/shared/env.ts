@@ -1,8 +1,10 @@
-// What the server tells the pages about itself (GET /web/env.json): which sandboxes are mounted here.
+// What the server tells the pages about itself (GET /web/env.json): which sandboxes are mounted here, and the
+// storefront's publishable key.
 import type { MethodName } from './types';
 
 export interface WebEnv {
   sandboxes: Record<MethodName, boolean>;
+  publishable_key?: string;
 }
 
 let loaded: Promise<WebEnv> | null = null;

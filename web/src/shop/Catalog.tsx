@@ -7,13 +7,13 @@ import type { LiveRoom, Merchant, Product } from '../shared/types';
 import { Money, Show, useResource, useTime } from '../shared/ui';
 import { addToCart } from './cart';
 import { shop } from './messages';
-import { api } from './session';
+import { catalogApi } from './session';
 
 let merchantsLoaded: Promise<Map<string, Merchant>> | null = null;
 
 /** Shop names, loaded once per page load. */
 export function merchantNames(): Promise<Map<string, Merchant>> {
-  merchantsLoaded ??= listAll<Merchant>(api, '/v1/merchants')
+  merchantsLoaded ??= listAll<Merchant>(catalogApi, '/v1/merchants')
     .then((rows) => new Map(rows.map((m) => [m.id, m])))
     .catch((err: unknown) => {
       merchantsLoaded = null;
@@ -56,7 +56,7 @@ export function ProductCard({ product, shopName }: { product: Product; shopName?
 export function HomePage() {
   const t = useT(shop);
   const res = useResource(async () => {
-    const [rooms, merchants] = await Promise.all([listAll<LiveRoom>(api, '/v1/live-rooms'), merchantNames()]);
+    const [rooms, merchants] = await Promise.all([listAll<LiveRoom>(catalogApi, '/v1/live-rooms'), merchantNames()]);
     return { rooms, merchants: [...merchants.values()] };
   }, []);
   return (
@@ -98,7 +98,7 @@ export function HomePage() {
 export function ShopPage({ merchantId }: { merchantId: string }) {
   const t = useT(shop);
   const name = useShopName();
-  const res = useResource(() => listAll<Product>(api, `/v1/products?merchant_id=${encodeURIComponent(merchantId)}`), [merchantId]);
+  const res = useResource(() => listAll<Product>(catalogApi, `/v1/products?merchant_id=${encodeURIComponent(merchantId)}`), [merchantId]);
   return (
     <>
       <h1>{name(merchantId)}</h1>
@@ -120,7 +120,7 @@ export function LiveRoomPage({ roomId }: { roomId: string }) {
   const t = useT(shop);
   const time = useTime();
   const name = useShopName();
-  const res = useResource(() => api.get<LiveRoom>(`/v1/live-rooms/${encodeURIComponent(roomId)}`), [roomId]);
+  const res = useResource(() => catalogApi.get<LiveRoom>(`/v1/live-rooms/${encodeURIComponent(roomId)}`), [roomId]);
   return (
     <Show res={res}>
       {(room) => {

@@ -2,6 +2,7 @@
 // prices the checkout itself from the product ids.
 import { useSyncExternalStore } from 'react';
 import type { Product } from '../shared/types';
+import { ensureBuyer } from './session';
 
 const STORAGE_KEY = 'hutong.cart';
 const EVENT = 'hutong:cart';
@@ -30,6 +31,8 @@ function read(): CartLine[] {
 
 function write(lines: CartLine[]): void {
   localStorage.setItem(STORAGE_KEY, JSON.stringify(lines));
+  // The guest buyer is made when the cart is first saved, not on a visit (a failure here retries at checkout).
+  if (lines.length > 0) ensureBuyer().catch(() => undefined);
   window.dispatchEvent(new Event(EVENT));
 }
 

@@ -1,6 +1,9 @@
-// The storefront's buyer: a guest made with POST /v1/buyers on the first visit, its key kept in localStorage.
-// If the key stops working (the server's data was reset), a new guest is made and the call is tried once more.
+// The storefront's two keys. Browsing uses the storefront's publishable key, which the server hands the page
+// (GET /web/env.json): no buyer is made for a visit. The guest buyer is made with POST /v1/buyers when the cart is
+// first saved (or at the first buyer call), its key kept in localStorage. If the buyer key stops working (revoked,
+// or the server's data was reset), a new guest is made and the call is tried once more.
 import { ApiError, createApi, type Api } from '../shared/api';
+import { webEnv } from '../shared/env';
 
 const STORAGE_KEY = 'hutong.buyer';
 
@@ -18,14 +21,33 @@ function read(): Buyer | null {
   }
 }
 
+let publishableKey: string | null = null;
+async function loadPublishableKey(): Promise<void> {
+  publishableKey ??= (await webEnv()).publishable_key ?? null;
+}
+
+const storefront = createApi(() => publishableKey);
+
+/** The public catalogue (shops, products, live rooms), read with the publishable key. */
+export const catalogApi: Api = {
+  get: async (path) => {
+    await loadPublishableKey();
+    return storefront.get(path);
+  },
+  post: () => Promise.reject(new Error('the catalogue is read-only')),
+  patch: () => Promise.reject(new Error('the catalogue is read-only')),
+  put: () => Promise.reject(new Error('the catalogue is read-only')),
+};
+
 let buyer: Buyer | null = read();
 let creating: Promise<Buyer> | null = null;
 const raw = createApi(() => buyer?.key ?? null);
 
-function ensureBuyer(): Promise<Buyer> {
+/** The guest buyer, made once (signed up with the publishable key). */
+export function ensureBuyer(): Promise<Buyer> {
   if (buyer) return Promise.resolve(buyer);
-  creating ??= raw
-    .post<Buyer>('/v1/buyers', { name: 'Guest' })
+  creating ??= loadPublishableKey()
+    .then(() => storefront.post<Buyer>('/v1/buyers', { name: 'Guest' }))
     .then((made) => {
       buyer = { id: made.id, key: made.key };
       localStorage.setItem(STORAGE_KEY, JSON.stringify(buyer));
@@ -54,6 +76,7 @@ async function withBuyer<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The buyer's own calls: orders, payments, refunds. */
 export const api: Api = {
   get: (path) => withBuyer(() => raw.get(path)),
   post: (path, body) => withBuyer(() => raw.post(path, body)),
