@@ -44,6 +44,11 @@ import { reconciliationRoutes } from './ledger/reconciliation-routes';
 import { EscrowReleases } from './payments/escrow';
 import { registerWeb } from './web/server';
 import { randomBytes } from 'node:crypto';
+import { AuditService } from './audit/service';
+import { auditRoutes } from './audit/routes';
+import { MerchantProfiles } from './onboarding/profiles';
+import { OnboardingService } from './onboarding/service';
+import { onboardingRoutes } from './onboarding/routes';
 
 export interface HutongOptions {
   config: Config;
@@ -75,6 +80,8 @@ export interface Hutong {
   payments: PaymentsService;
   refunds: RefundsService;
   accounts: ProviderAccounts;
+  onboarding: OnboardingService;
+  audit: AuditService;
   rollout: RolloutService;
   ledger: LedgerService;
   /** Delivers outbox events to their consumers (the ledger, payments' reactions); tests call `outbox.run()`. */
@@ -103,19 +110,21 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
-  const ctx: ModuleContext = { db, clock, config, log: app.log };
+  const audit = new AuditService(db, clock);
+  const ctx: ModuleContext = { db, clock, config, log: app.log, audit };
 
-  const keys = new ApiKeys(db, clock, config.opsApiKey, config.keyCacheTtlMs);
+  const keys = new ApiKeys(db, clock, config.opsApiKey, config.keyCacheTtlMs, audit);
   const providers = new ProviderRegistry();
   const catalog = new CatalogService(ctx, keys);
   const orders = new OrdersService(ctx);
   const payments = new PaymentsService(ctx, providers, orders);
   const refunds = new RefundsService(ctx, providers, orders);
   payments.refunds = refunds;
-  const accounts = new ProviderAccounts(ctx, providers, catalog);
+  const accounts = new ProviderAccounts(ctx, providers, catalog, audit);
   const notifications = new NotificationHandler(ctx, providers, payments, refunds);
   const sealer = new Sealer(config.dataKey ?? (options.ephemeral ? randomBytes(32) : dataKeyFromFile(join(config.dataDir, 'data.key'))));
-  const rollout = new RolloutService(ctx, catalog, accounts, providers, sealer);
+  const onboarding = new OnboardingService(ctx, catalog, new MerchantProfiles(ctx, sealer, audit, providers), accounts);
+  const rollout = new RolloutService(ctx, catalog, accounts, providers, onboarding);
   const ledger = new LedgerService(ctx, providers);
   const outbox = new OutboxDispatcher(ctx);
   outbox.subscribe(new LedgerConsumer(ledger));
@@ -126,8 +135,6 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
     refundOrder: (actor, orderId, amountFen, reason, claim) => refunds.createOrderRefund(actor, orderId, amountFen, reason, claim),
     orderCompleted: (q, orderId) => escrow.schedule(q, orderId),
   };
-  // Alipay is live for every merchant: onboard each new merchant as a 直付通 sub-merchant.
-  catalog.onMerchantCreated((m) => void accounts.apply(m.id, 'alipay').catch((err) => app.log.error({ err }, 'alipay onboarding not recorded')));
 
   const worker = new Worker(app.log, config.workerIntervalMs);
   worker.add({ name: 'order-timers', run: () => orders.runTimers() });
@@ -162,6 +169,8 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   app.get('/openapi.json', { config: { access: ['public'] }, schema: { hide: true } }, async () => app.swagger());
   catalogRoutes(app, catalog, config);
   keyRoutes(app, { keys, catalog, clock });
+  onboardingRoutes(app, onboarding);
+  auditRoutes(app, audit);
   orderRoutes(app, orders, new RefundRequests(ctx, orders), payments);
   paymentRoutes(app, { payments, refunds, notifications, accounts });
   rolloutRoutes(app, rollout, payments);
@@ -191,7 +200,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   await registerWeb(app, { storefrontKey: storefrontPublishableKey });
 
   const hutong: Hutong = {
-    app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, rollout, ledger, outbox, escrow, providers, sandboxes, worker,
+    app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, onboarding, audit, rollout, ledger, outbox, escrow, providers, sandboxes, worker,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

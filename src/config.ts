@@ -53,6 +53,8 @@ function feeBearerFrom(env: NodeJS.ProcessEnv, name: string, fallback: FeeBearer
 
 export interface AlipayGatewayConfig {
   gatewayUrl: string;
+  /** HUTONG_ALIPAY_GATEWAY_IS_SANDBOX=1: the gateway is a Hutong sandbox run as its own process (test identities allowed). */
+  isSandbox?: boolean;
   appId: string;
   sellerId: string;
   appPrivateKeyPem: string;
@@ -61,6 +63,8 @@ export interface AlipayGatewayConfig {
 
 export interface WechatpayGatewayConfig {
   baseUrl: string;
+  /** HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX=1: the gateway is a Hutong sandbox run as its own process. */
+  isSandbox?: boolean;
   merchantType: 'ecommerce_platform' | 'service_provider';
   spMchid: string;
   spAppid: string;
@@ -108,10 +112,18 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw !== '1') throw new ConfigError(`${name} must be 1 or 0`);
+  return true;
+}
+
 function alipayFrom(env: NodeJS.ProcessEnv): AlipayGatewayConfig | undefined {
   if (!env.HUTONG_ALIPAY_GATEWAY) return undefined;
   return {
     gatewayUrl: env.HUTONG_ALIPAY_GATEWAY,
+    isSandbox: flagFrom(env, 'HUTONG_ALIPAY_GATEWAY_IS_SANDBOX'),
     appId: required(env, 'HUTONG_ALIPAY_APP_ID'),
     sellerId: required(env, 'HUTONG_ALIPAY_SELLER_ID'),
     appPrivateKeyPem: fileFrom(env, 'HUTONG_ALIPAY_APP_PRIVATE_KEY_FILE'),
@@ -129,6 +141,7 @@ function wechatpayFrom(env: NodeJS.ProcessEnv): WechatpayGatewayConfig | undefin
   if (Buffer.byteLength(apiv3Key) !== 32) throw new ConfigError('the APIv3 key must be 32 bytes');
   return {
     baseUrl: env.HUTONG_WECHATPAY_BASE_URL,
+    isSandbox: flagFrom(env, 'HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX'),
     merchantType,
     spMchid: required(env, 'HUTONG_WECHATPAY_SP_MCHID'),
     spAppid: required(env, 'HUTONG_WECHATPAY_SP_APPID'),

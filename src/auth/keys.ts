@@ -8,6 +8,7 @@ import { newId, randomToken } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { afterClause, afterParams, type Page } from '../shared/pagination';
 import type { Actor, Role } from './actor';
+import type { AuditActor, AuditService } from '../audit/service';
 
 const KEY_CACHE_MAX = 10_000;
 /** Default time a cached key is trusted without asking the database (a revocation elsewhere waits at most this). */
@@ -57,6 +58,21 @@ function typePrefix(owner: KeyOwner): string {
   return owner.role === 'publishable' ? 'pk_' : `hk_${owner.role}_`;
 }
 
+export interface KeyOptions {
+  label?: string;
+  expiresAt?: Date | null;
+  /** Who creates it, for the audit log (default: the system itself). */
+  actor?: AuditActor;
+}
+
+/** What the audit log keeps of a key: never the key or its hash. */
+function auditedKey(row: KeyRow) {
+  return {
+    role: row.role, merchant_id: row.merchant_id, label: row.label, prefix: row.prefix,
+    expires_at: row.expires_at?.toISOString() ?? null, revoked_at: row.revoked_at?.toISOString() ?? null, replaced_by: row.replaced_by,
+  };
+}
+
 interface CachedKey {
   actor: Actor;
   expiresAt: number | null;
@@ -75,12 +91,16 @@ export class ApiKeys {
     private readonly clock: Clock,
     opsApiKey: string | undefined,
     private readonly cacheTtlMs: number = KEY_CACHE_TTL_MS_DEFAULT,
+    private readonly audit?: AuditService,
   ) {
     this.opsKeyHash = opsApiKey ? Buffer.from(hashKey(opsApiKey), 'hex') : undefined;
   }
 
-  /** Creates a key and returns it in clear, the only time it is visible. */
-  async create(q: Queryable, owner: KeyOwner, opts: { label?: string; expiresAt?: Date | null } = {}): Promise<{ key: string; row: KeyRow }> {
+  /**
+   * Creates a key and returns it in clear, the only time it is visible. Ops, merchant and publishable keys are
+   * audited in the same transaction (`q`), by prefix, never the key; a guest buyer's key grants nothing privileged.
+   */
+  async create(q: Queryable, owner: KeyOwner, opts: KeyOptions = {}): Promise<{ key: string; row: KeyRow }> {
     const id = newId('key');
     const key = `${typePrefix(owner)}${randomToken(32)}`;
     const prefix = key.slice(0, typePrefix(owner).length + SHOWN_RANDOM_CHARS);
@@ -90,12 +110,16 @@ export class ApiKeys {
       [id, hashKey(key), owner.role, owner.role === 'merchant' ? owner.merchantId : null, owner.role === 'buyer' ? owner.buyerId : null,
         opts.label ?? null, prefix, this.clock.now(), opts.expiresAt ?? null],
     );
-    return { key, row: rows[0] as KeyRow };
+    const row = rows[0] as KeyRow;
+    if (owner.role !== 'buyer') {
+      await this.audit?.record(q, opts.actor ?? 'system', { action: 'api_key.created', subject: `api_key:${row.id}`, after: auditedKey(row) });
+    }
+    return { key, row };
   }
 
-  /** create() outside a caller's transaction. */
-  issue(owner: KeyOwner, opts: { label?: string; expiresAt?: Date | null } = {}): Promise<{ key: string; row: KeyRow }> {
-    return this.create(this.db, owner, opts);
+  /** create() in a transaction of its own. */
+  issue(owner: KeyOwner, opts: KeyOptions = {}): Promise<{ key: string; row: KeyRow }> {
+    return this.db.tx((q) => this.create(q, owner, opts));
   }
 
   async authenticate(key: string): Promise<Actor | null> {
@@ -149,14 +173,24 @@ export class ApiKeys {
     return rows;
   }
 
-  /** Revokes a key now (idempotent: revoking a revoked key keeps the first revocation). */
-  async revoke(id: string, by: string): Promise<KeyRow> {
-    const { rows } = await this.db.query<KeyRow & { key_hash: string }>(
-      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2), revoked_by = COALESCE(revoked_by, $3) WHERE id = $1 RETURNING key_hash, ${COLUMNS}`,
-      [id, this.clock.now(), by],
-    );
-    const row = rows[0];
-    if (!row) throw new HutongError('not_found', `No API key ${id}.`);
+  /**
+   * Revokes a key now (idempotent: revoking a revoked key keeps the first revocation). The first revocation is
+   * audited in its transaction.
+   */
+  async revoke(id: string, by: string, actor: AuditActor = 'system'): Promise<KeyRow> {
+    const row = await this.db.tx(async (q) => {
+      const before = (await q.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+      if (!before) throw new HutongError('not_found', `No API key ${id}.`);
+      const { rows } = await q.query<KeyRow & { key_hash: string }>(
+        `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2), revoked_by = COALESCE(revoked_by, $3) WHERE id = $1 RETURNING key_hash, ${COLUMNS}`,
+        [id, this.clock.now(), by],
+      );
+      const after = rows[0]!;
+      if (!before.revoked_at) {
+        await this.audit?.record(q, actor, { action: 'api_key.revoked', subject: `api_key:${id}`, before: auditedKey(before), after: auditedKey(after) });
+      }
+      return after;
+    });
     this.cache.delete(row.key_hash); // this process stops at once; the others within the cache's TTL
     const { key_hash: _hash, ...rest } = row;
     return rest;
@@ -166,7 +200,7 @@ export class ApiKeys {
    * Rotation: a new key for the same owner; the old one keeps working for the overlap (then expires), so clients
    * can switch without a failed request.
    */
-  async rotate(id: string, overlapMs: number): Promise<{ key: string; row: KeyRow; previous: KeyRow }> {
+  async rotate(id: string, overlapMs: number, actor: AuditActor = 'system'): Promise<{ key: string; row: KeyRow; previous: KeyRow }> {
     return this.db.tx(async (q) => {
       const { rows } = await q.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
       const old = rows[0];
@@ -178,10 +212,11 @@ export class ApiKeys {
         : old.role === 'buyer' ? { role: 'buyer', buyerId: old.buyer_id as string }
         : old.role === 'publishable' ? { role: 'publishable' }
         : { role: 'ops' };
-      const created = await this.create(q, owner, { label: old.label ?? undefined, expiresAt: old.expires_at });
+      const created = await this.create(q, owner, { label: old.label ?? undefined, expiresAt: old.expires_at, actor });
       const overlapEnd = new Date(this.clock.now().getTime() + overlapMs);
       const expires = old.expires_at && old.expires_at < overlapEnd ? old.expires_at : overlapEnd;
       const updated = await q.query<KeyRow>(`UPDATE api_keys SET expires_at = $2, replaced_by = $3 WHERE id = $1 RETURNING ${COLUMNS}`, [id, expires, created.row.id]);
+      await this.audit?.record(q, actor, { action: 'api_key.rotated', subject: `api_key:${id}`, before: auditedKey(old), after: auditedKey(updated.rows[0] as KeyRow) });
       return { ...created, previous: updated.rows[0] as KeyRow };
     });
   }

@@ -52,7 +52,7 @@ export function keyRoutes(app: FastifyInstance, deps: { keys: ApiKeys; catalog: 
     schema: { tags: ['keys'], summary: 'Create an API key for a merchant (the secret is shown once).', params: IdParams, body: NewKeyBody },
   }, async (req, reply) => {
     const b = (req.body ?? {}) as { label?: string; expires_at?: string };
-    const { key, row } = await catalog.createMerchantKey((req.params as { id: string }).id, { label: b.label, expiresAt: expiryFrom(clock, b.expires_at) });
+    const { key, row } = await catalog.createMerchantKey((req.params as { id: string }).id, { label: b.label, expiresAt: expiryFrom(clock, b.expires_at), actor: actorOf(req) });
     return reply.status(201).send({ ...keyJson(row, clock.now()), key });
   });
 
@@ -88,7 +88,7 @@ export function keyRoutes(app: FastifyInstance, deps: { keys: ApiKeys; catalog: 
     const actor = actorOf(req);
     const id = (req.params as { id: string }).id;
     ensureKeyOwner(actor, await keys.get(id));
-    return keyJson(await keys.revoke(id, actorName(actor)), clock.now());
+    return keyJson(await keys.revoke(id, actorName(actor), actor), clock.now());
   });
 
   app.post('/v1/api-keys/:id/rotate', {
@@ -105,7 +105,7 @@ export function keyRoutes(app: FastifyInstance, deps: { keys: ApiKeys; catalog: 
     const id = (req.params as { id: string }).id;
     ensureKeyOwner(actor, await keys.get(id));
     const overlapS = (req.body as { overlap_seconds?: number } | undefined)?.overlap_seconds ?? ROTATION_OVERLAP_S_DEFAULT;
-    const { key, row, previous } = await keys.rotate(id, overlapS * 1000);
+    const { key, row, previous } = await keys.rotate(id, overlapS * 1000, actor);
     const now = clock.now();
     return reply.status(201).send({ ...keyJson(row, now), key, previous: keyJson(previous, now) });
   });
@@ -117,7 +117,7 @@ export function keyRoutes(app: FastifyInstance, deps: { keys: ApiKeys; catalog: 
       body: Body({ name: Type.String({ minLength: 1, maxLength: 100, description: 'Which storefront uses it.' }) }),
     },
   }, async (req, reply) => {
-    const { key, row } = await keys.issue({ role: 'publishable' }, { label: (req.body as { name: string }).name });
+    const { key, row } = await keys.issue({ role: 'publishable' }, { label: (req.body as { name: string }).name, actor: actorOf(req) });
     return reply.status(201).send({ ...keyJson(row, clock.now()), name: row.label, key });
   });
 

@@ -41,24 +41,6 @@ const FulfilmentTypeSchema = Type.Union(FULFILMENT_TYPES.map((t) => Type.Literal
 });
 
 export function catalogRoutes(app: FastifyInstance, catalog: CatalogService, limits: { buyerSignupsPerMinute: number }): void {
-  app.post('/v1/merchants', {
-    config: { access: ['ops'] },
-    schema: {
-      tags: ['merchants'], summary: 'Create a merchant (ops). Hutong onboards it at Alipay 直付通 in the background.',
-      body: Body({
-        name: Type.String({ minLength: 1, maxLength: 100, description: 'Shop name shown to buyers.' }),
-        category: Type.Optional(Snake),
-        tier: Type.Optional(Snake),
-        contact_name: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-        contact_phone: Type.Optional(Type.String({ pattern: '^[0-9+\\- ]{5,20}$' })),
-      }),
-    },
-  }, async (req, reply) => {
-    const b = req.body as { name: string; category?: string; tier?: string; contact_name?: string; contact_phone?: string };
-    const m = await catalog.createMerchant({ name: b.name, category: b.category, tier: b.tier, contactName: b.contact_name, contactPhone: b.contact_phone });
-    return reply.status(201).send(merchantJson(m));
-  });
-
   app.get('/v1/merchants', {
     config: { access: CATALOGUE_READERS },
     schema: { tags: ['merchants'], summary: 'List merchants (ops: all; merchant: itself; buyer: every shop’s public fields).', querystring: ListQuery },

@@ -1,9 +1,10 @@
 // Catalog: merchants, products, live rooms, buyers. The only door to their tables.
 import type { ModuleContext } from '../shared/context';
+import type { Queryable } from '../shared/db';
 import { newId, randomToken } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, listScope, readsPublicCatalogue, type Actor } from '../auth/actor';
-import type { ApiKeys, KeyRow } from '../auth/keys';
+import type { ApiKeys, KeyOptions, KeyRow } from '../auth/keys';
 import { pageFrom } from '../shared/pagination';
 import type { Fen } from '../shared/money';
 import type { FulfilmentType } from '../config';
@@ -32,7 +33,11 @@ export class CatalogService {
     this.merchantCreatedListeners.push(listener);
   }
 
-  async createMerchant(input: NewMerchant): Promise<MerchantRow> {
+  /**
+   * Inserts a merchant with `q` (the caller's transaction, with its audit row and profile). Listeners are told only
+   * by merchantCreated(), which the caller calls once that transaction has committed.
+   */
+  async insertMerchant(q: Queryable, input: NewMerchant): Promise<MerchantRow> {
     const row: MerchantRow = {
       id: newId('mch'),
       name: input.name,
@@ -42,9 +47,12 @@ export class CatalogService {
       contact_phone: input.contactPhone ?? null,
       created_at: this.ctx.clock.now(),
     };
-    await store.insertMerchant(this.ctx.db, row);
-    for (const listener of this.merchantCreatedListeners) listener(row);
+    await store.insertMerchant(q, row);
     return row;
+  }
+
+  merchantCreated(row: MerchantRow): void {
+    for (const listener of this.merchantCreatedListeners) listener(row);
   }
 
   async merchant(actor: Actor, id: string): Promise<MerchantRow> {
@@ -73,9 +81,9 @@ export class CatalogService {
     return store.merchantIdsWhere(this.ctx.db, filter);
   }
 
-  async createMerchantKey(merchantId: string, opts: { label?: string; expiresAt?: Date } = {}): Promise<{ key: string; row: KeyRow }> {
+  async createMerchantKey(merchantId: string, opts: KeyOptions = {}): Promise<{ key: string; row: KeyRow }> {
     if (!(await store.merchant(this.ctx.db, merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
-    return this.keys.create(this.ctx.db, { role: 'merchant', merchantId }, opts);
+    return this.keys.issue({ role: 'merchant', merchantId }, opts);
   }
 
   async createProduct(actor: Actor, input: { merchantId?: string; name: string; priceFen: Fen; stock: number; fulfilmentType?: FulfilmentType }): Promise<ProductRow> {

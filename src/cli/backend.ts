@@ -14,6 +14,7 @@ import { ProviderRegistry } from '../providers/registry';
 import { connectProviders } from '../providers/connect';
 import type { ProviderName } from '../providers/types';
 import { ReconciliationService, type ReconciliationProgress } from '../ledger/reconciliation';
+import { AuditService } from '../audit/service';
 import { reconciliationJson } from '../ledger/reconciliation-routes';
 import { checkInvariants, type InvariantResult } from '../ledger/invariants';
 import { providerBooks } from '../ledger/provider-books';
@@ -67,7 +68,7 @@ async function directBackend(config: Config, db: Db, description: string): Promi
   const providers = new ProviderRegistry();
   const sandbox = config.alipay && config.wechatpay ? undefined : savedSandboxCredentials(config);
   connectProviders(providers, config, sandbox, clock);
-  const reconciliations = new ReconciliationService({ db, clock, config, log: pino({ level: 'silent' }) }, providers);
+  const reconciliations = new ReconciliationService({ db, clock, config, log: pino({ level: 'silent' }), audit: new AuditService(db, clock) }, providers);
   const books = providerBooks({ alipay: !config.alipay, wechatpay: !config.wechatpay }, config.publicUrl, providers);
   return {
     description,

@@ -21,11 +21,12 @@ const MERCHANTS = [
 export async function seedDemo(hutong: Hutong): Promise<DemoKeys> {
   const file = join(hutong.config.dataDir, 'demo-keys.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoKeys;
-  const ops = hutong.config.opsApiKey ?? (await hutong.keys.create(hutong.db, { role: 'ops' }, { label: 'demo ops key' })).key;
+  const ops = hutong.config.opsApiKey ?? (await hutong.keys.issue({ role: 'ops' }, { label: 'demo ops key' })).key;
   const merchants: DemoKeys['merchants'] = [];
   const productIds: string[] = [];
   for (const m of MERCHANTS) {
-    const merchant = await hutong.catalog.createMerchant({ name: m.name, category: m.category, tier: m.tier, contactName: 'Demo Owner' });
+    // No profile: against the sandboxes the applications use their published test identities (marked as such).
+    const merchant = await hutong.onboarding.createMerchant('system', { name: m.name, category: m.category, tier: m.tier, contactName: 'Demo Owner' }, undefined);
     const { key } = await hutong.catalog.createMerchantKey(merchant.id);
     merchants.push({ id: merchant.id, name: merchant.name, key });
     const actor = { role: 'merchant' as const, keyId: 'seed', merchantId: merchant.id };

@@ -5,6 +5,11 @@ export const REDACT_PATHS = [
   '*.key', '*.private_key', '*.privateKey', '*.app_private_key', '*.merchant_private_key', '*.apiv3_key', '*.apiv3Key',
   '*.sign', '*.signature', '*.id_card_number', '*.idCardNumber', '*.bank_account_number', '*.bankAccountNumber',
   '*.contact_phone', '*.contactPhone', '*.mobile_phone',
+  // Onboarding profiles (src/onboarding): by field name, nested or as dotted patch keys, and the providers' names.
+  '*.id_number', '*.idNumber', '*.account_number', '*.accountNumber', '*.account_name', '*.accountName', '*.phone', '*.mobile',
+  '*.email', '*.contact_email', '*.alipay_logon_id', '*.alipayLogonId', '*.cert_no', '*.legal_cert_no', '*.content_base64',
+  ...['legal_person.name', 'legal_person.id_number', 'settlement.account_name', 'settlement.account_number', 'settlement.alipay_logon_id',
+    'contact.name', 'contact.phone', 'contact.email'].map((field) => `*["${field}"]`),
 ];
 
 export function loggerOptions(level: string) {

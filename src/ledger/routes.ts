@@ -70,7 +70,7 @@ export function ledgerRoutes(app: FastifyInstance, ledger: LedgerService): void 
     },
   }, async (req, reply) => {
     const b = req.body as { category: string; rate_bp: number; effective_from: string };
-    await ledger.setCommissionRate(b.category, b.rate_bp, new Date(b.effective_from));
+    await ledger.setCommissionRate(actorOf(req), b.category, b.rate_bp, new Date(b.effective_from));
     return reply.status(201).send({ category: b.category, rate_bp: b.rate_bp, effective_from: new Date(b.effective_from).toISOString() });
   });
 }

@@ -1,5 +1,6 @@
 // The ledger: append-only, balanced journal entries that mirror each provider's books, posted from the payments
 // module's outbox events. Every entry carries its cause and an idempotency key; re-processing never posts twice.
+import type { AuditActor } from '../audit/service';
 import type { ModuleContext } from '../shared/context';
 import type { Queryable } from '../shared/db';
 import { newId } from '../shared/ids';
@@ -132,8 +133,15 @@ export class LedgerService {
     return store.commissionRate(this.ctx.db, category, at);
   }
 
-  async setCommissionRate(category: string, rateBp: number, effectiveFrom: Date): Promise<void> {
-    await store.insertRate(this.ctx.db, category, rateBp, effectiveFrom, this.ctx.clock.now());
+  async setCommissionRate(actor: AuditActor, category: string, rateBp: number, effectiveFrom: Date): Promise<void> {
+    await this.ctx.db.tx(async (q) => {
+      const before = await store.commissionRate(q, category, effectiveFrom);
+      await store.insertRate(q, category, rateBp, effectiveFrom, this.ctx.clock.now());
+      await this.ctx.audit.record(q, actor, {
+        action: 'commission_rate.set', subject: `commission_rate:${category}`,
+        before: { rate_bp_at_effective_from: before }, after: { rate_bp: rateBp, effective_from: effectiveFrom.toISOString() },
+      });
+    });
   }
 
   async commissionRates() {

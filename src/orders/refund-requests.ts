@@ -1,6 +1,7 @@
 // Buyers' refund requests: the merchant approves (which makes the refund) or declines with a reason. While one is
 // open the order's auto-confirm clock stands still.
 import type { ModuleContext } from '../shared/context';
+import type { Queryable } from '../shared/db';
 import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, type Actor } from '../auth/actor';
@@ -60,6 +61,7 @@ export class RefundRequests {
     await this.orders.hooks.refundOrder(actor, request.order_id, fen(request.amount), request.reason, async (q, refundId) => {
       decided = await store.decideRefundRequest(q, id, 'approved', { refund_id: refundId, decided_at: this.ctx.clock.now() });
       if (!decided) throw new HutongError('refund_request_state_conflict');
+      await this.audit(q, actor, decided, 'approved', { refund_id: refundId });
     });
     return decided!;
   }
@@ -72,7 +74,15 @@ export class RefundRequests {
       const row = await store.decideRefundRequest(q, id, 'declined', { decline_reason: reason, decided_at: this.ctx.clock.now() });
       if (!row) throw new HutongError('refund_request_state_conflict');
       await this.orders.resumeAutoConfirm(q, row.order_id);
+      await this.audit(q, actor, row, 'declined', { decline_reason: reason });
       return row;
+    });
+  }
+
+  private async audit(q: Queryable, actor: Actor, row: RefundRequestRow, to: 'approved' | 'declined', set: Record<string, string>): Promise<void> {
+    await this.ctx.audit.record(q, actor, {
+      action: `refund_request.${to}`, subject: `order:${row.order_id}`,
+      before: { refund_request_id: row.id, status: 'open' }, after: { refund_request_id: row.id, status: to, amount: row.amount, ...set },
     });
   }
 }

@@ -7,7 +7,15 @@ import { eventStore } from './store';
 import type { PaymentsService } from './service';
 import type { RefundsService } from './refunds';
 
+/**
+ * Anyone can post to /notify/{provider}: rejections are audited, but at most this many rows a minute per provider so
+ * a flood of forgeries cannot fill the audit log (the rest are counted in the log line).
+ */
+const REJECTION_AUDITS_PER_MINUTE_MAX = 60;
+
 export class NotificationHandler {
+  private readonly rejectionWindow = new Map<ProviderName, { minute: number; count: number }>();
+
   constructor(
     private readonly ctx: ModuleContext,
     private readonly providers: ProviderRegistry,
@@ -23,6 +31,7 @@ export class NotificationHandler {
     } catch (err) {
       if (!(err instanceof NotificationRejected)) throw err;
       this.ctx.log.warn({ provider, reason: err.reason }, 'notification rejected');
+      await this.auditRejection(provider, err.reason);
       const reply = adapter.acknowledge({ ok: false, message: err.message });
       // A body we cannot read is 400; one we cannot decrypt may be ours under a rotated key: 500 makes the provider retry.
       return { ...reply, statusCode: err.reason === 'malformed' ? 400 : err.reason === 'decrypt_failed' ? 500 : 401 };
@@ -31,6 +40,7 @@ export class NotificationHandler {
     if (mismatch) {
       await eventStore.anomaly(this.ctx.db, provider, 'notification_identity_mismatch', event.eventId, { mismatch }, this.ctx.clock.now());
       this.ctx.log.warn({ provider, mismatch }, 'notification for another app or merchant rejected');
+      await this.auditRejection(provider, 'identity_mismatch', event.eventId);
       return { ...adapter.acknowledge({ ok: false, message: 'unknown app or merchant' }), statusCode: 401 };
     }
     if (event.kind === 'trade_paid') {
@@ -68,4 +78,16 @@ export class NotificationHandler {
     }
   }
 
+
+  /** Who sent it is unproven, so the actor names the endpoint, not a verified provider. */
+  private async auditRejection(provider: ProviderName, reason: string, eventId?: string): Promise<void> {
+    const minute = Math.floor(this.ctx.clock.now().getTime() / 60_000);
+    const window = this.rejectionWindow.get(provider);
+    const count = window && window.minute === minute ? window.count + 1 : 1;
+    this.rejectionWindow.set(provider, { minute, count });
+    if (count > REJECTION_AUDITS_PER_MINUTE_MAX) return;
+    await this.ctx.audit.recordAlone(`provider:${provider}`, {
+      action: 'notification.rejected', subject: `notify:${provider}`, after: { reason, ...(eventId ? { event_id: eventId } : {}), ...(count === REJECTION_AUDITS_PER_MINUTE_MAX ? { further_rejections_this_minute: 'not audited' } : {}) },
+    });
+  }
 }

@@ -13,6 +13,8 @@ export interface ProviderAccountRow {
   application_id: string | null;
   reject_reasons: string[] | null;
   linked: boolean;
+  /** Application fields taken from a sandbox's published test identities (null: none). */
+  test_identity_fields: string[] | null;
   next_check_at: Date | null;
   created_at: Date;
   updated_at: Date;

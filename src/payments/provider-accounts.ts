@@ -4,6 +4,7 @@
 import type { ModuleContext } from '../shared/context';
 import { HutongError } from '../shared/errors';
 import { ProviderError, type OnboardingInput, type ProviderName } from '../providers/types';
+import type { AuditActor, AuditService } from '../audit/service';
 import type { ProviderRegistry } from '../providers/registry';
 import type { CatalogService } from '../catalog/service';
 import { providerAccountStore as store, type ProviderAccountRow } from './provider-account-store';
@@ -14,17 +15,23 @@ const SWEEP_SIZE_MAX = 50;
 
 export type AccountListener = (account: ProviderAccountRow) => void;
 
-/** Supplies the application details for a merchant (rollout keeps encrypted onboarding details). */
-export type OnboardingDetailsSource = (merchantId: string, provider: ProviderName) => Promise<Partial<OnboardingInput>>;
+/**
+ * Builds a merchant's complete application from its profile (src/onboarding): against a sandbox gaps are filled
+ * from its test identities (named in testIdentityFields); against a real gateway it throws onboarding_incomplete.
+ */
+export type ApplicationSource = (merchantId: string, provider: ProviderName, outRequestNo: string) => Promise<{ input: OnboardingInput; testIdentityFields: string[] }>;
 
 export class ProviderAccounts {
   private readonly listeners: AccountListener[] = [];
-  detailsSource: OnboardingDetailsSource = async () => ({});
+  applicationSource: ApplicationSource = async (merchantId) => {
+    throw new HutongError('onboarding_incomplete', `No application source for ${merchantId}.`);
+  };
 
   constructor(
     private readonly ctx: ModuleContext,
     private readonly providers: ProviderRegistry,
     private readonly catalog: CatalogService,
+    private readonly audit: AuditService,
   ) {}
 
   /** Called whenever an account becomes active or rejected. */
@@ -40,15 +47,32 @@ export class ProviderAccounts {
     return store.get(this.ctx.db, merchantId, provider);
   }
 
-  async link(merchantId: string, provider: ProviderName, subMerchantId: string): Promise<ProviderAccountRow> {
+  /** Re-points a merchant at an existing sub-merchant: privileged (money follows it), so audited in its transaction. */
+  async link(actor: AuditActor, merchantId: string, provider: ProviderName, subMerchantId: string): Promise<ProviderAccountRow> {
     if (!(await this.catalog.merchantById(merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
     const taken = await store.bySubMerchant(this.ctx.db, provider, subMerchantId);
     if (taken && taken.merchant_id !== merchantId) {
       throw new HutongError('validation_failed', `That ${provider} sub-merchant is linked to another merchant.`);
     }
-    const row = await store.link(this.ctx.db, merchantId, provider, subMerchantId, this.ctx.clock.now());
+    const row = await this.ctx.db.tx(async (q) => {
+      const before = await store.get(q, merchantId, provider);
+      const linked = await store.link(q, merchantId, provider, subMerchantId, this.ctx.clock.now());
+      await this.audit.record(q, actor, {
+        action: 'provider_account.linked', subject: `merchant:${merchantId}`,
+        before: before ? { provider, status: before.status, sub_merchant_id: before.sub_merchant_id } : null,
+        after: { provider, status: linked.status, sub_merchant_id: linked.sub_merchant_id },
+      });
+      return linked;
+    });
     this.emit(row);
     return row;
+  }
+
+  /** An application parked for want of profile fields is tried again (after the profile changed). */
+  async wake(merchantId: string, provider: ProviderName): Promise<void> {
+    const row = await store.get(this.ctx.db, merchantId, provider);
+    if (row?.status !== 'applying' || row.application_id !== null || row.next_check_at !== null) return;
+    await store.update(this.ctx.db, merchantId, provider, { next_check_at: this.ctx.clock.now(), updated_at: this.ctx.clock.now() });
   }
 
   /** Records an application (once per merchant and provider); the worker submits and follows it. */
@@ -82,8 +106,9 @@ export class ProviderAccounts {
     const now = this.ctx.clock.now();
     try {
       const status = row.application_id === null
-        ? await adapter.submitOnboarding(await this.input(row))
+        ? await this.submit(row, adapter)
         : await adapter.queryOnboarding(row.out_request_no!);
+      if (status === undefined) return;
       if (status.state === 'finished' && status.subMerchantId) {
         await store.transition(this.ctx.db, row.merchant_id, row.provider, ['applying'], 'active', {
           sub_merchant_id: status.subMerchantId, application_id: status.applicationId ?? row.application_id ?? 'submitted', next_check_at: null, updated_at: now,
@@ -106,19 +131,24 @@ export class ProviderAccounts {
     }
   }
 
-  private async input(row: ProviderAccountRow): Promise<OnboardingInput> {
-    const merchant = await this.catalog.merchantById(row.merchant_id);
-    const details = await this.detailsSource(row.merchant_id, row.provider);
-    // Against a sandbox, missing details get clearly marked placeholders (api.md); real gateways reject them.
-    return {
-      outRequestNo: row.out_request_no!,
-      merchantName: details.merchantName ?? merchant?.name ?? row.merchant_id,
-      category: details.category ?? merchant?.category ?? 'general',
-      contactName: details.contactName ?? merchant?.contact_name ?? 'SANDBOX-PLACEHOLDER',
-      contactPhone: details.contactPhone ?? merchant?.contact_phone ?? '13800000000',
-      idCardNumber: details.idCardNumber ?? '110101199003070000',
-      bankAccountNumber: details.bankAccountNumber ?? '6222000000000000000',
-    };
+  /**
+   * Submits the application built from the merchant's profile. Against a real gateway an incomplete profile parks
+   * the application (no next check) until the profile changes: nothing is invented.
+   */
+  private async submit(row: ProviderAccountRow, adapter: ReturnType<ProviderRegistry['get']>) {
+    let details: Awaited<ReturnType<ApplicationSource>>;
+    try {
+      details = await this.applicationSource(row.merchant_id, row.provider, row.out_request_no!);
+    } catch (err) {
+      if (!(err instanceof HutongError) || err.code !== 'onboarding_incomplete') throw err;
+      this.ctx.log.info({ provider: row.provider, merchant_id: row.merchant_id, missing: err.details?.missing }, 'onboarding waits for the merchant profile');
+      await store.update(this.ctx.db, row.merchant_id, row.provider, { next_check_at: null, updated_at: this.ctx.clock.now() });
+      return undefined;
+    }
+    if (details.testIdentityFields.length > 0) {
+      await store.update(this.ctx.db, row.merchant_id, row.provider, { test_identity_fields: details.testIdentityFields, updated_at: this.ctx.clock.now() });
+    }
+    return adapter.submitOnboarding(details.input);
   }
 
   private emit(row: ProviderAccountRow): void {

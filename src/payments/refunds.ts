@@ -73,6 +73,10 @@ export class RefundsService {
       await refundStore.insert(q, row);
       await this.orders.pauseAutoConfirm(q, orderId);
       await appendEvent(q, { topic: 'refund.created', payload: refundEvent(row) }, row.id, now);
+      await this.ctx.audit.record(q, actor, {
+        action: 'refund.created', subject: `order:${orderId}`,
+        before: { refunded_or_held: held }, after: { refund_id: row.id, amount: amountFen, provider: row.method, reason: row.reason },
+      });
     });
     return this.drive(row);
   }

@@ -21,7 +21,7 @@ const Scene = Type.Union([Type.Literal('qr'), Type.Literal('h5'), Type.Literal('
 function accountJson(a: ProviderAccountRow) {
   return {
     merchant_id: a.merchant_id, provider: a.provider, status: a.status, sub_merchant_id: a.sub_merchant_id, linked: a.linked,
-    reject_reasons: a.reject_reasons, updated_at: a.updated_at.toISOString(),
+    reject_reasons: a.reject_reasons, test_identity_fields: a.test_identity_fields ?? [], updated_at: a.updated_at.toISOString(),
   };
 }
 
@@ -78,7 +78,7 @@ export function paymentRoutes(app: FastifyInstance, deps: { payments: PaymentsSe
     if (!subMerchantId || (provider === 'wechatpay' ? b.smid : b.sub_mchid)) {
       throw new HutongError('validation_failed', provider === 'wechatpay' ? 'Send { sub_mchid } for WeChat Pay.' : 'Send { smid } for Alipay.');
     }
-    return accountJson(await accounts.link(id, provider, subMerchantId));
+    return accountJson(await accounts.link(actorOf(req), id, provider, subMerchantId));
   });
 
   app.get('/v1/merchants/:id/provider-accounts', { config: { access: ['ops', 'merchant'] }, schema: { tags: ['merchants'], params: IdParams } }, async (req) => {

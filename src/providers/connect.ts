@@ -59,6 +59,7 @@ export function connectProviders(registry: ProviderRegistry, config: Config, san
   if (alipay) {
     registry.set('alipay', createAlipayAdapter({ ...alipay, settlePeriod: ALIPAY_SETTLE_PERIOD }), {
       appId: alipay.appId, platformMerchantId: alipay.sellerId, feeRateBp: config.feeRateBp.alipay,
+      sandbox: config.alipay ? config.alipay.isSandbox === true : true,
     });
   }
   const wechatpay = config.wechatpay ?? (sandbox && {
@@ -70,6 +71,7 @@ export function connectProviders(registry: ProviderRegistry, config: Config, san
     // Notification timestamps are judged by wall-clock time (tests may skew it), not by the business clock.
     registry.set('wechatpay', createWechatpayAdapter({ ...wechatpay, now: () => clock.now() }), {
       appId: wechatpay.spAppid, platformMerchantId: wechatpay.spMchid, feeRateBp: config.feeRateBp.wechatpay,
+      sandbox: config.wechatpay ? config.wechatpay.isSandbox === true : true,
     });
   }
 }

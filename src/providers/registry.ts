@@ -12,6 +12,11 @@ export interface ProviderIdentity {
   platformMerchantId: string;
   /** The provider's fee rate in basis points, the same the provider (sandbox) charges; the ledger books with it. */
   feeRateBp: number;
+  /**
+   * The gateway is a sandbox (Hutong's own, in-process or as its own process): onboarding may fill missing details
+   * from the sandbox's published test identities. Never true for a real gateway.
+   */
+  sandbox: boolean;
 }
 
 export class ProviderRegistry {

@@ -116,16 +116,55 @@ export interface NotificationReply {
   body: string;
 }
 
+/** The applicant's legal form: 小微/个人 (no licence), 个体工商户, or a company (企业). */
+export type SubjectType = 'micro' | 'individual_business' | 'enterprise';
+
+/**
+ * A sub-merchant application, complete: what `ant.merchant.expand.indirect.zft.create` and the 二级商户 applyment
+ * need. Hutong builds it from the merchant's profile (src/onboarding); nothing in it is invented. Sensitive values
+ * are encrypted on the wire by the adapter where the provider requires it, and never logged.
+ */
 export interface OnboardingInput {
   /** Our request number (WeChat Pay `out_request_no`, Alipay `external_id`). */
   outRequestNo: string;
   merchantName: string;
-  /** Sensitive values: encrypted on the wire by the adapter where the provider requires it. */
-  contactName: string;
-  contactPhone: string;
-  idCardNumber: string;
-  bankAccountNumber: string;
   category: string;
+  subjectType: SubjectType;
+  /** Business licence (营业执照); absent for `micro`. */
+  licence?: { number: string; name: string; address?: string; imageId: string };
+  legalPerson: {
+    name: string;
+    /** Mainland resident ID card number. */
+    idNumber: string;
+    /** YYYY-MM-DD. */
+    idValidFrom: string;
+    /** YYYY-MM-DD, or `long` (长期). */
+    idValidTo: string;
+    idFrontImageId: string;
+    idBackImageId: string;
+  };
+  settlement: {
+    /** The bank account WeChat Pay settles to (required there; Alipay 直付通 settles to the Alipay account). */
+    bank?: {
+      accountType: 'personal' | 'corporate';
+      accountName: string;
+      accountNumber: string;
+      bankName: string;
+      /** Province/city code of the bank (WeChat Pay bank_address_code). */
+      regionCode?: string;
+    };
+    /** The merchant's real-name Alipay account that 直付通 settles to (settle.confirm pays an Alipay account). */
+    alipayLogonId?: string;
+  };
+  contact: { name: string; phone: string; email: string };
+  store: { name: string; url: string };
+}
+
+/** An image for an application (licence, ID card sides), uploaded through the provider's media API. */
+export interface MediaUpload {
+  /** Shown to the provider; its extension names the format (jpg, png, bmp). */
+  filename: string;
+  content: Buffer;
 }
 
 export type OnboardingState = 'checking' | 'auditing' | 'need_sign' | 'finished' | 'rejected' | 'canceled';
@@ -165,6 +204,8 @@ export interface ProviderAdapter {
   fetchTradeBill(input: { date: string; subMerchantId?: string }): Promise<BillLine[]>;
   submitOnboarding(input: OnboardingInput): Promise<OnboardingStatus>;
   queryOnboarding(outRequestNo: string): Promise<OnboardingStatus>;
+  /** Alipay `ant.merchant.expand.indirect.image.upload` / WeChat Pay `/v3/merchant/media/upload`: the id forms carry. */
+  uploadImage(upload: MediaUpload): Promise<{ mediaId: string }>;
 }
 
 /**

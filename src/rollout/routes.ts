@@ -4,7 +4,8 @@ import { actorOf } from '../http/auth-hook';
 import { Body, IdParams } from '../shared/schemas';
 import { HutongError } from '../shared/errors';
 import type { PaymentsService } from '../payments/service';
-import type { RolloutService, OnboardingDetails } from './service';
+import type { RolloutService } from './service';
+import type { ProfilePatch } from '../onboarding/profiles';
 import type { ActivationRow, MethodRow, WaveRow } from './store';
 import { waveFunnel } from './funnel';
 
@@ -129,43 +130,23 @@ export function rolloutRoutes(app: FastifyInstance, rollout: RolloutService, pay
       body: Body({
         agreement_version: Type.String({ minLength: 1, maxLength: 40 }),
         onboarding: Type.Optional(Body({
-          merchant_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-          contact_name: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-          contact_phone: Type.Optional(Type.String({ pattern: '^[0-9+\\- ]{5,20}$' })),
-          id_card_number: Type.Optional(Type.String({ pattern: '^[0-9Xx]{15,18}$' })),
-          bank_account_number: Type.Optional(Type.String({ pattern: '^[0-9]{8,30}$' })),
-        }, 'Onboarding details (default from the merchant profile). Sealed at rest, encrypted on the wire, never logged.')),
+          merchant_name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The profile’s store.name.' })),
+          contact_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The profile’s contact.name.' })),
+          contact_phone: Type.Optional(Type.String({ pattern: '^1\\d{10}$', description: 'The profile’s contact.phone.' })),
+          id_card_number: Type.Optional(Type.String({ pattern: '^\\d{17}[\\dX]$', description: 'The profile’s legal_person.id_number.' })),
+          bank_account_number: Type.Optional(Type.String({ pattern: '^\\d{8,30}$', description: 'The profile’s settlement.account_number.' })),
+        }, 'Shorthand for a few profile fields (PUT /v1/merchants/{id}/profile takes them all). Sealed at rest, encrypted on the wire, never logged.')),
       }),
     },
   }, async (req) => {
     const { id, method } = req.params as { id: string; method: string };
     const b = req.body as { agreement_version: string; onboarding?: Record<string, string | undefined> };
     const o = b.onboarding;
-    const details: OnboardingDetails | undefined = o && {
-      merchantName: o.merchant_name, contactName: o.contact_name, contactPhone: o.contact_phone, idCardNumber: o.id_card_number, bankAccountNumber: o.bank_account_number,
+    const details: ProfilePatch | undefined = o && {
+      'store.name': o.merchant_name, 'contact.name': o.contact_name, 'contact.phone': o.contact_phone,
+      'legal_person.id_number': o.id_card_number, 'settlement.account_number': o.bank_account_number,
     };
-    if (details) for (const k of Object.keys(details) as Array<keyof OnboardingDetails>) if (details[k] === undefined) delete details[k];
+    if (details) for (const k of Object.keys(details) as Array<keyof ProfilePatch>) if (details[k] === undefined) delete details[k];
     return activationJson(await rollout.accept(actorOf(req), id, method, b.agreement_version, details));
-  });
-
-  app.get('/v1/audit-log', {
-    config: { access: ['ops'] },
-    schema: {
-      tags: ['platform'], summary: 'Every change to methods, waves and activations (actor, time, before/after).',
-      querystring: Type.Object({
-        subject: Type.Optional(Type.String({ maxLength: 120 })),
-        after: Type.Optional(Type.Integer({ minimum: 0 })),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-      }),
-    },
-  }, async (req) => {
-    const q = req.query as { subject?: string; after?: number; limit?: number };
-    const limit = q.limit ?? 50;
-    const rows = await rollout.auditLog(q.subject, q.after ?? 0, limit + 1);
-    const page = rows.slice(0, limit);
-    return {
-      data: page.map((r) => ({ id: r.id, actor: r.actor, action: r.action, subject: r.subject, before: r.before, after: r.after, at: r.at.toISOString() })),
-      next_cursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,
-    };
   });
 }

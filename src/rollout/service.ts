@@ -6,12 +6,13 @@ import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, type Actor } from '../auth/actor';
 import type { Queryable } from '../shared/db';
-import type { Sealer } from '../shared/seal';
 import type { CatalogService } from '../catalog/service';
 import type { ProviderAccounts } from '../payments/provider-accounts';
 import type { ProviderAccountRow } from '../payments/provider-account-store';
 import type { ProviderRegistry } from '../providers/registry';
-import type { OnboardingInput, ProviderName } from '../providers/types';
+import type { ProviderName } from '../providers/types';
+import type { OnboardingService } from '../onboarding/service';
+import type { ProfilePatch } from '../onboarding/profiles';
 import { rolloutStore as store, type ActivationRow, type MethodRow, type WaveRow } from './store';
 import type { ActivationStatus } from './states';
 import { RolloutEligibility } from './eligibility';
@@ -19,7 +20,6 @@ import { RolloutEligibility } from './eligibility';
 const DAY_MS = 86_400_000;
 const ADVANCE_SIZE_MAX = 50;
 
-export type OnboardingDetails = Partial<Omit<OnboardingInput, 'outRequestNo'>>;
 
 export interface WaveInput {
   method: string;
@@ -46,11 +46,10 @@ export class RolloutService {
     private readonly catalog: CatalogService,
     private readonly accounts: ProviderAccounts,
     private readonly providers: ProviderRegistry,
-    private readonly sealer: Sealer,
+    private readonly onboarding: OnboardingService,
   ) {
     this.eligibility = new RolloutEligibility(ctx.db, providers, ctx.clock);
     accounts.onChange((account) => void this.onAccountChange(account).catch((err) => ctx.log.error({ err }, 'activation update failed')));
-    accounts.detailsSource = (merchantId, provider) => this.onboardingDetails(merchantId, provider);
   }
 
   async methods(): Promise<MethodRow[]> {
@@ -62,7 +61,7 @@ export class RolloutService {
       const before = await store.method(q, method, true);
       if (!before) throw new HutongError('unknown_method', `No payment method ${method}.`);
       const after = await store.updateMethod(q, method, { ...patch, updated_at: this.ctx.clock.now() });
-      await store.audit(q, actorName(actor), 'payment_method.updated', `method:${method}`, before, after, this.ctx.clock.now());
+      await this.ctx.audit.record(q, actor, { action: 'payment_method.updated', subject: `method:${method}`, before, after });
       return after!;
     }).finally(() => this.eligibility.invalidate());
   }
@@ -84,7 +83,7 @@ export class RolloutService {
     };
     await this.ctx.db.tx(async (q) => {
       await store.insertWave(q, wave, picks);
-      await store.audit(q, actorName(actor), 'wave.created', `wave:${wave.id}`, null, { ...wave, merchant_ids: picks.map((p) => p.merchantId) }, now);
+      await this.ctx.audit.record(q, actor, { action: 'wave.created', subject: `wave:${wave.id}`, before: null, after: { ...wave, merchant_ids: picks.map((p) => p.merchantId) } });
     });
     this.eligibility.invalidate();
     return wave;
@@ -123,7 +122,7 @@ export class RolloutService {
     return this.ctx.db.tx(async (q) => {
       const now = this.ctx.clock.now();
       const invited = await store.invite(q, waveId, wave.method, merchants, now);
-      for (const m of invited) await store.audit(q, actorName(actor), 'activation.invited', `activation:${m}:${wave.method}`, null, { status: 'invited', wave_id: waveId }, now);
+      for (const m of invited) await this.ctx.audit.record(q, actor, { action: 'activation.invited', subject: `activation:${m}:${wave.method}`, before: null, after: { status: 'invited', wave_id: waveId } });
       return { invited, already: merchants.filter((m) => !invited.includes(m)) };
     });
   }
@@ -159,7 +158,7 @@ export class RolloutService {
       const after = await store.transitionWave(q, wave.id, from, to, { ...set, updated_at: now });
       if (!after) throw new HutongError('wave_state_conflict', `The wave is ${wave.status}.`, { status: wave.status });
       await more?.(q);
-      await store.audit(q, actorName(actor), action, `wave:${wave.id}`, wave, after, now);
+      await this.ctx.audit.record(q, actor, { action: action, subject: `wave:${wave.id}`, before: wave, after: after });
       return after;
     });
   }
@@ -170,7 +169,7 @@ export class RolloutService {
     if (after) {
       const { onboarding_sealed: _b, ...beforeShown } = a;
       const { onboarding_sealed: _a, ...afterShown } = after;
-      await store.audit(q, actorName(actor), `activation.${to}`, `activation:${a.merchant_id}:${a.method}`, beforeShown, afterShown, now);
+      await this.ctx.audit.record(q, actor, { action: `activation.${to}`, subject: `activation:${a.merchant_id}:${a.method}`, before: beforeShown, after: afterShown });
     }
     return after;
   }
@@ -202,9 +201,11 @@ export class RolloutService {
 
   /**
    * The merchant accepts the agreement. A linked provider account → approved at once; otherwise Hutong applies
-   * for a sub-merchant account (a rejected application is resubmitted with the corrected details).
+   * for a sub-merchant account (a rejected application is resubmitted with the corrected details). Details given
+   * with the acceptance go into the merchant's profile (kept even if the acceptance is then refused); against a
+   * real gateway an incomplete profile is refused with onboarding_incomplete before anything else changes.
    */
-  async accept(actor: Actor, merchantId: string, method: string, agreementVersion: string, onboarding: OnboardingDetails | undefined): Promise<ActivationRow> {
+  async accept(actor: Actor, merchantId: string, method: string, agreementVersion: string, onboarding: ProfilePatch | undefined): Promise<ActivationRow> {
     ensureOwner(actor, { merchantId });
     if (actor.role !== 'merchant') throw new HutongError('forbidden_role', 'The merchant itself accepts the agreement.');
     const current = await store.activation(this.ctx.db, merchantId, method);
@@ -213,10 +214,11 @@ export class RolloutService {
       throw new HutongError('activation_state_conflict', `The activation is ${current.status}.`, { status: current.status });
     }
     const provider = method as ProviderName;
+    if (onboarding && Object.keys(onboarding).length > 0) await this.onboarding.updateProfile(actor, merchantId, onboarding);
     const account = await this.accounts.get(merchantId, provider);
+    if (account?.status !== 'active') await this.onboarding.ensureComplete(merchantId, provider);
     const now = this.ctx.clock.now();
-    const sealed = onboarding ? this.sealer.seal(onboarding) : current.onboarding_sealed;
-    const consent = { agreement_version: agreementVersion, accepted_by: actorName(actor), accepted_at: now, onboarding_sealed: sealed, reject_reasons: null };
+    const consent = { agreement_version: agreementVersion, accepted_by: actorName(actor), accepted_at: now, reject_reasons: null };
     const linked = account?.status === 'active';
     const moved = await this.ctx.db.tx((q) => this.moveActivation(q, actor, current, [current.status], linked ? 'approved' : 'applying', consent));
     if (!moved) throw new HutongError('activation_state_conflict', 'The activation changed meanwhile.');
@@ -225,11 +227,6 @@ export class RolloutService {
       else await this.accounts.apply(merchantId, provider);
     }
     return moved;
-  }
-
-  private async onboardingDetails(merchantId: string, provider: ProviderName): Promise<OnboardingDetails> {
-    const a = await store.activation(this.ctx.db, merchantId, provider);
-    return a?.onboarding_sealed ? this.sealer.open<OnboardingDetails>(a.onboarding_sealed) : {};
   }
 
   private async onAccountChange(account: ProviderAccountRow): Promise<void> {
@@ -267,9 +264,5 @@ export class RolloutService {
       this.ctx.log.warn({ method, err: String(err) }, 'adding the platform as receiver failed; will retry');
       return false;
     }
-  }
-
-  async auditLog(subject: string | undefined, afterId: number, limit: number) {
-    return store.auditLog(this.ctx.db, subject ?? null, afterId, limit);
   }
 }

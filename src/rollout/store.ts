@@ -1,4 +1,4 @@
-// SQL for the payment-method catalogue, waves, activations, buyer exposure and the audit log.
+// SQL for the payment-method catalogue, waves, activations and buyer exposure (the audit log is src/audit's).
 import type { Queryable } from '../shared/db';
 import { transition } from '../shared/machine';
 import { ACTIVATION_MACHINE, WAVE_MACHINE, type ActivationStatus, type WaveStatus } from './states';
@@ -133,17 +133,5 @@ export const rolloutStore = {
       [buyerId, method, exposed, source, now],
     );
     return (await rolloutStore.exposure(q, buyerId, method))!;
-  },
-  async audit(q: Queryable, actor: string, action: string, subject: string, before: unknown, after: unknown, now: Date): Promise<void> {
-    await q.query(
-      'INSERT INTO audit_log (actor, action, subject, before, after, at) VALUES ($1,$2,$3,$4,$5,$6)',
-      [actor, action, subject, before === undefined ? null : JSON.stringify(before), after === undefined ? null : JSON.stringify(after), now],
-    );
-  },
-  async auditLog(q: Queryable, subject: string | null, afterId: number, limit: number) {
-    return (await q.query<{ id: number; actor: string; action: string; subject: string; before: unknown; after: unknown; at: Date }>(
-      'SELECT * FROM audit_log WHERE ($1::text IS NULL OR subject = $1) AND id > $2 ORDER BY id LIMIT $3',
-      [subject, afterId, limit],
-    )).rows;
   },
 };

@@ -40,6 +40,8 @@ export const ERROR_CATALOGUE = {
   scene_unsupported: { status: 422, message: 'This payment method has no such scene.' },
   unknown_method: { status: 422, message: 'No such payment method.' },
   notice_period_not_elapsed: { status: 422, message: 'The launch time is before the wave’s notice period ends.' },
+  onboarding_incomplete: { status: 422, message: 'The merchant profile lacks fields the provider’s application needs.' },
+  image_invalid: { status: 422, message: 'The image is not a JPEG, PNG or BMP of at most 2 MB.' },
   amount_invalid: { status: 422, message: 'The amount must be a positive integer of fen.' },
   bill_date_in_future: { status: 422, message: 'There is no bill for a day that has not begun (Asia/Shanghai).' },
   // 429

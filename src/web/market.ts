@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestHutong } from '../../test/helpers/hutong';
 import { merchant, until } from '../../test/helpers/market';
+import { testApplication } from '../onboarding/testing';
 
 export interface TestShop {
   id: string;
@@ -24,10 +25,7 @@ async function accountActive(h: TestHutong, merchantId: string, provider: 'alipa
 export async function sandboxSubMchid(h: TestHutong, name: string): Promise<string> {
   const adapter = h.providers.get('wechatpay');
   const outRequestNo = `web${randomBytes(8).toString('hex')}`;
-  let status = await adapter.submitOnboarding({
-    outRequestNo, merchantName: name, category: 'general', contactName: 'Test Owner', contactPhone: '13800000000',
-    idCardNumber: '110101199003070011', bankAccountNumber: '6222000000000000001',
-  });
+  let status = await adapter.submitOnboarding(await testApplication(adapter, outRequestNo, name));
   for (let i = 0; i < ONBOARDING_POLLS_MAX && status.state !== 'finished'; i++) {
     expect(['checking', 'auditing', 'need_sign']).toContain(status.state);
     await new Promise((r) => setTimeout(r, 100));

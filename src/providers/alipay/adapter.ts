@@ -4,9 +4,9 @@ import type { EscrowOperations, ProviderAdapter } from '../types';
 import { fetchTradeBill } from './bill';
 import { createTrade } from './create';
 import { createEscrow } from './escrow';
-import { createGateway } from './gateway';
+import { createGateway, createUploader } from './gateway';
 import { acknowledge, parseNotification } from './notification';
-import { queryOnboarding, submitOnboarding } from './onboarding';
+import { queryOnboarding, submitOnboarding, uploadImage } from './onboarding';
 import { createSdk, parseAlipayPublicKey, parseAppPrivateKey } from './sign';
 import { closeTrade, queryRefund, queryTrade, refund, type AlipayRefundInput } from './trades';
 
@@ -60,6 +60,7 @@ export function createAlipayAdapter(config: AlipayConfig): AlipayAdapter {
     fetchTradeBill: (input) => fetchTradeBill({ gateway, timeoutMs }, input),
     submitOnboarding: (input) => submitOnboarding({ gateway }, input),
     queryOnboarding: (outRequestNo) => queryOnboarding({ gateway }, outRequestNo),
+    uploadImage: (upload) => uploadImage({ upload: createUploader(sdk) }, upload),
     escrow: createEscrow({ gateway, platformUserId: config.sellerId }),
   };
 }

@@ -1,7 +1,8 @@
 // One door to the Alipay gateway: every API call goes through the Gateway function made here, which always asks the
 // SDK to verify the response signature and turns transport and gateway-level failures into ProviderError. What reaches a verb is a verified
 // response whose code is 10000 (success) or 40004 (a business answer the verb interprets).
-import type { AlipaySdk } from 'alipay-sdk';
+import { AlipayFormData, type AlipaySdk } from 'alipay-sdk';
+import type { MediaUpload } from '../types';
 import type { Fen } from '../../shared/money';
 import { ProviderError } from '../types';
 import { yuanStringToFen } from './amounts';
@@ -32,6 +33,28 @@ export function createGateway(sdk: AlipaySdk): Gateway {
       throw transportFailure(method, error, options.kind);
     }
     return checkGatewayCode(method, response, options.kind) as R;
+  };
+}
+
+/**
+ * File upload (multipart/form-data): the SDK signs the common parameters and the form's text fields, never the file
+ * bytes, and sends the fields and the file in the body. The answer is verified like every other.
+ */
+export type Uploader = <R extends CommonResponse>(method: AlipayMethod, fields: Record<string, string>, fileField: string, file: MediaUpload) => Promise<R>;
+
+export function createUploader(sdk: AlipaySdk): Uploader {
+  return async <R extends CommonResponse>(method: AlipayMethod, fields: Record<string, string>, fileField: string, file: MediaUpload): Promise<R> => {
+    const form = new AlipayFormData();
+    form.addField('timestamp', requestTimestamp());
+    for (const [name, value] of Object.entries(fields)) form.addField(name, value);
+    form.addFile(fileField, file.filename, file.content);
+    let response: CommonResponse;
+    try {
+      response = (await sdk.exec(method, {}, { formData: form, validateSign: true })) as CommonResponse;
+    } catch (error) {
+      throw transportFailure(method, error, 'read');
+    }
+    return checkGatewayCode(method, response, 'read') as R;
   };
 }
 

@@ -1,8 +1,8 @@
 // 直付通 sub-merchant onboarding: ant.merchant.expand.indirect.zft.create (asynchronous review), then
 // ant.merchant.expand.order.query until the application is finished (status 99) and names the smid.
-import { ProviderError, type OnboardingInput, type OnboardingStatus } from '../types';
-import { unexpectedBusinessFailure, type Gateway } from './gateway';
-import { CODE_SUCCESS, METHOD, type MerchantOrderQueryResponse, type MerchantOrderStatus, type ZftCreateResponse } from './wire';
+import { ProviderError, type MediaUpload, type OnboardingInput, type OnboardingStatus, type SubjectType } from '../types';
+import { unexpectedBusinessFailure, type Gateway, type Uploader } from './gateway';
+import { CODE_SUCCESS, METHOD, type ImageUploadResponse, type MerchantOrderQueryResponse, type MerchantOrderStatus, type ZftCreateResponse } from './wire';
 
 export interface OnboardingContext {
   gateway: Gateway;
@@ -18,26 +18,59 @@ export async function submitOnboarding(ctx: OnboardingContext, input: Onboarding
   throw unexpectedBusinessFailure(METHOD.zftCreate, res);
 }
 
+/** merchant_type and cert_type by legal form: 06 个人商户 (ID card 100), 07 个体工商户 and 01 企业 (licence 201). */
+const MERCHANT_TYPE: Record<SubjectType, { merchantType: string; certType: string }> = {
+  micro: { merchantType: '06', certType: '100' },
+  individual_business: { merchantType: '07', certType: '201' },
+  enterprise: { merchantType: '01', certType: '201' },
+};
+
 /**
- * The fields Hutong has for a merchant, mapped to a personal-merchant (06) application that settles to its bank
- * card. Real applications need more (business licence images, sites, a binding Alipay account): against the real
- * gateway those come from the merchant's profile, which OnboardingInput does not carry yet.
+ * The merchant's profile in zft.create's fields. Money settles to the merchant's real-name Alipay account
+ * (settle.confirm pays an Alipay account, a card would ignore the freeze), which is also the binding account.
+ * QR (当面付), H5 (wap支付) and desktop (电脑支付) are the services Hutong's scenes use; the site is the shop's page.
  */
 function zftCreateBizContent(input: OnboardingInput): Record<string, unknown> {
-  return {
+  const type = MERCHANT_TYPE[input.subjectType];
+  const person = input.legalPerson;
+  const byLicence = input.subjectType !== 'micro' && input.licence;
+  const biz: Record<string, unknown> = {
     external_id: input.outRequestNo,
-    name: input.merchantName,
-    alias_name: input.merchantName,
-    merchant_type: '06',
+    name: byLicence ? input.licence!.name : input.merchantName,
+    alias_name: input.store.name,
+    merchant_type: type.merchantType,
     mcc: MCC_PATTERN.test(input.category) ? input.category : DEFAULT_MCC,
-    cert_type: '100',
-    cert_no: input.idCardNumber,
-    legal_name: input.contactName,
-    legal_cert_no: input.idCardNumber,
-    contact_infos: [{ name: input.contactName, mobile: input.contactPhone }],
+    cert_type: type.certType,
+    cert_no: byLicence ? input.licence!.number : person.idNumber,
+    cert_image: byLicence ? input.licence!.imageId : person.idFrontImageId,
+    legal_name: person.name,
+    legal_cert_type: '100',
+    legal_cert_no: person.idNumber,
+    legal_cert_front_image: person.idFrontImageId,
+    legal_cert_back_image: person.idBackImageId,
+    contact_infos: [{ name: input.contact.name, mobile: input.contact.phone, email: input.contact.email }],
     service: ['当面付', 'wap支付', '电脑支付'],
-    biz_cards: [{ account_holder_name: input.contactName, account_no: input.bankAccountNumber, account_type: 'DC', usage_type: '01' }],
+    sites: [{ site_type: '01', site_url: input.store.url, site_name: input.store.name }],
   };
+  if (!byLicence) biz.cert_image_back = person.idBackImageId;
+  if (input.subjectType === 'individual_business') biz.cert_name = input.licence!.name;
+  if (input.settlement.alipayLogonId) {
+    biz.alipay_logon_id = input.settlement.alipayLogonId;
+    biz.binding_alipay_logon_id = input.settlement.alipayLogonId;
+    biz.default_settle_rule = { default_settle_type: 'alipayAccount', default_settle_target: input.settlement.alipayLogonId };
+  }
+  return biz;
+}
+
+const IMAGE_TYPES = new Set(['jpg', 'jpeg', 'png', 'bmp', 'gif']);
+
+/** ant.merchant.expand.indirect.image.upload: image_type and the bytes as image_content → image_id. */
+export async function uploadImage(ctx: { upload: Uploader }, upload: MediaUpload): Promise<{ mediaId: string }> {
+  const imageType = /\.([A-Za-z]+)$/.exec(upload.filename)?.[1]?.toLowerCase() ?? '';
+  if (!IMAGE_TYPES.has(imageType)) throw new ProviderError('invalid_request', 'image_type_unsupported', 'Alipay takes bmp, jpg, jpeg, png or gif images');
+  const res = await ctx.upload<ImageUploadResponse>(METHOD.imageUpload, { image_type: imageType }, 'image_content', upload);
+  if (res.code === CODE_SUCCESS && res.image_id) return { mediaId: res.image_id };
+  throw unexpectedBusinessFailure(METHOD.imageUpload, res);
 }
 
 export async function queryOnboarding(ctx: OnboardingContext, outRequestNo: string): Promise<OnboardingStatus> {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fen } from '../../shared/money';
 import { ProviderError, type EscrowTradeRef } from '../types';
 import { startTestbed, type Testbed } from './testing-sandbox';
+import { testApplication } from '../../onboarding/testing';
 
 const REVIEW_DELAY_MS = 60_000;
 const CLEARING_DELAY_MS = 60_000;
@@ -59,10 +60,7 @@ async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
 describe('直付通 onboarding', () => {
   it('submits a sub-merchant, reads it auditing, then finished with its smid, which can take payments', async () => {
     const outRequestNo = no('onb');
-    const input = {
-      outRequestNo, merchantName: '胡同茶铺', contactName: '张三', contactPhone: '13800000000',
-      idCardNumber: '110101199003070000', bankAccountNumber: '6222020000000000000', category: 'B0001',
-    };
+    const input = { ...(await testApplication(tb.adapter, outRequestNo, '胡同茶铺')), category: 'B0001' };
     const submitted = await tb.adapter.submitOnboarding(input);
     expect(submitted.state).toBe('auditing');
     expect(submitted.applicationId).toBeTruthy();

@@ -16,6 +16,7 @@ export const METHOD = {
   billDownloadUrl: 'alipay.data.dataservice.bill.downloadurl.query',
   zftCreate: 'ant.merchant.expand.indirect.zft.create',
   merchantOrderQuery: 'ant.merchant.expand.order.query',
+  imageUpload: 'ant.merchant.expand.indirect.image.upload',
   settleConfirm: 'alipay.trade.settle.confirm',
   orderSettle: 'alipay.trade.order.settle',
   orderSettleQuery: 'alipay.trade.order.settle.query',
@@ -139,6 +140,11 @@ export interface BillDownloadUrlResponse extends CommonResponse {
 export interface ZftCreateResponse extends CommonResponse {
   order_id?: string;
   external_id?: string;
+}
+
+export interface ImageUploadResponse extends CommonResponse {
+  /** The key forms carry in cert_image, legal_cert_front_image, legal_cert_back_image. */
+  image_id?: string;
 }
 
 /** 031 submitted for review, 99 finished, -1 failed. */

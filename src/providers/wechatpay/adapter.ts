@@ -8,7 +8,7 @@ import { DEFAULT_TIMEOUT_MS, validateConfig, type WechatpayConfig } from './conf
 import type { AdapterContext } from './context';
 import { createEscrow, type FundBalance, type ReceiverInput, type ReturnShareStatus, type WechatpayEscrow } from './escrow';
 import { acknowledge, parseNotification, type AcknowledgeOutcome } from './notify';
-import { queryOnboarding, submitOnboarding, type WechatpayOnboardingInput, type WechatpayOnboardingStatus } from './onboarding';
+import { queryOnboarding, submitOnboarding, uploadImage, type WechatpayOnboardingStatus } from './onboarding';
 import { queryRefund, refund } from './refunds';
 import { jsapiPayParams, parseKeys, type JsapiPayParams } from './sign';
 import { closeTrade, createTrade, queryTrade } from './trades';
@@ -19,7 +19,7 @@ export interface WechatpayAdapter extends ProviderAdapter {
   readonly merchantType: WechatpayConfig['merchantType'];
   readonly escrow: WechatpayEscrow & EscrowOperations;
   acknowledge(outcome: AcknowledgeOutcome): NotificationReply;
-  submitOnboarding(input: OnboardingInput | WechatpayOnboardingInput): Promise<WechatpayOnboardingStatus>;
+  submitOnboarding(input: OnboardingInput): Promise<WechatpayOnboardingStatus>;
   queryOnboarding(outRequestNo: string): Promise<WechatpayOnboardingStatus>;
   /** 平台收付通 only: register a profit-sharing receiver (the platform's commission account). */
   addReceiver(input: ReceiverInput): Promise<void>;
@@ -57,6 +57,7 @@ export function createWechatpayAdapter(config: WechatpayConfig): WechatpayAdapte
     fetchTradeBill: (input) => fetchTradeBill(ctx, input),
     submitOnboarding: (input) => submitOnboarding(ctx, input),
     queryOnboarding: (outRequestNo) => queryOnboarding(ctx, outRequestNo),
+    uploadImage: (upload) => uploadImage(ctx, upload),
     addReceiver: (input) => escrow.addReceiver(input),
     fundBalance: (subMerchantId) => escrow.fundBalance(subMerchantId),
     queryReturnShare: (input) => escrow.queryReturnShare(input),

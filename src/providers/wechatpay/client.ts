@@ -20,6 +20,8 @@ export interface CallSpec {
   effect: CallEffect;
   /** Announce the key sensitive fields were encrypted with (`Wechatpay-Serial`). */
   withSerialHeader?: boolean;
+  /** Extra headers (a multipart body's content type). */
+  headers?: Record<string, string>;
 }
 
 export interface CallAnswer<T> {
@@ -65,7 +67,7 @@ export function createWechatpayHttp(
   const client = wxpay.client;
 
   async function call<T>(spec: CallSpec): Promise<CallAnswer<T>> {
-    const headers: Record<string, string> = spec.withSerialHeader ? { 'Wechatpay-Serial': keys.encryption.serial } : {};
+    const headers: Record<string, string> = { ...spec.headers, ...(spec.withSerialHeader ? { 'Wechatpay-Serial': keys.encryption.serial } : {}) };
     const params = spec.query ? dropUndefined(spec.query) : undefined;
     try {
       const res = await client.request(spec.path.replace(/^\/+/, ''), spec.method.toLowerCase(), spec.body, { params, headers });

@@ -1,34 +1,17 @@
 // 二级商户 onboarding on 平台收付通: POST /v3/ecommerce/applyments/ keyed by our out_request_no (repeating it is
 // idempotent), then its state by out-request-no. Sensitive fields are RSA-OAEP encrypted with the WeChat Pay public
 // key, whose id goes in the `Wechatpay-Serial` header.
-import { ProviderError, type OnboardingInput, type OnboardingStatus } from '../types';
+import { createHash } from 'node:crypto';
+import { Multipart } from 'wechatpay-axios-plugin';
+import { ProviderError, type MediaUpload, type OnboardingInput, type OnboardingStatus, type SubjectType } from '../types';
 import { asProviderError, isRejection } from './client';
 import type { AdapterContext } from './context';
 import { unsupportedForMerchantType } from './escrow';
 import { encryptSensitive } from './sign';
 import { onboardingStateOf } from './states';
-import type { ApplymentAnswer, ApplymentBody, ApplymentStatusAnswer } from './wire-platform';
+import type { ApplymentAnswer, ApplymentBody, ApplymentStatusAnswer, MediaUploadAnswer } from './wire-platform';
 
-/** 小微商户 (an individual seller): the only organization type Hutong's onboarding input describes. */
-const ORGANIZATION_TYPE_MICRO = '2401';
-
-/**
- * Fields the real gateway requires for a 小微 applyment that Hutong's generic input lacks (ID card images uploaded
- * through the media API, validity dates, the bank and its region code). Left out when not given; the real gateway
- * then answers PARAM_ERROR, which surfaces as invalid_request.
- */
-export interface WechatpayOnboardingExtras {
-  idCardCopyMediaId?: string;
-  idCardNationalMediaId?: string;
-  idCardValidFrom?: string;
-  idCardValidTo?: string;
-  accountBank?: string;
-  bankAddressCode?: string;
-  contactEmail?: string;
-  storeUrl?: string;
-}
-
-export type WechatpayOnboardingInput = OnboardingInput & WechatpayOnboardingExtras;
+const ORGANIZATION_TYPE: Record<SubjectType, ApplymentBody['organization_type']> = { micro: '2401', individual_business: '4', enterprise: '2' };
 
 export interface WechatpayOnboardingStatus extends OnboardingStatus {
   /** NEED_SIGN: where the merchant signs the agreement. */
@@ -41,7 +24,7 @@ function guard(ctx: AdapterContext): void {
   if (ctx.config.merchantType !== 'ecommerce_platform') throw unsupportedForMerchantType('onboarding');
 }
 
-export async function submitOnboarding(ctx: AdapterContext, input: WechatpayOnboardingInput): Promise<WechatpayOnboardingStatus> {
+export async function submitOnboarding(ctx: AdapterContext, input: OnboardingInput): Promise<WechatpayOnboardingStatus> {
   guard(ctx);
   const body = applymentBody(ctx, input);
   try {
@@ -54,28 +37,63 @@ export async function submitOnboarding(ctx: AdapterContext, input: WechatpayOnbo
   }
 }
 
-function applymentBody(ctx: AdapterContext, input: WechatpayOnboardingInput): ApplymentBody {
+/** The merchant's profile in the applyment's fields; names, ID and account numbers, phone and email encrypted. */
+function applymentBody(ctx: AdapterContext, input: OnboardingInput): ApplymentBody {
   const seal = (plain: string) => encryptSensitive(plain, ctx.keys.encryption.key);
+  const person = input.legalPerson;
+  const bank = input.settlement.bank;
+  if (!bank) throw new ProviderError('invalid_request', 'onboarding_incomplete', 'a 二级商户 application needs the settlement bank account');
   const body: ApplymentBody = {
     out_request_no: input.outRequestNo,
-    organization_type: ORGANIZATION_TYPE_MICRO,
+    organization_type: ORGANIZATION_TYPE[input.subjectType],
     id_doc_type: 'IDENTIFICATION_TYPE_MAINLAND_IDCARD',
-    id_card_info: { id_card_name: seal(input.contactName), id_card_number: seal(input.idCardNumber) },
+    id_card_info: {
+      id_card_copy: person.idFrontImageId, id_card_national: person.idBackImageId,
+      id_card_name: seal(person.name), id_card_number: seal(person.idNumber),
+      id_card_valid_time_begin: person.idValidFrom, id_card_valid_time: person.idValidTo === 'long' ? '长期' : person.idValidTo,
+    },
     need_account_info: true,
-    account_info: { bank_account_type: '75', account_name: seal(input.contactName), account_number: seal(input.bankAccountNumber) },
-    contact_info: { contact_type: '65', contact_name: seal(input.contactName), mobile_phone: seal(input.contactPhone) },
-    sales_scene_info: { store_name: input.merchantName },
-    merchant_shortname: input.merchantName,
+    account_info: {
+      bank_account_type: bank.accountType === 'corporate' ? '74' : '75',
+      account_bank: bank.bankName,
+      account_name: seal(bank.accountName),
+      account_number: seal(bank.accountNumber),
+    },
+    contact_info: { contact_type: '65', contact_name: seal(input.contact.name), mobile_phone: seal(input.contact.phone), contact_email: seal(input.contact.email) },
+    sales_scene_info: { store_name: input.store.name, store_url: input.store.url },
+    merchant_shortname: input.store.name,
   };
-  if (input.idCardCopyMediaId) body.id_card_info.id_card_copy = input.idCardCopyMediaId;
-  if (input.idCardNationalMediaId) body.id_card_info.id_card_national = input.idCardNationalMediaId;
-  if (input.idCardValidFrom) body.id_card_info.id_card_valid_time_begin = input.idCardValidFrom;
-  if (input.idCardValidTo) body.id_card_info.id_card_valid_time = input.idCardValidTo;
-  if (input.accountBank) body.account_info.account_bank = input.accountBank;
-  if (input.bankAddressCode) body.account_info.bank_address_code = input.bankAddressCode;
-  if (input.contactEmail) body.contact_info.contact_email = seal(input.contactEmail);
-  if (input.storeUrl) body.sales_scene_info.store_url = input.storeUrl;
+  if (bank.regionCode) body.account_info.bank_address_code = bank.regionCode;
+  if (input.subjectType !== 'micro' && input.licence) {
+    body.business_license_info = {
+      business_license_copy: input.licence.imageId, business_license_number: input.licence.number,
+      merchant_name: input.licence.name, legal_person: person.name,
+      ...(input.licence.address ? { company_address: input.licence.address } : {}),
+    };
+  }
   return body;
+}
+
+const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'bmp']);
+/** WeChat Pay's limit for one image. */
+export const MEDIA_BYTES_MAX = 2 * 1024 * 1024;
+
+/**
+ * POST /v3/merchant/media/upload, multipart/form-data with `meta` ({ filename, sha256 }) and `file`. The request
+ * signature covers the `meta` JSON, not the file: the plugin signs `JSON.stringify(form)`, which is the meta.
+ */
+export async function uploadImage(ctx: AdapterContext, upload: MediaUpload): Promise<{ mediaId: string }> {
+  const extension = /\.([A-Za-z]+)$/.exec(upload.filename)?.[1]?.toLowerCase() ?? '';
+  if (!IMAGE_EXTENSIONS.has(extension)) throw new ProviderError('invalid_request', 'image_type_unsupported', 'WeChat Pay takes jpg, png or bmp images');
+  if (upload.content.length > MEDIA_BYTES_MAX) throw new ProviderError('invalid_request', 'image_too_large', 'WeChat Pay takes images up to 2 MB');
+  const meta = { filename: upload.filename, sha256: createHash('sha256').update(upload.content).digest('hex') };
+  const form = new Multipart().append('meta', JSON.stringify(meta)).append('file', upload.content, upload.filename);
+  try {
+    const answer = await ctx.http.call<MediaUploadAnswer>({ method: 'POST', path: '/v3/merchant/media/upload', body: form, effect: 'read', headers: form.getHeaders() as Record<string, string> });
+    return { mediaId: answer.data.media_id };
+  } catch (e) {
+    throw asProviderError(e);
+  }
 }
 
 export async function queryOnboarding(ctx: AdapterContext, outRequestNo: string): Promise<WechatpayOnboardingStatus> {

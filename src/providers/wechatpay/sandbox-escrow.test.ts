@@ -8,6 +8,7 @@ import { fen } from '../../shared/money';
 import { ProviderError, type CreateTradeInput, type EscrowTradeRef, type ProviderEvent } from '../types';
 import { beijingDate } from './format';
 import { startSandboxWorld, type SandboxWorld } from './sandbox-kit';
+import { testApplication } from '../../onboarding/testing';
 
 const SETTLE_DELAY_MS = 3_600_000;
 let world: SandboxWorld;
@@ -170,9 +171,7 @@ describe('bills', () => {
 describe('onboarding a 二级商户', () => {
   it('moves from checking to finished with a sub_mchid that can then be paid', async () => {
     const outRequestNo = no('app_');
-    const submitted = await world.adapter.submitOnboarding({
-      outRequestNo, merchantName: '胡同小铺', contactName: '张三', contactPhone: '13800000000', idCardNumber: '110101199003070000', bankAccountNumber: '6214830000000000', category: 'retail',
-    });
+    const submitted = await world.adapter.submitOnboarding(await testApplication(world.adapter, outRequestNo, '胡同小铺'));
     expect(submitted).toMatchObject({ state: 'checking', applicationId: expect.any(String) });
     expect((await world.adapter.queryOnboarding(outRequestNo)).state).toBe('checking');
     let status = await world.adapter.queryOnboarding(outRequestNo);
@@ -187,7 +186,7 @@ describe('onboarding a 二级商户', () => {
 
   it('a rejected application carries its reasons; an unknown one is applyment_not_found', async () => {
     const outRequestNo = no('app_');
-    await world.adapter.submitOnboarding({ outRequestNo, merchantName: 'REJECT me', contactName: '李四', contactPhone: '13900000000', idCardNumber: '110101199003070001', bankAccountNumber: '6214830000000001', category: 'retail' });
+    await world.adapter.submitOnboarding(await testApplication(world.adapter, outRequestNo, 'REJECT me'));
     await world.advanceClock(5_000);
     const status = await world.adapter.queryOnboarding(outRequestNo);
     expect(status.state).toBe('rejected');

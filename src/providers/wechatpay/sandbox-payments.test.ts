@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fen } from '../../shared/money';
 import { ProviderError, type CreateTradeInput, type ProviderEvent, type TradeRef } from '../types';
 import { startSandboxWorld, type SandboxWorld } from './sandbox-kit';
+import { testApplication } from '../../onboarding/testing';
 
 let world: SandboxWorld;
 let seq = 0;
@@ -200,7 +201,7 @@ describe('the service-provider type', () => {
 
   it('answers escrow and onboarding with not_supported_for_merchant_type', async () => {
     expect((await failure(sp.adapter.escrow.balance(sp.registration.sub_mchids[0]!))).code).toBe('not_supported_for_merchant_type');
-    expect((await failure(sp.adapter.submitOnboarding({ outRequestNo: no('app_'), merchantName: 'x', contactName: 'x', contactPhone: '1', idCardNumber: '1', bankAccountNumber: '1', category: 'x' }))).code).toBe('not_supported_for_merchant_type');
+    expect((await failure(sp.adapter.submitOnboarding(await testApplication(world.adapter, no('app_'), 'x')))).code).toBe('not_supported_for_merchant_type');
   });
 });
 

@@ -117,32 +117,49 @@ export interface BillAnswer {
 // ---- 二级商户 onboarding: /v3/ecommerce/applyments/ ----
 export interface ApplymentBody {
   out_request_no: string;
-  organization_type: string;
+  /** 2401 小微商户, 4 个体工商户, 2 企业. */
+  organization_type: '2401' | '4' | '2';
+  /** 个体工商户/企业 only. */
+  business_license_info?: {
+    business_license_copy: string;
+    business_license_number: string;
+    merchant_name: string;
+    legal_person: string;
+    company_address?: string;
+  };
   id_doc_type: 'IDENTIFICATION_TYPE_MAINLAND_IDCARD';
   id_card_info: {
-    id_card_copy?: string;
-    id_card_national?: string;
+    id_card_copy: string;
+    id_card_national: string;
     id_card_name: string;
     id_card_number: string;
-    id_card_valid_time_begin?: string;
-    id_card_valid_time?: string;
+    id_card_valid_time_begin: string;
+    /** A date, or 长期. */
+    id_card_valid_time: string;
   };
   need_account_info: true;
   account_info: {
-    bank_account_type: '75';
-    account_bank?: string;
+    /** 74 对公, 75 对私. */
+    bank_account_type: '74' | '75';
+    account_bank: string;
     account_name: string;
     bank_address_code?: string;
     account_number: string;
   };
   contact_info: {
+    /** 65 经营者/法人. */
     contact_type: '65';
     contact_name: string;
     mobile_phone: string;
-    contact_email?: string;
+    contact_email: string;
   };
-  sales_scene_info: { store_name: string; store_url?: string };
+  sales_scene_info: { store_name: string; store_url: string };
   merchant_shortname: string;
+}
+
+/** POST /v3/merchant/media/upload → the id forms carry in *_copy fields. */
+export interface MediaUploadAnswer {
+  media_id: string;
 }
 
 export interface ApplymentAnswer {

@@ -16,6 +16,8 @@ export interface Call {
   biz: Biz;
   /** protocol://host/prefix of the request, for QR contents and download links. */
   baseUrl: string;
+  /** File parts of a multipart/form-data request (image uploads), by field name; never signed. */
+  files: Map<string, Buffer>;
 }
 
 export type ApiMethod = (call: Call) => Promise<Record<string, unknown>>;

@@ -158,6 +158,14 @@ create table if not exists notifications (
 create index if not exists notifications_due on notifications (status, next_at);
 create index if not exists notifications_held on notifications (id) where held;
 create index if not exists notifications_trade on notifications (trade_no);
+create table if not exists images (
+  image_id text primary key,
+  app_id text not null,
+  image_type text not null,
+  sha256 text not null,
+  bytes integer not null,
+  created_at bigint not null
+);
 create table if not exists bill_links (
   token text primary key,
   app_id text not null,

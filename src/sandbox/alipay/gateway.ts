@@ -14,7 +14,8 @@ import { close, precreate, query } from './methods-trade';
 import { mergePrecreate } from './methods-merge';
 import { refund, refundQuery } from './methods-refund';
 import { onsettleQuery, orderSettle, royaltyRelationBind, settleConfirm } from './methods-settle';
-import { orderQuery, zftCreate } from './methods-merchant';
+import { imageUpload, orderQuery, zftCreate } from './methods-merchant';
+import { boundaryOf, MultipartError, parseMultipart } from '../multipart';
 import { billDownloadUrlQuery } from './methods-bill';
 import { SANDBOX_CLIENT } from '../access';
 
@@ -32,6 +33,7 @@ const API_METHODS: Record<string, ApiMethod> = {
   'alipay.data.dataservice.bill.downloadurl.query': billDownloadUrlQuery,
   'ant.merchant.expand.indirect.zft.create': zftCreate,
   'ant.merchant.expand.order.query': orderQuery,
+  'ant.merchant.expand.indirect.image.upload': imageUpload,
 };
 
 /** The body the SDK verifies: `{"<key>":<json>,"sign":"<RSA2 of exactly <json>>"}`. */
@@ -40,20 +42,20 @@ export function signedEnvelope(ctx: Ctx, responseKey: string, body: Record<strin
   return `{"${responseKey}":${json},"sign":"${signRsa2(json, ctx.alipayPrivateKey)}"}`;
 }
 
-async function answerApi(ctx: Ctx, params: Params, baseUrl: string): Promise<Record<string, unknown>> {
+async function answerApi(ctx: Ctx, params: Params, baseUrl: string, files: Map<string, Buffer>): Promise<Record<string, unknown>> {
   const method = params.method;
   if (!method) throw missingArguments('isv.missing-method', '缺少方法名参数');
   const handler = API_METHODS[method];
   if (!handler) throw invalidArguments('isv.invalid-method', `不存在的方法名: ${method}`);
   const { app } = await authenticate(ctx, params);
   const biz = parseBizContent(params.biz_content);
-  return successBody(await handler({ ctx, app, params, biz, baseUrl }));
+  return successBody(await handler({ ctx, app, params, biz, baseUrl, files }));
 }
 
-async function handleApi(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, params: Params, baseUrl: string) {
+async function handleApi(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, params: Params, baseUrl: string, files: Map<string, Buffer>) {
   let body: Record<string, unknown>;
   try {
-    body = await answerApi(ctx, params, baseUrl);
+    body = await answerApi(ctx, params, baseUrl, files);
   } catch (err) {
     if (!(err instanceof GatewayError)) ctx.logger?.error({ err, method: params.method }, 'alipay sandbox: gateway method failed');
     body = err instanceof GatewayError ? err.body() : new GatewayError('20000', 'isp.unknow-error', '服务暂不可用').body();
@@ -61,6 +63,26 @@ async function handleApi(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, par
   const delayMs = ctx.faults.value('callTimeoutMs');
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   return reply.type('application/json; charset=utf-8').send(signedEnvelope(ctx, responseKeyOf(params.method), body));
+}
+
+/**
+ * File uploads come as multipart/form-data: text parts are parameters (and signed), file parts are not. A body that
+ * does not parse leaves the parameters to the query string, whose check then answers.
+ */
+function multipartOf(req: FastifyRequest): { fields: Params; files: Map<string, Buffer> } | undefined {
+  const boundary = boundaryOf(req.headers['content-type']);
+  if (!boundary || !Buffer.isBuffer(req.body)) return undefined;
+  const fields: Params = {};
+  const files = new Map<string, Buffer>();
+  try {
+    for (const part of parseMultipart(req.body, boundary)) {
+      if (part.filename !== undefined) files.set(part.name, part.data);
+      else fields[part.name] = part.data.toString('utf8');
+    }
+  } catch (err) {
+    if (!(err instanceof MultipartError)) throw err;
+  }
+  return { fields, files };
 }
 
 function bodyParams(req: FastifyRequest): unknown {
@@ -79,10 +101,11 @@ export function registerGateway(app: FastifyInstance, ctx: Ctx): void {
     if (ctx.faults.take('callError5xx')) {
       return reply.code(503).type('text/html; charset=utf-8').send('<html><body><h1>503 Service Unavailable</h1></body></html>');
     }
-    const params = mergeParams(req.query, bodyParams(req));
+    const multipart = multipartOf(req);
+    const params = mergeParams(req.query, multipart ? multipart.fields : bodyParams(req));
     const baseUrl = baseUrlOf(req, app.prefix);
     if (params.method && PAGE_METHODS.has(params.method)) return renderGatewayPage(ctx, reply, params, baseUrl);
-    return handleApi(ctx, req, reply, params, baseUrl);
+    return handleApi(ctx, req, reply, params, baseUrl, multipart?.files ?? new Map());
   };
   app.route({ method: ['GET', 'POST'], url: '/gateway.do', config: SANDBOX_CLIENT, handler });
 }

@@ -40,6 +40,8 @@ export interface AlipaySandbox {
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Alipay takes images up to 10 MB. */
+const IMAGE_UPLOAD_LIMIT_BYTES = 11 * 1024 * 1024;
 const STATUS_CODES: Record<number, string> = { 404: 'not_found', 405: 'method_not_allowed', 413: 'body_too_large', 415: 'unsupported_media_type' };
 
 /** The sandbox's "Alipay" key pair: made at first start and kept in its database. */
@@ -82,6 +84,8 @@ export async function createAlipaySandbox(opts: AlipaySandboxOptions = {}): Prom
     // Every body arrives as a string; routes parse it, so malformed input is answered, never thrown.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+    // Image uploads (ant.merchant.expand.indirect.image.upload) are binary multipart: kept as bytes.
+    app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: IMAGE_UPLOAD_LIMIT_BYTES }, (_req, body, done) => done(null, body));
     app.setErrorHandler((err: FastifyError | SandboxError, _req, reply) => {
       if (err instanceof SandboxError) return reply.code(err.statusCode).send(err.body());
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;

@@ -115,6 +115,10 @@ create table if not exists wx_applyments (
   merchant_name text not null, rejected boolean not null, sub_mchid text, created_ms bigint not null);
 create unique index if not exists wx_applyments_no on wx_applyments (sp_mchid, api, request_no);
 
+create table if not exists wx_media (
+  media_id text primary key, mchid text not null, filename text not null, sha256 text not null, bytes integer not null,
+  created_ms bigint not null);
+
 create table if not exists wx_withdrawals (
   withdraw_id text primary key, sp_mchid text not null, sub_mchid text not null, out_request_no text not null,
   amount bigint not null, remark text, created_ms bigint not null);

@@ -37,4 +37,6 @@ export const ids = {
   eventId: () => randomUUID(),
   applymentId: () => Number(`2000${digits(11)}`),
   billToken: () => alnum(48),
+  // media ids look like base64url text of about 80 characters
+  mediaId: () => randomBytes(60).toString('base64url'),
 };

@@ -9,6 +9,7 @@ import { Faults, type WechatpayFaults } from './faults';
 import { loadOrCreateKeys } from './keys';
 import { Notifier } from './notify';
 import { registerApplymentRoutes } from './routes-applyments';
+import { registerMediaRoutes } from './routes-media';
 import { registerBillRoutes } from './routes-bills';
 import { registerCombineRoutes } from './routes-combine';
 import { registerFundRoutes } from './routes-fund';
@@ -88,6 +89,7 @@ export async function createWechatpaySandbox(opts: WechatpaySandboxOptions = {})
       registerServiceProviderSharingRoutes(v3, env);
       registerFundRoutes(v3, env);
       registerApplymentRoutes(v3, env);
+      registerMediaRoutes(v3, env);
       registerBillRoutes(v3, env);
     });
     await app.register(async (tools) => setupToolScope(tools, ctx, prefix));

@@ -11,6 +11,7 @@ import { ids } from './ids';
 import { checkEncryptedFields, requireEncryptedField } from './sensitive';
 import { baseUrl, merchantOf, typed, type V3Env } from './v3';
 import { SANDBOX_CLIENT } from '../access';
+import { checkMediaIds } from './routes-media';
 
 type Json = Record<string, unknown>;
 
@@ -98,6 +99,11 @@ export function registerApplymentRoutes(app: FastifyInstance, env: V3Env): void 
   // The real paths end with a slash (the client library writes them as `applyments._empty_`).
   r.post('/v3/ecommerce/applyments/', { config: SANDBOX_CLIENT, schema: { body: EcommerceBody } }, async (req) => {
     checkEcommerceSensitive(ctx, req, req.body as Json);
+    const body = req.body as Json;
+    await checkMediaIds(ctx, merchantOf(req).mchid, [
+      ['id_card_info.id_card_copy', obj(body.id_card_info).id_card_copy], ['id_card_info.id_card_national', obj(body.id_card_info).id_card_national],
+      ['business_license_info.business_license_copy', obj(body.business_license_info).business_license_copy],
+    ]);
     const row = await submit(req, 'ecommerce', req.body.out_request_no, req.body.merchant_shortname);
     return { applyment_id: row.applyment_id, out_request_no: row.request_no };
   });
