@@ -19,7 +19,7 @@ export class OnboardingService {
   constructor(
     private readonly ctx: ModuleContext,
     private readonly catalog: CatalogService,
-    private readonly profiles: MerchantProfiles,
+    readonly profiles: MerchantProfiles,
     private readonly accounts: ProviderAccounts,
   ) {
     accounts.applicationSource = async (merchantId, provider, outRequestNo) => {

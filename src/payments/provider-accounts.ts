@@ -96,7 +96,15 @@ export class ProviderAccounts {
 
   async runDue(): Promise<number> {
     const due = await store.dueApplications(this.ctx.db, this.ctx.clock.now(), SWEEP_SIZE_MAX);
-    for (const row of due) await this.advance(row);
+    for (const row of due) {
+      try {
+        await this.advance(row);
+      } catch (err) {
+        // One merchant's broken application (a profile that no longer opens, a bug) must not stall everyone's.
+        this.ctx.log.error({ err: String(err), provider: row.provider, merchant_id: row.merchant_id }, 'onboarding step failed; will retry');
+        await store.update(this.ctx.db, row.merchant_id, row.provider, { next_check_at: new Date(this.ctx.clock.now().getTime() + RETRY_AFTER_ERROR_MS), updated_at: this.ctx.clock.now() });
+      }
+    }
     return due.length;
   }
 
