@@ -10,7 +10,6 @@ import { readsPublicCatalogue } from '../auth/actor';
 import type { CatalogService } from './service';
 import type { MerchantRow, ProductRow, LiveRoomRow, LiveSessionRow } from './store';
 
-const Snake = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' });
 
 export function merchantJson(m: MerchantRow) {
   return { id: m.id, name: m.name, category: m.category, tier: m.tier, contact_name: m.contact_name, created_at: m.created_at.toISOString() };
