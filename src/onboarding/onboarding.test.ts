@@ -132,8 +132,16 @@ describe('against the in-process sandboxes (npm start)', () => {
     const b = await buyer(h);
     const [orderId] = await paidCheckout(h, b.key, [{ product_id: s.products[0]!.id, quantity: 1 }]);
 
-    const keys = (await ops('GET', '/v1/audit-log?action=api_key.')).body.data as Array<{ after: any }>;
-    expect(keys.some((k) => k.after.merchant_id === s.id && k.after.role === 'merchant')).toBe(true);
+    const extra = await ops('POST', `/v1/merchants/${s.id}/api-keys`, { label: 'till' });
+    expect((await h.call('POST', `/v1/api-keys/${extra.body.id}/rotate`, { key: s.key, body: { overlap_seconds: 60 } })).status).toBe(201);
+    expect((await h.call('DELETE', `/v1/api-keys/${extra.body.id}`, { key: h.opsKey })).status).toBe(200);
+    const keys = (await ops('GET', '/v1/audit-log?action=api_key.&limit=500')).body.data as Array<{ actor: string; action: string; subject: string; before: any; after: any }>;
+    const ofExtra = keys.filter((k) => k.subject === `api_key:${extra.body.id}`);
+    expect(ofExtra.map((k) => [k.action, k.actor.split(':')[0]])).toEqual([['api_key.created', 'ops'], ['api_key.rotated', 'merchant'], ['api_key.revoked', 'ops']]);
+    expect(ofExtra[0]!.after).toMatchObject({ role: 'merchant', merchant_id: s.id, label: 'till', prefix: expect.stringMatching(/^hk_merchant_/) });
+    expect(ofExtra[2]!.before.revoked_at).toBeNull();
+    expect(ofExtra[2]!.after.revoked_at).toEqual(expect.any(String));
+    expect(JSON.stringify(keys)).not.toContain(extra.body.key);
     expect(JSON.stringify(keys)).not.toMatch(/hk_merchant_[A-Za-z0-9]{20,}/);
 
     const sub = await sandboxSubMchid(h, 'Audit Shop');
