@@ -12,6 +12,7 @@ import { LedgerConsumer } from '../ledger/consumer';
 import { EVENT_ATTEMPTS_MAX, EVENTS_PER_TICK_MAX, OutboxDispatcher, type OutboxConsumer } from './dispatcher';
 import { appendEvent, outboxStore } from './store';
 import type { OutboxEvent, PayloadOf } from './events';
+import { AuditService } from '../audit/service';
 
 let h: TestHutong;
 let url: string;
@@ -35,7 +36,7 @@ async function currentUrl(db: Db): Promise<string> {
 }
 
 function workerCtx(db: Db): ModuleContext {
-  return { db, clock: h.clock, config: h.config, log: h.app.log };
+  return { db, clock: h.clock, config: h.config, log: h.app.log, audit: new AuditService(db, h.clock) };
 }
 
 /** Records, in the consuming transaction, which event was consumed when. */
