@@ -27,6 +27,17 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** The publishable key the storefront page browses with; without it each process makes one at first need. */
   storefrontKey: string | undefined;
+  /** Abuse limits a storefront needs (api.md): per buyer, per payment, per checkout. */
+  limits: {
+    /** Largest checkout total in fen (every order inside is smaller); past it 422 amount_too_large. */
+    orderAmountMaxFen: number;
+    /** Unpaid orders one buyer may hold at once; past it 409 unpaid_orders_limit. */
+    buyerUnpaidOrdersMax: number;
+    /** Units of stock one buyer's unpaid orders may reserve; past it 409 held_stock_limit. */
+    buyerHeldUnitsMax: number;
+    /** Payment attempts on one payment per minute; past it 429 too_many_attempts. */
+    paymentAttemptsPerMinute: number;
+  };
   /** How long a process trusts a cached API key without asking the database: a revoked key stops within this. */
   keyCacheTtlMs: number;
   testClock: boolean;
@@ -185,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const port = intFrom(env, 'PORT', 3000);
   if (port > 65535) throw new ConfigError(`PORT must be ≤ 65535, got ${port}`);
   const opsApiKey = env.HUTONG_OPS_API_KEY || undefined;
+  if (Number(env.HUTONG_ORDER_AMOUNT_MAX_FEN) > Number.MAX_SAFE_INTEGER) throw new ConfigError('HUTONG_ORDER_AMOUNT_MAX_FEN must be at most 2^53 − 1');
   if (opsApiKey !== undefined && opsApiKey.length < 16) {
     throw new ConfigError('HUTONG_OPS_API_KEY must be at least 16 characters');
   }
@@ -215,6 +227,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     buyerSignupsPerMinute: intFrom(env, 'HUTONG_BUYER_SIGNUPS_PER_MINUTE', 30, 1),
     keyCacheTtlMs: intFrom(env, 'HUTONG_KEY_CACHE_TTL_MS', 5_000),
     trustProxy: trustProxyFrom(env),
+    limits: {
+      orderAmountMaxFen: intFrom(env, 'HUTONG_ORDER_AMOUNT_MAX_FEN', 100_000_000, 1),
+      buyerUnpaidOrdersMax: intFrom(env, 'HUTONG_BUYER_UNPAID_ORDERS_MAX', 20, 1),
+      buyerHeldUnitsMax: intFrom(env, 'HUTONG_BUYER_HELD_UNITS_MAX', 1000, 1),
+      paymentAttemptsPerMinute: intFrom(env, 'HUTONG_PAYMENT_ATTEMPTS_PER_MINUTE', 10, 1),
+    },
     storefrontKey: storefrontKeyFrom(env),
     testClock: env.HUTONG_TEST_CLOCK === '1',
     alipay: alipayFrom(env),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { actorOf } from '../http/auth-hook';
 import { Body, FenAmount, IdParams } from '../shared/schemas';
+import { HutongError } from '../shared/errors';
 import { ListQuery, toPage } from '../shared/pagination';
 import { fen } from '../shared/money';
 import type { OrdersService } from './service';
@@ -10,6 +11,11 @@ import type { OrderItemRow, OrderRow, RefundRequestRow } from './store';
 import { ORDER_STATUSES } from './states';
 import type { PaymentView } from '../payments/views';
 import type { Actor } from '../auth/actor';
+
+/** attribution is copied into every order of a checkout: a fixed shape of short strings, bounded in size. */
+const ATTRIBUTION_FIELDS_MAX = 16;
+const ATTRIBUTION_VALUE_MAX = 200;
+const ATTRIBUTION_BYTES_MAX = 2048;
 
 export function orderJson(o: OrderRow, items: OrderItemRow[]) {
   return {
@@ -47,11 +53,19 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService, refundR
           product_id: Type.String({ minLength: 1, maxLength: 64 }),
           quantity: Type.Integer({ minimum: 1, maximum: 10_000, description: 'At least 1.' }),
         }), { minItems: 1, maxItems: 100 }),
-        attribution: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Where the buyer came from (link, ad click).' })),
+        attribution: Type.Optional(Type.Object({}, {
+          additionalProperties: Type.String({ maxLength: ATTRIBUTION_VALUE_MAX }),
+          propertyNames: { pattern: '^[a-z][a-z0-9_]{0,39}$' },
+          maxProperties: ATTRIBUTION_FIELDS_MAX,
+          description: `Where the buyer came from (utm_source, link, ad click): up to ${ATTRIBUTION_FIELDS_MAX} snake_case fields of short strings, ${ATTRIBUTION_BYTES_MAX} bytes in all. Copied into every order of the checkout.`,
+        })),
       }),
     },
   }, async (req, reply) => {
-    const b = req.body as { items: Array<{ product_id: string; quantity: number }>; attribution?: Record<string, unknown> };
+    const b = req.body as { items: Array<{ product_id: string; quantity: number }>; attribution?: Record<string, string> };
+    if (b.attribution && Buffer.byteLength(JSON.stringify(b.attribution)) > ATTRIBUTION_BYTES_MAX) {
+      throw new HutongError('validation_failed', `attribution is larger than ${ATTRIBUTION_BYTES_MAX} bytes.`);
+    }
     const actor = actorOf(req);
     const checkout = await orders.createCheckout(actor, b.items.map((i) => ({ productId: i.product_id, quantity: i.quantity })), b.attribution);
     return reply.status(201).send({

@@ -2,6 +2,7 @@
 // machine, escrow timers (unpaid close, auto-confirm) and refund requests.
 import type { ModuleContext } from '../shared/context';
 import { newId } from '../shared/ids';
+import { checkoutTotal, ensureBuyerWithinLimits } from './limits';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, listScope, type Actor } from '../auth/actor';
 import { pageFrom } from '../shared/pagination';
@@ -58,6 +59,7 @@ export class OrdersService {
     const byId = new Map(products.map((p) => [p.id, p]));
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) throw new HutongError('unknown_product', undefined, { product_ids: missing });
+    checkoutTotal(items.map((i) => ({ unitPrice: byId.get(i.productId)!.price, quantity: i.quantity })), this.ctx.config.limits.orderAmountMaxFen);
 
     const now = this.ctx.clock.now();
     const payDeadline = new Date(now.getTime() + this.ctx.config.unpaidTimeoutMs);
@@ -87,6 +89,7 @@ export class OrdersService {
       status: 'requires_method', expires_at: payDeadline, succeeded_at: null, created_at: now,
     };
     await this.ctx.db.tx(async (q) => {
+      await ensureBuyerWithinLimits(q, actor.buyerId, { orders: orders.length, units: items.reduce((n, i) => n + i.quantity, 0) }, this.ctx.config.limits);
       await paymentStore.insert(q, payment);
       for (const o of orders) await store.insertOrder(q, o);
       await store.insertItems(q, orderItems);

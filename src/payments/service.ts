@@ -103,6 +103,11 @@ export class PaymentsService implements PaymentView {
     await this.ctx.db.tx(async (q) => {
       const current = await paymentStore.transition(q, paymentId, ['requires_method', 'pending'], 'pending');
       if (!current) throw new HutongError('payment_state_conflict', 'The payment is no longer open.');
+      // The payment's row is locked by the transition above: concurrent attempts are counted one at a time.
+      const recent = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM attempts WHERE payment_id = $1 AND created_at > $2', [paymentId, new Date(now.getTime() - 60_000)]);
+      if ((recent.rows[0]?.n ?? 0) >= this.ctx.config.limits.paymentAttemptsPerMinute) {
+        throw new HutongError('too_many_attempts', undefined, { maximum_per_minute: this.ctx.config.limits.paymentAttemptsPerMinute });
+      }
       await attemptStore.insert(q, attempt, attemptOrders);
     });
 

@@ -55,7 +55,7 @@ export interface StartOptions {
 
 export async function startHutong(opts: StartOptions = {}): Promise<TestHutong> {
   const opsKey = opts.env?.HUTONG_OPS_API_KEY ?? `test-ops-${randomBytes(12).toString('hex')}`;
-  const config = loadConfig({ HUTONG_OPS_API_KEY: opsKey, HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300', HUTONG_SANDBOX_SETTLE_DELAY_MS: '200', HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.0001', HUTONG_BUYER_SIGNUPS_PER_MINUTE: '100000', ...opts.env }, { port: 0, ...opts.config });
+  const config = loadConfig({ HUTONG_OPS_API_KEY: opsKey, HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300', HUTONG_SANDBOX_SETTLE_DELAY_MS: '200', HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.0001', HUTONG_BUYER_SIGNUPS_PER_MINUTE: '100000', HUTONG_BUYER_UNPAID_ORDERS_MAX: '100000', HUTONG_BUYER_HELD_UNITS_MAX: '100000000', HUTONG_PAYMENT_ATTEMPTS_PER_MINUTE: '100000', ...opts.env }, { port: 0, ...opts.config });
   const databaseUrl = opts.databaseUrl ?? (opts.engine === 'pglite' ? undefined : await createTestDatabase());
   const db: Db = databaseUrl ? openPostgres(databaseUrl, 20) : await openPglite(undefined);
   const hutong = await createHutong({
