@@ -35,6 +35,7 @@ afterAll(async () => { await h?.close(); });
 function idFor(url: string, param: string): string {
   if (param === 'provider') return 'alipay';
   if (param === 'method') return 'wechatpay';
+  if (param === 'kind') return 'licence';
   if (param === '*') return 'x';
   const collection = url.split(`/:${param}`)[0]!.split('/').pop();
   const ids: Record<string, string> = {
@@ -61,6 +62,8 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/orders/:id/refunds': { amount: 1 },
   'POST /v1/merchants/:id/payment-methods/:method/accept': { agreement_version: 'v1' },
   'PUT /v1/merchants/:id/provider-accounts/:provider': { smid: 'stolen01' },
+  'PUT /v1/merchants/:id/profile': { subject_type: 'micro' },
+  'PUT /v1/merchants/:id/profile/images/:kind': { filename: 'licence.png', content_base64: 'iVBORw0KGgo=' },
 };
 
 const SPELLINGS: Record<string, (path: string) => string> = {
