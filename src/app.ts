@@ -42,6 +42,7 @@ import { ledgerRoutes } from './ledger/routes';
 import { ReconciliationService } from './ledger/reconciliation';
 import { reconciliationRoutes } from './ledger/reconciliation-routes';
 import { EscrowReleases } from './payments/escrow';
+import { PaymentReactions } from './payments/reactions';
 import { registerWeb } from './web/server';
 import { randomBytes } from 'node:crypto';
 import { AuditService } from './audit/service';
@@ -117,23 +118,22 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const providers = new ProviderRegistry();
   const catalog = new CatalogService(ctx, keys);
   const orders = new OrdersService(ctx);
-  const payments = new PaymentsService(ctx, providers, orders);
   const refunds = new RefundsService(ctx, providers, orders);
-  payments.refunds = refunds;
+  const payments = new PaymentsService(ctx, providers, orders, refunds);
   const accounts = new ProviderAccounts(ctx, providers, catalog, audit);
   const notifications = new NotificationHandler(ctx, providers, payments, refunds);
   const sealer = new Sealer(config.dataKey ?? (options.ephemeral ? randomBytes(32) : dataKeyFromFile(join(config.dataDir, 'data.key'))));
   const onboarding = new OnboardingService(ctx, catalog, new MerchantProfiles(ctx, sealer, audit, providers), accounts);
   const rollout = new RolloutService(ctx, catalog, accounts, providers, onboarding);
   const ledger = new LedgerService(ctx, providers);
+  const escrow = new EscrowReleases(ctx, providers, (category, at) => ledger.commissionRate(category, at));
+  // Cross-module reactions are outbox consumers: committed with the change that causes them, never lost in a crash.
   const outbox = new OutboxDispatcher(ctx);
   outbox.subscribe(new LedgerConsumer(ledger));
-  const escrow = new EscrowReleases(ctx, providers, (category, at) => ledger.commissionRate(category, at));
+  outbox.subscribe(new PaymentReactions(escrow, () => clock.now()));
   payments.eligibility = rollout.eligibility;
   orders.hooks = {
-    checkoutClosed: (paymentId) => void payments.closeOtherAttempts(paymentId, null).catch((err) => app.log.warn({ err: String(err) }, 'closing attempts failed')),
     refundOrder: (actor, orderId, amountFen, reason, claim) => refunds.createOrderRefund(actor, orderId, amountFen, reason, claim),
-    orderCompleted: (q, orderId) => escrow.schedule(q, orderId),
   };
 
   const worker = new Worker(app.log, config.workerIntervalMs);

@@ -10,6 +10,7 @@ import { addFen, fen, type Fen } from '../shared/money';
 import type { Queryable } from '../shared/db';
 import { catalogStore } from '../catalog/store';
 import { paymentStore, type PaymentRow } from '../payments/payment-store';
+import { appendEvent } from '../outbox/store';
 import { ordersStore as store, type OrderItemRow, type OrderRow } from './store';
 import type { OrderStatus } from './states';
 
@@ -29,24 +30,21 @@ export interface Checkout {
   payment: PaymentRow;
 }
 
-/** What orders needs from modules built after it (wired in app.ts). */
+/**
+ * What orders needs from modules built after it (wired in app.ts). Reactions to what happens to an order go out as
+ * outbox events instead (`checkout.closed`, `order.completed`), committed with the change: a crash cannot lose them.
+ */
 export interface OrdersHooks {
-  /** After an unpaid checkout closed: close its open attempts at the providers. */
-  checkoutClosed(paymentId: string): void;
   /**
    * Refund approval: the payments module makes the refund. `claim` runs first inside the transaction that creates the
    * refund row (the refund request's decision): if it throws, no refund exists.
    */
   refundOrder(actor: Actor, orderId: string, amountFen: Fen, reason: string, claim?: (q: Queryable, refundId: string) => Promise<void>): Promise<{ id: string }>;
-  /** In the completing transaction: schedule the release of the order's escrow (payments). */
-  orderCompleted(q: Queryable, orderId: string): Promise<void>;
 }
 
 export class OrdersService {
   hooks: OrdersHooks = {
-    checkoutClosed: () => {},
     refundOrder: async () => { throw new HutongError('payment_state_conflict', 'Refunds are not available.'); },
-    orderCompleted: async () => {},
   };
 
   constructor(private readonly ctx: ModuleContext) {}
@@ -139,8 +137,10 @@ export class OrdersService {
 
   private async complete(id: string, by: 'buyer' | 'timer'): Promise<OrderRow> {
     const row = await this.ctx.db.tx(async (q) => {
-      const done = await store.transition(q, id, ['shipped'], 'completed', { completed_at: this.ctx.clock.now() });
-      if (done) await this.hooks.orderCompleted(q, id);
+      const now = this.ctx.clock.now();
+      const done = await store.transition(q, id, ['shipped'], 'completed', { completed_at: now });
+      // Payments schedules the escrow release from this event.
+      if (done) await appendEvent(q, { topic: 'order.completed', payload: { payment_id: done.payment_id, order_id: id, merchant_id: done.merchant_id } }, id, now);
       return done;
     });
     if (!row) {
@@ -185,9 +185,10 @@ export class OrdersService {
         if (!(await store.transition(q, o.id, ['pending_payment'], 'closed', { closed_at: now, close_reason: reason }))) continue;
         for (const item of await store.items(q, [o.id])) await catalogStore.releaseStock(q, item.product_id, item.quantity);
       }
+      // Payments closes the checkout's open attempts at the providers from this event.
+      await appendEvent(q, { topic: 'checkout.closed', payload: { payment_id: paymentId, reason } }, paymentId, now);
       return true;
     });
-    if (closed) this.hooks.checkoutClosed(paymentId);
     return closed;
   }
 

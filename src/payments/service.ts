@@ -38,13 +38,12 @@ interface PaidEffect {
 
 export class PaymentsService implements PaymentView {
   eligibility: EligibilityPolicy;
-  /** Set by the app after construction (refunds need payments' reads; payments needs refunds for duplicates). */
-  refunds!: RefundsService;
-
   constructor(
     private readonly ctx: ModuleContext,
     private readonly providers: ProviderRegistry,
     private readonly orders: OrdersService,
+    /** Automatic refunds of duplicate and late payments. */
+    private readonly refunds: RefundsService,
   ) {
     this.eligibility = new ProviderAccountEligibility(ctx.db, providers);
   }

@@ -109,6 +109,14 @@ export const attemptStore = {
       [id, ...cols.map((c) => (c === 'action' ? JSON.stringify(set[c]) : set[c]))],
     );
   },
+  /** The payment can no longer be paid: its open attempts expire at `at` and are due for the janitor now. */
+  async expireOpen(q: Queryable, paymentId: string, at: Date): Promise<void> {
+    await q.query(
+      `UPDATE attempts SET expires_at = LEAST(expires_at, $2), next_check_at = LEAST(next_check_at, $2)
+       WHERE payment_id = $1 AND status IN ('created', 'pending')`,
+      [paymentId, at],
+    );
+  },
   async due(q: Queryable, now: Date, limit: number): Promise<AttemptRow[]> {
     return (await q.query<AttemptRow>(
       `SELECT * FROM attempts WHERE status IN ('created', 'pending') AND next_check_at <= $1 ORDER BY next_check_at LIMIT $2`,
