@@ -44,14 +44,13 @@ function fromProvider(err: ProviderError): HutongError {
  * Fastify's router errors (a malformed percent-escape, a parameter past maxParamLength) happen before any route or
  * hook: Fastify hands them here (its `frameworkErrors` option) so they too leave in api.md's body.
  */
-export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const known = fromFastify(err);
   if (!known) {
     request.log.error({ err }, 'router error');
-    void reply.status(500).send(body('internal_error', ERROR_CATALOGUE.internal_error.message, request.id));
-    return;
+    return reply.status(500).send(body('internal_error', ERROR_CATALOGUE.internal_error.message, request.id));
   }
-  void reply.status(known.status).send(body(known.code, known.message, request.id, known.details));
+  return reply.status(known.status).send(body(known.code, known.message, request.id, known.details));
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
