@@ -12,6 +12,30 @@ export const REDACT_PATHS = [
     'contact.name', 'contact.phone', 'contact.email'].map((field) => `*["${field}"]`),
 ];
 
+/**
+ * Query parameters that carry secrets in a request line: the Alipay SDK sends its `sign` in the gateway URL (the
+ * sandbox's requests are logged by the host), wallet and download links carry tokens.
+ */
+const SECRET_QUERY_PARAMS = /([?&](?:sign|token|key|access_token)=)[^&#]*/gi;
+
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY_PARAMS, '$1[secret]');
+}
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
 export function loggerOptions(level: string) {
-  return { level, redact: { paths: REDACT_PATHS, censor: '[secret]' } };
+  return {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[secret]' },
+    serializers: {
+      req: (req: LoggedRequest) => ({ method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort }),
+    },
+  };
 }

@@ -256,9 +256,12 @@ describe('against a gateway configured as real', () => {
 });
 
 describe('the logs of both servers', () => {
-  test('hold no ID number, bank account, phone number or email of any profile', () => {
+  test('hold no ID number, bank account, phone number, email or request signature', () => {
     const text = logs.join('');
     expect(text.length).toBeGreaterThan(1000);
     for (const secret of [...SECRETS, SANDBOX_TEST_IDENTITY['legal_person.id_number']!]) expect(text).not.toContain(secret);
+    // Request lines are logged: the Alipay SDK's signature travels in the gateway URL and must not.
+    expect(text).toContain('sign=[secret]');
+    expect(text).not.toMatch(/[?&]sign=(?!\[secret\])[^&"\s]/);
   });
 });
