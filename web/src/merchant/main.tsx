@@ -7,6 +7,7 @@ import { LoginForm } from '../shared/login';
 import { match, usePath } from '../shared/router';
 import type { Merchant } from '../shared/types';
 import { ErrorNote, Header, Loading } from '../shared/ui';
+import { KeysPage } from './Keys';
 import { BalancePage } from './Balance';
 import { merchant as dict } from './messages';
 import { OrderPage, OrdersPage } from './Orders';
@@ -20,6 +21,7 @@ function Page({ path }: { path: string }) {
   if (path.startsWith('/merchant/orders')) return <OrdersPage />;
   if (path.startsWith('/merchant/payment-methods')) return <PaymentMethodsPage />;
   if (path.startsWith('/merchant/balance')) return <BalancePage />;
+  if (path.startsWith('/merchant/keys')) return <KeysPage />;
   return <ProductsPage />;
 }
 
@@ -32,6 +34,7 @@ function Console({ me, onLogout }: { me: Merchant; onLogout(): void }) {
     { to: '/merchant/orders', label: t('nav_orders'), active: path.startsWith('/merchant/orders') },
     { to: '/merchant/payment-methods', label: t('nav_methods'), active: path.startsWith('/merchant/payment-methods') },
     { to: '/merchant/balance', label: t('nav_balance'), active: path.startsWith('/merchant/balance') },
+    { to: '/merchant/keys', label: t('nav_keys'), active: path.startsWith('/merchant/keys') },
   ];
   return (
     <SessionContext.Provider value={session}>

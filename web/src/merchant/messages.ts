@@ -10,6 +10,7 @@ export const merchant = {
   nav_orders: ['订单', 'Orders'],
   nav_methods: ['支付方式', 'Payment methods'],
   nav_balance: ['资金', 'Balance'],
+  nav_keys: ['API 密钥', 'API keys'],
 
   products: ['商品管理', 'Products'],
   name: ['名称', 'Name'],

@@ -8,6 +8,7 @@ import { LoginForm } from '../shared/login';
 import { match, usePath } from '../shared/router';
 import { Header } from '../shared/ui';
 import { AuditPage } from './Audit';
+import { KeysPage } from './Keys';
 import { TrialBalancePage } from './Ledger';
 import { MethodsPage } from './Methods';
 import { ops as dict } from './messages';
@@ -21,6 +22,7 @@ function Page({ path }: { path: string }) {
   if ((p = match('/ops/waves/:id', path))) return <WaveDetailPage key={p.id} waveId={p.id!} />;
   if (path.startsWith('/ops/waves')) return <WavesPage />;
   if (path.startsWith('/ops/audit')) return <AuditPage />;
+  if (path.startsWith('/ops/keys')) return <KeysPage />;
   if (path.startsWith('/ops/ledger')) return <TrialBalancePage />;
   if ((p = match('/ops/reconciliations/:id', path))) return <ReconciliationsPage key={p.id} runId={p.id} />;
   if (path.startsWith('/ops/reconciliations')) return <ReconciliationsPage />;
@@ -35,6 +37,7 @@ function Console({ onLogout }: { onLogout(): void }) {
     { to: '/ops', label: t('nav_methods'), active: path === '/ops' || path.startsWith('/ops/payment-methods') },
     { to: '/ops/waves', label: t('nav_waves'), active: path.startsWith('/ops/waves') },
     { to: '/ops/audit', label: t('nav_audit'), active: path.startsWith('/ops/audit') },
+    { to: '/ops/keys', label: t('nav_keys'), active: path.startsWith('/ops/keys') },
     { to: '/ops/ledger', label: t('nav_ledger'), active: path.startsWith('/ops/ledger') },
     { to: '/ops/reconciliations', label: t('nav_recon'), active: path.startsWith('/ops/reconciliations') },
   ];

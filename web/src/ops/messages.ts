@@ -8,6 +8,13 @@ export const ops = {
   nav_methods: ['支付方式', 'Payment methods'],
   nav_waves: ['开通批次', 'Rollout waves'],
   nav_audit: ['审计日志', 'Audit log'],
+  nav_keys: ['API 密钥', 'API keys'],
+  keys_publishable: ['店铺前台的可公开密钥', 'Storefront publishable keys'],
+  keys_publishable_hint: ['可放在网页中：只能浏览公开商品目录和注册访客买家。', 'Safe inside a page: reads the public catalogue and signs guest buyers up, nothing else.'],
+  keys_storefront_name: ['前台名称', 'Storefront name'],
+  keys_merchant: ['商家密钥', 'Merchant keys'],
+  keys_merchant_id: ['为商家创建密钥（商家 ID）', 'New key for merchant (merchant id)'],
+  keys_ops: ['运营密钥', 'Ops keys'],
   nav_ledger: ['试算平衡', 'Trial balance'],
   nav_recon: ['对账', 'Reconciliation'],
 

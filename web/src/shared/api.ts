@@ -26,6 +26,7 @@ export interface Api {
   post<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
   put<T>(path: string, body: unknown): Promise<T>;
+  del<T>(path: string): Promise<T>;
 }
 
 /** Random hex; crypto.randomUUID needs a secure context, which a phone on the LAN over http is not. */
@@ -66,6 +67,7 @@ export function createApi(keyOf: () => string | null, onUnauthenticated?: () => 
     post: (path, body) => send('POST', path, body),
     patch: (path, body) => send('PATCH', path, body),
     put: (path, body) => send('PUT', path, body),
+    del: (path) => send('DELETE', path),
   };
 }
 

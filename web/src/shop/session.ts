@@ -37,6 +37,7 @@ export const catalogApi: Api = {
   post: () => Promise.reject(new Error('the catalogue is read-only')),
   patch: () => Promise.reject(new Error('the catalogue is read-only')),
   put: () => Promise.reject(new Error('the catalogue is read-only')),
+  del: () => Promise.reject(new Error('the catalogue is read-only')),
 };
 
 let buyer: Buyer | null = read();
@@ -82,4 +83,5 @@ export const api: Api = {
   post: (path, body) => withBuyer(() => raw.post(path, body)),
   patch: (path, body) => withBuyer(() => raw.patch(path, body)),
   put: (path, body) => withBuyer(() => raw.put(path, body)),
+  del: (path) => withBuyer(() => raw.del(path)),
 };
