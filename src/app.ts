@@ -118,7 +118,8 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const providers = new ProviderRegistry();
   const catalog = new CatalogService(ctx, keys);
   const orders = new OrdersService(ctx);
-  const refunds = new RefundsService(ctx, providers, orders);
+  const refundRequests = new RefundRequests(ctx, orders);
+  const refunds = new RefundsService(ctx, providers, orders, refundRequests);
   const payments = new PaymentsService(ctx, providers, orders, refunds);
   const accounts = new ProviderAccounts(ctx, providers, catalog, audit);
   const notifications = new NotificationHandler(ctx, providers, payments, refunds);
@@ -132,9 +133,6 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   outbox.subscribe(new LedgerConsumer(ledger));
   outbox.subscribe(new PaymentReactions(escrow, () => clock.now()));
   payments.eligibility = rollout.eligibility;
-  orders.hooks = {
-    refundOrder: (actor, orderId, amountFen, reason, claim) => refunds.createOrderRefund(actor, orderId, amountFen, reason, claim),
-  };
 
   const worker = new Worker(app.log, config.workerIntervalMs);
   worker.add({ name: 'order-timers', run: () => orders.runTimers() });
@@ -171,7 +169,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   keyRoutes(app, { keys, catalog, clock });
   onboardingRoutes(app, onboarding);
   auditRoutes(app, audit);
-  orderRoutes(app, orders, new RefundRequests(ctx, orders), payments);
+  orderRoutes(app, orders, refundRequests, payments);
   paymentRoutes(app, { payments, refunds, notifications, accounts });
   rolloutRoutes(app, rollout, payments);
   ledgerRoutes(app, ledger);

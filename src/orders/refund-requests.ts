@@ -1,11 +1,11 @@
-// Buyers' refund requests: the merchant approves (which makes the refund) or declines with a reason. While one is
-// open the order's auto-confirm clock stands still.
+// Buyers' refund requests: the merchant approves (payments makes the refund and decides the request with it) or
+// declines with a reason. While one is open the order's auto-confirm clock stands still.
 import type { ModuleContext } from '../shared/context';
 import type { Queryable } from '../shared/db';
 import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, type Actor } from '../auth/actor';
-import { fen, type Fen } from '../shared/money';
+import type { Fen } from '../shared/money';
 import { ordersStore as store, type RefundRequestRow } from './store';
 import { conflict, type OrdersService } from './service';
 
@@ -49,21 +49,26 @@ export class RefundRequests {
   }
 
   /**
-   * Approval decides the request (open → approved, one conditional UPDATE) in the transaction that writes the refund
-   * row, before any refund exists: of two simultaneous approvals one moves the request and makes the refund, the other
-   * changes nothing and gets refund_request_state_conflict. The auto-confirm clock stays paused until the refund ends.
+   * The request a merchant (or ops) may approve: theirs and open. Approval makes a refund, which is payments' work:
+   * payments (`RefundsService.approveRefundRequest`) reads it here, then decides it with `decideApproved` in the
+   * transaction that writes the refund row.
    */
-  async approveRefundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
+  async approvable(actor: Actor, id: string): Promise<RefundRequestRow> {
     const request = await this.refundRequest(actor, id);
     if (actor.role === 'buyer') throw new HutongError('forbidden_role');
     if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
-    let decided: RefundRequestRow | undefined;
-    await this.orders.hooks.refundOrder(actor, request.order_id, fen(request.amount), request.reason, async (q, refundId) => {
-      decided = await store.decideRefundRequest(q, id, 'approved', { refund_id: refundId, decided_at: this.ctx.clock.now() });
-      if (!decided) throw new HutongError('refund_request_state_conflict');
-      await this.audit(q, actor, decided, 'approved', { refund_id: refundId });
-    });
-    return decided!;
+    return request;
+  }
+
+  /**
+   * open → approved, one conditional UPDATE, before any refund exists: of two simultaneous approvals one moves the
+   * request (and its transaction makes the refund), the other gets refund_request_state_conflict and rolls back. The
+   * auto-confirm clock stays paused until the refund ends.
+   */
+  async decideApproved(q: Queryable, id: string, refundId: string): Promise<RefundRequestRow> {
+    const decided = await store.decideRefundRequest(q, id, 'approved', { refund_id: refundId, decided_at: this.ctx.clock.now() });
+    if (!decided) throw new HutongError('refund_request_state_conflict');
+    return decided;
   }
 
   async declineRefundRequest(actor: Actor, id: string, reason: string): Promise<RefundRequestRow> {

@@ -114,10 +114,7 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService, refundR
     next_cursor: null,
   }));
 
-  app.post('/v1/refund-requests/:id/approve', {
-    config: { access: ['merchant', 'ops'] },
-    schema: { tags: ['refunds'], summary: 'Approve a buyer’s refund request: makes the refund.', params: IdParams },
-  }, async (req) => refundRequestJson(await refundRequests.approveRefundRequest(actorOf(req), (req.params as { id: string }).id)));
+  // POST /v1/refund-requests/:id/approve is payments' route: approving makes a refund (payments/routes.ts).
 
   app.post('/v1/refund-requests/:id/decline', {
     config: { access: ['merchant', 'ops'] },

@@ -30,23 +30,7 @@ export interface Checkout {
   payment: PaymentRow;
 }
 
-/**
- * What orders needs from modules built after it (wired in app.ts). Reactions to what happens to an order go out as
- * outbox events instead (`checkout.closed`, `order.completed`), committed with the change: a crash cannot lose them.
- */
-export interface OrdersHooks {
-  /**
-   * Refund approval: the payments module makes the refund. `claim` runs first inside the transaction that creates the
-   * refund row (the refund request's decision): if it throws, no refund exists.
-   */
-  refundOrder(actor: Actor, orderId: string, amountFen: Fen, reason: string, claim?: (q: Queryable, refundId: string) => Promise<void>): Promise<{ id: string }>;
-}
-
 export class OrdersService {
-  hooks: OrdersHooks = {
-    refundOrder: async () => { throw new HutongError('payment_state_conflict', 'Refunds are not available.'); },
-  };
-
   constructor(private readonly ctx: ModuleContext) {}
 
   async createCheckout(actor: Actor, items: CheckoutItem[], attribution?: Record<string, unknown>): Promise<Checkout> {

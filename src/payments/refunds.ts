@@ -9,6 +9,8 @@ import { ensureOwner, type Actor } from '../auth/actor';
 import { ProviderError, type RefundStatus as ProviderRefundStatus } from '../providers/types';
 import type { ProviderRegistry } from '../providers/registry';
 import type { OrdersService } from '../orders/service';
+import type { RefundRequests } from '../orders/refund-requests';
+import type { RefundRequestRow } from '../orders/store';
 import { fen, mulDivRoundHalfUpFen, type Fen } from '../shared/money';
 import { ordersStore } from '../orders/store';
 import { attemptStore, eventStore, refundStore, type AttemptOrderRow, type AttemptRow, type RefundRow } from './store';
@@ -34,6 +36,7 @@ export class RefundsService {
     private readonly ctx: ModuleContext,
     private readonly providers: ProviderRegistry,
     private readonly orders: OrdersService,
+    private readonly requests: RefundRequests,
   ) {}
 
   async refund(actor: Actor, id: string): Promise<RefundRow> {
@@ -79,6 +82,16 @@ export class RefundsService {
       });
     });
     return this.drive(row);
+  }
+
+  /** Approving a buyer's refund request makes the refund; the request is decided in the transaction that writes it. */
+  async approveRefundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
+    const request = await this.requests.approvable(actor, id);
+    let decided: RefundRequestRow | undefined;
+    await this.createOrderRefund(actor, request.order_id, fen(request.amount), request.reason, async (q, refundId) => {
+      decided = await this.requests.decideApproved(q, id, refundId);
+    });
+    return decided!;
   }
 
   /**

@@ -12,6 +12,7 @@ import type { NotificationHandler } from './notifications';
 import type { ProviderAccounts } from './provider-accounts';
 import type { ProviderAccountRow } from './provider-account-store';
 import { attemptJson, refundJson } from './views';
+import { refundRequestJson } from '../orders/routes';
 
 const Method = Type.Union([Type.Literal('alipay'), Type.Literal('wechatpay')], { description: 'Payment method (provider).' });
 const Scene = Type.Union([Type.Literal('qr'), Type.Literal('h5'), Type.Literal('jsapi'), Type.Literal('page')], {
@@ -53,6 +54,11 @@ export function paymentRoutes(app: FastifyInstance, deps: { payments: PaymentsSe
     const b = req.body as { amount: number; reason?: string };
     return reply.status(201).send(refundJson(await refunds.createOrderRefund(actorOf(req), (req.params as { id: string }).id, fen(b.amount), b.reason)));
   });
+
+  app.post('/v1/refund-requests/:id/approve', {
+    config: { access: ['merchant', 'ops'] },
+    schema: { tags: ['refunds'], summary: 'Approve a buyer’s refund request: makes the refund.', params: IdParams },
+  }, async (req) => refundRequestJson(await refunds.approveRefundRequest(actorOf(req), (req.params as { id: string }).id)));
 
   app.get('/v1/orders/:id/refunds', { config: { access: ['buyer', 'merchant', 'ops'] }, schema: { tags: ['refunds'], params: IdParams } }, async (req) => ({
     data: (await refunds.refundsOfOrder(actorOf(req), (req.params as { id: string }).id)).map(refundJson), next_cursor: null,
