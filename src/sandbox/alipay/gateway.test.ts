@@ -2,7 +2,8 @@
 // pay → notify → query path, page/wap URLs, closes, signatures and malformed input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSign, generateKeyPairSync } from 'node:crypto';
-import { AlipaySdk } from 'alipay-sdk';
+import { AlipayFormData, AlipaySdk } from 'alipay-sdk';
+import { SANDBOX_TEST_IMAGE } from '../test-identities';
 import { getJson, NotifySink, postJson, registerClient, startSandbox, tradeBiz, type Harness, type RegisteredClient } from './testkit';
 
 let h: Harness;
@@ -88,6 +89,24 @@ describe('直付通 onboarding', () => {
     expect(approved.ipRoleId).toEqual([pendingSmid]);
     expect(JSON.parse(approved.extInfo).smid).toBe(pendingSmid);
     expect((await precreateWith(pendingSmid)).code).toBe('10000');
+  });
+
+  it('takes images through image.upload (multipart, the file unsigned) and refuses applications naming unknown ones', async () => {
+    const upload = (imageType: string, content: Buffer) => {
+      const form = new AlipayFormData();
+      form.addField('image_type', imageType);
+      form.addFile('image_content', `id.${imageType}`, content);
+      return client.sdk.exec('ant.merchant.expand.indirect.image.upload', {}, { formData: form, validateSign: true });
+    };
+    const uploaded = await upload('png', SANDBOX_TEST_IMAGE.content);
+    expect(uploaded.code).toBe('10000');
+    expect(uploaded.imageId).toMatch(/^[0-9a-f-]{36}\.png$/);
+    expect((await upload('jpg', SANDBOX_TEST_IMAGE.content)).subCode).toBe('INVALID_PARAMETER');
+    const biz = { external_id: 'shop_img', name: '图片商户', merchant_type: '06', mcc: '5411', service: ['wap支付'] };
+    const known = await client.sdk.exec('ant.merchant.expand.indirect.zft.create', { bizContent: { ...biz, legal_cert_front_image: uploaded.imageId } }, opts);
+    expect(known.code).toBe('10000');
+    const unknown = await client.sdk.exec('ant.merchant.expand.indirect.zft.create', { bizContent: { ...biz, external_id: 'shop_img2', cert_image: 'not-uploaded.png' } }, opts);
+    expect(unknown.subCode).toBe('INVALID_PARAMETER');
   });
 
   it('refuses an application without its required fields', async () => {

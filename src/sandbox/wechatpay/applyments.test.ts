@@ -1,7 +1,9 @@
 // Onboarding: applications with RSA-OAEP encrypted sensitive fields move through their states on their own and
 // end with a sub-merchant that can take payments.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Rsa } from 'wechatpay-axios-plugin';
+import { createHash } from 'node:crypto';
+import { Multipart, Rsa } from 'wechatpay-axios-plugin';
+import { SANDBOX_TEST_IMAGE } from '../test-identities';
 import { clientFor, outNo, refusal, startHarness, type Harness, type Registered } from './testkit';
 
 const DELAY_MS = 300;
@@ -84,6 +86,33 @@ describe('platform sub-merchant applications (二级商户进件)', () => {
       empty: '', headers: { 'Wechatpay-Serial': m.wechatpay_public_key_id },
     }));
     expect(notEncrypted).toEqual({ status: 400, code: 'PARAM_ERROR' });
+  });
+
+  test('images go through /v3/merchant/media/upload (signed over meta); applications may only name media ids their merchant uploaded', async () => {
+    const upload = (meta: object, file: Buffer, filename: string) => {
+      const form = new Multipart().append('meta', JSON.stringify(meta)).append('file', file, filename);
+      return wx.v3.merchant.media.upload.post(form, { headers: form.getHeaders() });
+    };
+    const sha256 = createHash('sha256').update(SANDBOX_TEST_IMAGE.content).digest('hex');
+    const { data } = await upload({ filename: 'front.png', sha256 }, SANDBOX_TEST_IMAGE.content, 'front.png');
+    expect(data.media_id).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(await refusal(upload({ filename: 'front.png', sha256: '0'.repeat(64) }, SANDBOX_TEST_IMAGE.content, 'front.png'))).toEqual({ status: 400, code: 'PARAM_ERROR' });
+    expect(await refusal(upload({ filename: 'front.jpg', sha256 }, SANDBOX_TEST_IMAGE.content, 'front.jpg'))).toEqual({ status: 400, code: 'PARAM_ERROR' });
+
+    const serial = { empty: '', headers: { 'Wechatpay-Serial': m.wechatpay_public_key_id } };
+    const base = ecommerceApplication(m);
+    const withImages = { ...base, id_card_info: { ...base.id_card_info, id_card_copy: data.media_id, id_card_national: data.media_id } };
+    expect((await wx.v3.ecommerce.applyments._empty_.post(withImages, serial)).data.out_request_no).toBe(base.out_request_no);
+    const other = await h.register();
+    const foreign = { ...withImages, out_request_no: outNo('APP') };
+    const otherClient = clientFor(h, other);
+    const reencrypted = {
+      ...foreign,
+      id_card_info: { ...foreign.id_card_info, id_card_name: enc(other, '张三'), id_card_number: enc(other, '110101199003071234') },
+      account_info: { ...foreign.account_info, account_name: enc(other, '张三'), account_number: enc(other, '6222000000000000') },
+      contact_info: { ...foreign.contact_info, contact_name: enc(other, '张三'), mobile_phone: enc(other, '13800000000'), contact_email: enc(other, 'a@example.com') },
+    };
+    expect(await refusal(otherClient.v3.ecommerce.applyments._empty_.post(reencrypted, { empty: '', headers: { 'Wechatpay-Serial': other.wechatpay_public_key_id } }))).toEqual({ status: 400, code: 'PARAM_ERROR' });
   });
 
   test('an application named REJECT… is rejected with an audit detail', async () => {
