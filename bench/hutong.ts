@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { loadConfig } from '../src/config';
 import { createHutong, type Hutong } from '../src/app';
 import { openPostgres } from '../src/shared/db';
+import { mountSandboxes } from '../src/sandbox/mount';
 import type { ProviderName } from '../src/providers/types';
 import { freePort } from './postgres';
 import { startSandboxServers, type SandboxKnobs, type SandboxServers } from './sandboxes';
@@ -74,7 +75,9 @@ async function startWith(databaseUrl: string, opts: StartOptions, servers: Sandb
   });
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const logStream = createWriteStream(opts.logFile); // one run's log
-  const h = await createHutong({ config, db: openPostgres(databaseUrl, opts.poolSize), ephemeral: true, startWorker: true, logLevel: opts.logLevel, logStream });
+  // Sandboxes as their own processes: production mode on their gateways; in-process: the demo mode that mounts them.
+  const mode = servers ? { name: 'production' as const } : { name: 'demo' as const, mountSandboxes };
+  const h = await createHutong({ mode, config, db: openPostgres(databaseUrl, opts.poolSize), ephemeral: true, startWorker: true, logLevel: opts.logLevel, logStream });
   let url: string;
   try {
     if (servers && h.sandboxes) throw new BenchError('Hutong mounted its own sandboxes although both gateways are configured');

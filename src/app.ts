@@ -1,11 +1,13 @@
-// Assembles Hutong: database, modules (plain constructor arguments), HTTP routes, sandboxes and the worker.
+// Assembles Hutong: database, modules (plain constructor arguments), HTTP routes and the worker. The mode is explicit:
+// production connects the configured gateways only and never mounts a sandbox; the demo (and tests) mounts both
+// sandboxes in-process and runs both providers on them.
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { join } from 'node:path';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import { openPglite, openPostgres, type Db } from './shared/db';
 import { migrate } from './shared/migrate';
 import { SystemClock, WallClock } from './shared/clock';
@@ -29,8 +31,8 @@ import { NotificationHandler } from './payments/notifications';
 import { ProviderAccounts } from './payments/provider-accounts';
 import { paymentRoutes } from './payments/routes';
 import { ProviderRegistry } from './providers/registry';
-import { connectProviders, sandboxCredentials } from './providers/connect';
-import { mountSandboxes, type MountedSandboxes } from './sandbox/mount';
+import { connectConfiguredProviders, connectSandboxProviders, sandboxCredentials } from './providers/connect';
+import type { MountedSandboxes, mountSandboxes } from './sandbox/mount';
 import { Worker } from './worker';
 import { RolloutService } from './rollout/service';
 import { rolloutRoutes } from './rollout/routes';
@@ -51,7 +53,15 @@ import { MerchantProfiles } from './onboarding/profiles';
 import { OnboardingService } from './onboarding/service';
 import { onboardingRoutes } from './onboarding/routes';
 
+/**
+ * production: the configured gateways only (a provider without one is off), no sandbox, HUTONG_DATA_KEY required.
+ * demo: both sandboxes mounted in-process (the mounter is passed in, so production code never loads them) and both
+ * providers on them; gateway variables are refused.
+ */
+export type HutongMode = { name: 'production' } | { name: 'demo'; mountSandboxes: typeof mountSandboxes };
+
 export interface HutongOptions {
+  mode: HutongMode;
   config: Config;
   /** An open database (tests); otherwise DATABASE_URL or PGlite in the data directory. */
   db?: Db;
@@ -59,8 +69,10 @@ export interface HutongOptions {
   ephemeral?: boolean;
   /** Start the background loop on listen (default true). Tests drive it with worker.runOnce(). */
   startWorker?: boolean;
-  /** Mount the in-process sandboxes when no real gateway is configured (default true). */
-  sandboxes?: boolean;
+  /** Built pages to serve (production: dist/web); by default they are built from web/ into the build cache. */
+  pagesDir?: string;
+  /** Serve the pages at all (default true); a worker-only process has none. */
+  pages?: boolean;
   logLevel?: string;
   /** Where logs go (default stdout); tests capture them to prove no secret is logged. */
   logStream?: NodeJS.WritableStream;
@@ -98,6 +110,11 @@ export interface Hutong {
 
 export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const config = options.config;
+  const demo = options.mode.name === 'demo' ? options.mode : undefined;
+  if (demo && (config.alipay || config.wechatpay)) {
+    throw new ConfigError('the demo runs both providers on its sandboxes: unset the HUTONG_ALIPAY_* / HUTONG_WECHATPAY_* gateway variables, or run `hutong serve`');
+  }
+  if (!demo && !config.dataKey && !options.ephemeral) throw new ConfigError('HUTONG_DATA_KEY is required outside the demo (32 bytes, base64)');
   const db = options.db ?? (config.databaseUrl ? openPostgres(config.databaseUrl) : await openPglite(join(config.dataDir, 'db')));
   await migrate(db);
   const clock = new SystemClock();
@@ -123,6 +140,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const payments = new PaymentsService(ctx, providers, orders, refunds);
   const accounts = new ProviderAccounts(ctx, providers, catalog, audit);
   const notifications = new NotificationHandler(ctx, providers, payments, refunds);
+  // Outside production and without HUTONG_DATA_KEY, the demo keeps its key in its data directory (tests: in memory).
   const sealer = new Sealer(config.dataKey ?? (options.ephemeral ? randomBytes(32) : dataKeyFromFile(join(config.dataDir, 'data.key'))));
   const onboarding = new OnboardingService(ctx, catalog, new MerchantProfiles(ctx, sealer, audit, providers), accounts);
   const rollout = new RolloutService(ctx, catalog, accounts, providers, onboarding);
@@ -173,7 +191,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   paymentRoutes(app, { payments, refunds, notifications, accounts });
   rolloutRoutes(app, rollout, payments);
   ledgerRoutes(app, ledger);
-  reconciliationRoutes(app, new ReconciliationService(ctx, providers), { db, providers, config });
+  reconciliationRoutes(app, new ReconciliationService(ctx, providers), { db, providers, config, sandboxes: demo !== undefined });
   if (config.testClock) {
     app.post('/v1/test/clock', { config: { access: ['ops'] }, schema: { hide: true } }, async (req) => {
       const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);
@@ -181,10 +199,11 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
     });
   }
 
-  const useSandboxes = options.sandboxes !== false && (!config.alipay || !config.wechatpay);
-  const sandboxes = useSandboxes
-    ? await mountSandboxes(app, { dataDir: options.ephemeral ? undefined : join(config.dataDir, 'sandbox'), config: config.sandbox, log: app.log })
+  const sandboxes = demo
+    ? await demo.mountSandboxes(app, { dataDir: options.ephemeral ? undefined : join(config.dataDir, 'sandbox'), config: config.sandbox, log: app.log })
     : undefined;
+  // Production knows its gateways now; the demo only once it listens (its sandboxes are at its own address).
+  if (!demo) connectConfiguredProviders(providers, config, wallClock);
   // The storefront browses with a publishable key the page gets from the server: HUTONG_STOREFRONT_KEY, or one this
   // process makes on first need and keeps in memory only.
   let storefrontKey: Promise<string> | undefined = config.storefrontKey ? Promise.resolve(config.storefrontKey) : undefined;
@@ -195,7 +214,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
     });
     return storefrontKey;
   };
-  await registerWeb(app, { storefrontKey: storefrontPublishableKey });
+  if (options.pages !== false) await registerWeb(app, { storefrontKey: storefrontPublishableKey, pagesDir: options.pagesDir });
 
   const hutong: Hutong = {
     app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, onboarding, audit, rollout, ledger, outbox, escrow, providers, sandboxes, worker,
@@ -204,11 +223,12 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const base = `http://127.0.0.1:${port}`;
-      if (config.port === 0) config.publicUrl = base; // a test server learns its own address only now
-      const credentials = useSandboxes
-        ? await sandboxCredentials(base, config, options.ephemeral ? undefined : join(config.dataDir, 'sandbox', 'credentials.json'))
-        : undefined;
-      connectProviders(providers, config, credentials, wallClock);
+      // A test server learns its own address only now (a production public URL is https and stays as configured).
+      if (config.port === 0 && !config.publicUrl.startsWith('https:')) config.publicUrl = base;
+      if (demo) {
+        const credentials = await sandboxCredentials(base, config, options.ephemeral ? undefined : join(config.dataDir, 'sandbox', 'credentials.json'));
+        connectSandboxProviders(providers, config, credentials, wallClock);
+      }
       if (options.startWorker !== false) worker.start();
       return base;
     },

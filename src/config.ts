@@ -19,6 +19,8 @@ export interface Config {
     notifyTimeScale: number;
   };
   workerIntervalMs: number;
+  /** On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are closed. */
+  shutdownTimeoutMs: number;
   /** 32-byte key sealing sensitive values at rest; without it the embedded default keeps one in the data dir. */
   dataKey: Buffer | undefined;
   /** Guest buyer sign-ups per minute per client address and publishable key (POST /v1/buyers). */
@@ -130,10 +132,41 @@ function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
   return true;
 }
 
+/** The variables that together configure a provider's gateway: all of them, or none (the provider is then off). */
+export const GATEWAY_VARIABLES = {
+  alipay: {
+    required: ['HUTONG_ALIPAY_GATEWAY', 'HUTONG_ALIPAY_APP_ID', 'HUTONG_ALIPAY_SELLER_ID', 'HUTONG_ALIPAY_APP_PRIVATE_KEY_FILE', 'HUTONG_ALIPAY_PUBLIC_KEY_FILE'],
+    optional: ['HUTONG_ALIPAY_GATEWAY_IS_SANDBOX'],
+  },
+  wechatpay: {
+    required: [
+      'HUTONG_WECHATPAY_BASE_URL', 'HUTONG_WECHATPAY_SP_MCHID', 'HUTONG_WECHATPAY_SP_APPID', 'HUTONG_WECHATPAY_SERIAL_NO',
+      'HUTONG_WECHATPAY_PRIVATE_KEY_FILE', 'HUTONG_WECHATPAY_APIV3_KEY_FILE', 'HUTONG_WECHATPAY_PUBLIC_KEY_ID', 'HUTONG_WECHATPAY_PUBLIC_KEY_FILE',
+    ],
+    optional: ['HUTONG_WECHATPAY_MERCHANT_TYPE', 'HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX'],
+  },
+} as const;
+
+/**
+ * Whether a provider's gateway is configured. Some of its variables without the others is an error naming the first
+ * missing one: a half-configured provider must never run as if it were off (or on its sandbox).
+ */
+export function gatewayConfigured(env: NodeJS.ProcessEnv, provider: keyof typeof GATEWAY_VARIABLES): boolean {
+  const { required, optional } = GATEWAY_VARIABLES[provider];
+  const set = [...required, ...optional].filter((name) => env[name]);
+  if (set.length === 0) return false;
+  const missing = required.find((name) => !env[name]);
+  if (missing) {
+    const label = provider === 'alipay' ? 'Alipay' : 'WeChat Pay';
+    throw new ConfigError(`${missing} is not set: ${label} is half configured (${set.join(', ')} set); set all ${required.length} of its gateway variables, or none to leave it off`);
+  }
+  return true;
+}
+
 function alipayFrom(env: NodeJS.ProcessEnv): AlipayGatewayConfig | undefined {
-  if (!env.HUTONG_ALIPAY_GATEWAY) return undefined;
+  if (!gatewayConfigured(env, 'alipay')) return undefined;
   return {
-    gatewayUrl: env.HUTONG_ALIPAY_GATEWAY,
+    gatewayUrl: required(env, 'HUTONG_ALIPAY_GATEWAY'),
     isSandbox: flagFrom(env, 'HUTONG_ALIPAY_GATEWAY_IS_SANDBOX'),
     appId: required(env, 'HUTONG_ALIPAY_APP_ID'),
     sellerId: required(env, 'HUTONG_ALIPAY_SELLER_ID'),
@@ -143,15 +176,15 @@ function alipayFrom(env: NodeJS.ProcessEnv): AlipayGatewayConfig | undefined {
 }
 
 function wechatpayFrom(env: NodeJS.ProcessEnv): WechatpayGatewayConfig | undefined {
-  if (!env.HUTONG_WECHATPAY_BASE_URL) return undefined;
+  if (!gatewayConfigured(env, 'wechatpay')) return undefined;
   const merchantType = env.HUTONG_WECHATPAY_MERCHANT_TYPE || 'ecommerce_platform';
   if (merchantType !== 'ecommerce_platform' && merchantType !== 'service_provider') {
     throw new ConfigError('HUTONG_WECHATPAY_MERCHANT_TYPE must be ecommerce_platform or service_provider');
   }
   const apiv3Key = fileFrom(env, 'HUTONG_WECHATPAY_APIV3_KEY_FILE');
-  if (Buffer.byteLength(apiv3Key) !== 32) throw new ConfigError('the APIv3 key must be 32 bytes');
+  if (Buffer.byteLength(apiv3Key) !== 32) throw new ConfigError('HUTONG_WECHATPAY_APIV3_KEY_FILE: the APIv3 key must be 32 bytes');
   return {
-    baseUrl: env.HUTONG_WECHATPAY_BASE_URL,
+    baseUrl: required(env, 'HUTONG_WECHATPAY_BASE_URL'),
     isSandbox: flagFrom(env, 'HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX'),
     merchantType,
     spMchid: required(env, 'HUTONG_WECHATPAY_SP_MCHID'),
@@ -223,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       notifyTimeScale: numberFrom(env, 'HUTONG_SANDBOX_NOTIFY_TIME_SCALE', 1),
     },
     workerIntervalMs: intFrom(env, 'HUTONG_WORKER_INTERVAL_MS', 1000, 10),
+    shutdownTimeoutMs: intFrom(env, 'HUTONG_SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     dataKey: dataKeyFrom(env),
     buyerSignupsPerMinute: intFrom(env, 'HUTONG_BUYER_SIGNUPS_PER_MINUTE', 30, 1),
     keyCacheTtlMs: intFrom(env, 'HUTONG_KEY_CACHE_TTL_MS', 5_000),

@@ -11,7 +11,7 @@ import { openPglite, openPostgres, type Db } from '../shared/db';
 import { migrate } from '../shared/migrate';
 import { SystemClock } from '../shared/clock';
 import { ProviderRegistry } from '../providers/registry';
-import { connectProviders } from '../providers/connect';
+import { connectConfiguredProviders, connectSandboxProviders, type SandboxCredentials } from '../providers/connect';
 import type { ProviderName } from '../providers/types';
 import { ReconciliationService, type ReconciliationProgress } from '../ledger/reconciliation';
 import { AuditService } from '../audit/service';
@@ -54,11 +54,11 @@ async function serverAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** The sandbox credentials the server saved when it registered with its sandboxes; never registers anew. */
-function savedSandboxCredentials(config: Config): Parameters<typeof connectProviders>[2] {
+/** The sandbox credentials the demo saved when it registered with its sandboxes; never registers anew. */
+function savedSandboxCredentials(config: Config): SandboxCredentials | undefined {
   const file = join(config.dataDir, 'sandbox', 'credentials.json');
   if (!existsSync(file)) return undefined;
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as NonNullable<Parameters<typeof connectProviders>[2]>;
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as SandboxCredentials;
   return { ...saved, baseUrl: config.publicUrl };
 }
 
@@ -66,10 +66,12 @@ async function directBackend(config: Config, db: Db, description: string): Promi
   await migrate(db);
   const clock = new SystemClock();
   const providers = new ProviderRegistry();
-  const sandbox = config.alipay && config.wechatpay ? undefined : savedSandboxCredentials(config);
-  connectProviders(providers, config, sandbox, clock);
+  // A configured gateway means production: only the configured providers. Otherwise the demo's saved sandboxes.
+  const sandbox = config.alipay || config.wechatpay ? undefined : savedSandboxCredentials(config);
+  if (sandbox) connectSandboxProviders(providers, config, sandbox, clock);
+  else connectConfiguredProviders(providers, config, clock);
   const reconciliations = new ReconciliationService({ db, clock, config, log: pino({ level: 'silent' }), audit: new AuditService(db, clock) }, providers);
-  const books = providerBooks({ alipay: !config.alipay, wechatpay: !config.wechatpay }, config.publicUrl, providers);
+  const books = providerBooks({ alipay: !!sandbox, wechatpay: !!sandbox }, config.publicUrl, providers);
   return {
     description,
     async reconcile(provider, date, onProgress) {

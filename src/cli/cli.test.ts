@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config';
 import { createHutong } from '../app';
 import { openPostgres } from '../shared/db';
+import { mountSandboxes } from '../sandbox/mount';
 import { createTestDatabase, type CallOptions, type TestHutong } from '../../test/helpers/hutong';
 import { enableWechatpay, payableMerchant, type TestMerchant } from '../../test/helpers/market';
 import { shanghaiDate } from '../ledger/bill-day';
@@ -25,7 +26,7 @@ async function startSavingHutong(dataDir: string, databaseUrl: string, opsKey: s
     HUTONG_OPS_API_KEY: opsKey, HUTONG_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300',
     HUTONG_SANDBOX_SETTLE_DELAY_MS: '200', HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.0001', HUTONG_BUYER_SIGNUPS_PER_MINUTE: '100000',
   }, { port: 0 });
-  const hutong = await createHutong({ config, db: openPostgres(databaseUrl, 10), startWorker: false, logLevel: 'silent' });
+  const hutong = await createHutong({ mode: { name: 'demo', mountSandboxes }, config, db: openPostgres(databaseUrl, 10), startWorker: false, logLevel: 'silent' });
   const url = await hutong.listen();
   const call = async (method: string, path: string, o: CallOptions = {}) => {
     const headers: Record<string, string> = { ...o.headers, ...(o.key ? { authorization: `Bearer ${o.key}` } : {}) };

@@ -6,7 +6,8 @@ import type { Hutong } from '../app';
 import { fen } from '../shared/money';
 
 export interface DemoKeys {
-  ops: string;
+  /** The ops key the demo made; undefined when HUTONG_OPS_API_KEY is set (that key is never written or printed). */
+  ops: string | undefined;
   merchants: Array<{ id: string; name: string; key: string }>;
   buyer: { id: string; key: string };
   liveRoomId: string;
@@ -20,8 +21,12 @@ const MERCHANTS = [
 
 export async function seedDemo(hutong: Hutong): Promise<DemoKeys> {
   const file = join(hutong.config.dataDir, 'demo-keys.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoKeys;
-  const ops = hutong.config.opsApiKey ?? (await hutong.keys.issue({ role: 'ops' }, { label: 'demo ops key' })).key;
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoKeys;
+    // Files of earlier versions kept a configured key too: never print it back.
+    return saved.ops === hutong.config.opsApiKey ? { ...saved, ops: undefined } : saved;
+  }
+  const ops = hutong.config.opsApiKey ? undefined : (await hutong.keys.issue({ role: 'ops' }, { label: 'demo ops key' })).key;
   const merchants: DemoKeys['merchants'] = [];
   const productIds: string[] = [];
   for (const m of MERCHANTS) {

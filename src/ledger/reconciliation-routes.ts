@@ -30,7 +30,7 @@ function ownOrigin(app: FastifyInstance, config: Config): string {
   return typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : config.publicUrl;
 }
 
-export function reconciliationRoutes(app: FastifyInstance, reconciliations: ReconciliationService, deps: { db: Queryable; providers: ProviderRegistry; config: Config }): void {
+export function reconciliationRoutes(app: FastifyInstance, reconciliations: ReconciliationService, deps: { db: Queryable; providers: ProviderRegistry; config: Config; sandboxes: boolean }): void {
   app.post('/v1/reconciliations', {
     config: { access: ['ops'] },
     schema: {
@@ -63,7 +63,8 @@ export function reconciliationRoutes(app: FastifyInstance, reconciliations: Reco
     return toPage(rows, page.limit, reconciliationJson);
   });
 
-  const onSandbox = { alipay: !deps.config.alipay, wechatpay: !deps.config.wechatpay };
+  // The demo runs both providers on its sandboxes; production runs only configured gateways.
+  const onSandbox = { alipay: deps.sandboxes, wechatpay: deps.sandboxes };
   app.get('/v1/ledger/invariants', {
     config: { access: ['ops'] },
     schema: { tags: ['ledger'], summary: 'Checks the ledger’s invariants now, the providers’ books included (what `hutong check` prints).' },

@@ -1,11 +1,11 @@
 // Applies migrations/*.sql in name order, each once, each in its own transaction. The same files run on PGlite and
 // PostgreSQL. Concurrent starts are serialised by an advisory lock on PostgreSQL (PGlite has one connection).
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Db } from './db';
+import { PACKAGE_ROOT } from './package-root';
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations');
 const MIGRATION_LOCK_ID = 7_404_212;
 
 export async function migrate(db: Db, onApplied: (name: string) => void = () => {}): Promise<string[]> {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config';
 import { createHutong, type Hutong } from '../../src/app';
 import { openPglite, openPostgres, type Db } from '../../src/shared/db';
+import { mountSandboxes } from '../../src/sandbox/mount';
 
 export interface TestHutong extends Hutong {
   url: string;
@@ -44,6 +45,7 @@ export async function createTestDatabase(): Promise<string> {
 
 export interface StartOptions {
   engine?: 'postgres' | 'pglite';
+  /** true (default): the demo mode, both providers on in-process sandboxes; false: production mode, no provider configured. */
   sandboxes?: boolean;
   config?: Partial<Config>;
   env?: Record<string, string>;
@@ -59,7 +61,8 @@ export async function startHutong(opts: StartOptions = {}): Promise<TestHutong> 
   const databaseUrl = opts.databaseUrl ?? (opts.engine === 'pglite' ? undefined : await createTestDatabase());
   const db: Db = databaseUrl ? openPostgres(databaseUrl, 20) : await openPglite(undefined);
   const hutong = await createHutong({
-    config, db, ephemeral: true, startWorker: false, sandboxes: opts.sandboxes,
+    mode: opts.sandboxes === false ? { name: 'production' } : { name: 'demo', mountSandboxes },
+    config, db, ephemeral: true, startWorker: false,
     logLevel: opts.logLevel ?? process.env.HUTONG_TEST_LOG ?? 'silent', logStream: opts.logStream,
   });
   const url = await hutong.listen();
