@@ -61,8 +61,7 @@ export async function serve(opts: ServeOptions, env: NodeJS.ProcessEnv, io: Serv
     health = await healthListener(env.HUTONG_HEALTH_PORT, config.host);
     where = health ? `health at http://${config.host}:${(health.address() as { port: number }).port}/healthz` : 'no HTTP listener';
   }
-  io.out.write(`hutong serve: role ${opts.role} started, ${where}; database ${databaseLabel(config.databaseUrl!)}\n`);
-  io.out.write(`hutong serve: ${providerLines(config).join('; ')}\n`);
+  io.out.write(`hutong serve: ${providerLines(config).join('; ')}\n` + `hutong serve: role ${opts.role} started, ${where}; database ${databaseLabel(config.databaseUrl!)}\n`);
 
   const signal = await nextSignal();
   io.out.write(`hutong serve: ${signal}: stopping (in-flight requests get up to ${config.shutdownTimeoutMs} ms; the worker finishes its current pass)\n`);
