@@ -4,6 +4,7 @@
 // PostgreSQL; migrations run once under an advisory lock however many start together.
 import { createServer, type Server } from 'node:http';
 import { ConfigError } from '../config';
+import { installProcessSafetyNet } from '../shared/process';
 import { databaseLabel, productionConfig, providerLines } from './checks';
 import { stopGracefully } from './shutdown';
 
@@ -52,6 +53,7 @@ export async function serve(opts: ServeOptions, env: NodeJS.ProcessEnv, io: Serv
     pages: serveApi,
     pagesDir: DIST_WEB,
   });
+  installProcessSafetyNet(hutong.app.log);
   let health: Server | undefined;
   let where: string;
   if (serveApi) {
