@@ -94,7 +94,7 @@ describe('with both providers on their gateways', () => {
       const res = await call(server.url, route.method, route.url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body: {} });
       expect({ ...route, status: res.status }).toEqual({ ...route, status: 404 });
     }
-  });
+  }, 240_000);
 
   test('the pages know there is no sandbox wallet', async () => {
     expect((await call(server.url, 'GET', '/web/env.json')).body).toEqual({ sandboxes: { alipay: false, wechatpay: false } });
