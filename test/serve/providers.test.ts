@@ -97,7 +97,7 @@ describe('with both providers on their gateways', () => {
   }, 240_000);
 
   test('the pages know there is no sandbox wallet', async () => {
-    expect((await call(server.url, 'GET', '/web/env.json')).body).toEqual({ sandboxes: { alipay: false, wechatpay: false } });
+    expect((await call(server.url, 'GET', '/web/env.json')).body.sandboxes).toEqual({ alipay: false, wechatpay: false });
     expect((await call(server.url, 'GET', '/shop')).status).toBe(200);
   });
 
@@ -126,7 +126,7 @@ describe('with only WeChat Pay configured', () => {
     expect(key.status).toBe(201);
     const product = await call(server.url, 'POST', '/v1/products', { key: key.body.key, body: { name: 'Thing', price: 1000, stock: 5 } });
     expect(product.status).toBe(201);
-    const buyer = await call(server.url, 'POST', '/v1/buyers', { body: { name: 'Buyer' } });
+    const buyer = await call(server.url, 'POST', '/v1/buyers', { key: opsKey, body: { name: 'Buyer' } });
     expect(buyer.status).toBe(201);
     const checkout = await call(server.url, 'POST', '/v1/orders', { key: buyer.body.key, body: { items: [{ product_id: product.body.id, quantity: 1 }] } });
     expect(checkout.status).toBe(201);
