@@ -141,11 +141,13 @@ async function register(origin: SandboxServers['origin'], keyDir: string, fee: S
   };
   return {
     HUTONG_ALIPAY_GATEWAY: `${origin.alipay}/sandbox/alipay/gateway.do`,
+    HUTONG_ALIPAY_GATEWAY_IS_SANDBOX: '1',
     HUTONG_ALIPAY_APP_ID: ali.app_id!,
     HUTONG_ALIPAY_SELLER_ID: ali.seller_id!,
     HUTONG_ALIPAY_APP_PRIVATE_KEY_FILE: file('alipay-app-private.pem', ali.app_private_key),
     HUTONG_ALIPAY_PUBLIC_KEY_FILE: file('alipay-public.pem', ali.alipay_public_key),
     HUTONG_WECHATPAY_BASE_URL: `${origin.wechatpay}/sandbox/wechatpay`,
+    HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX: '1',
     HUTONG_WECHATPAY_SP_MCHID: wx.mchid!,
     HUTONG_WECHATPAY_SP_APPID: wx.appid!,
     HUTONG_WECHATPAY_SERIAL_NO: wx.serial_no!,

@@ -48,8 +48,8 @@ export function providerLines(config: Config): string[] {
     }
   };
   return [
-    config.alipay ? `alipay: on (${host(config.alipay.gatewayUrl)})` : 'alipay: off (no HUTONG_ALIPAY_* gateway configured; method_disabled)',
-    config.wechatpay ? `wechatpay: on (${host(config.wechatpay.baseUrl)})` : 'wechatpay: off (no HUTONG_WECHATPAY_* gateway configured; method_disabled)',
+    config.alipay ? `alipay: on (${host(config.alipay.gatewayUrl)}${config.alipay.isSandbox ? ', a sandbox' : ''})` : 'alipay: off (no HUTONG_ALIPAY_* gateway configured; method_disabled)',
+    config.wechatpay ? `wechatpay: on (${host(config.wechatpay.baseUrl)}${config.wechatpay.isSandbox ? ', a sandbox' : ''})` : 'wechatpay: off (no HUTONG_WECHATPAY_* gateway configured; method_disabled)',
   ];
 }
 

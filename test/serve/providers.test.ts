@@ -104,7 +104,7 @@ describe('with both providers on their gateways', () => {
   test('start-up says where each provider runs, that --local accepted plain http, and prints no secret', () => {
     const out = server.process.output();
     expect(out).toMatch(/--local: accepting HUTONG_PUBLIC_URL http:\/\/127\.0\.0\.1:\d+ .*tests on one machine/);
-    expect(out).toMatch(/alipay: on \(127\.0\.0\.1:\d+\); wechatpay: on \(127\.0\.0\.1:\d+\)/);
+    expect(out).toMatch(/alipay: on \(127\.0\.0\.1:\d+, a sandbox\); wechatpay: on \(127\.0\.0\.1:\d+, a sandbox\)/);
     for (const secret of server.secrets) expect(out).not.toContain(secret);
   });
 });
