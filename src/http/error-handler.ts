@@ -33,11 +33,25 @@ function fromFastify(err: FastifyError): HutongError | null {
   return null;
 }
 
+/**
+ * A provider's failure, told by what the client should do next: unavailable or outcome unknown → 503, retry with the
+ * same Idempotency-Key; declined → 402, final, ask the buyer for another method; our request refused → 502.
+ */
 function fromProvider(err: ProviderError): HutongError {
-  if (err.kind === 'unavailable' || err.kind === 'outcome_unknown') {
-    return new HutongError('provider_unavailable', undefined, { provider_code: err.code });
+  const details = { provider_code: err.code, retryable: err.retryable };
+  switch (err.kind) {
+    case 'unavailable':
+    case 'outcome_unknown':
+      return new HutongError('provider_unavailable', undefined, details);
+    case 'declined':
+      return new HutongError('provider_declined', err.message, details);
+    case 'invalid_request':
+      return new HutongError('provider_error', err.message, details);
+    default: {
+      const never: never = err.kind;
+      throw new Error(`unknown provider error kind ${String(never)}`);
+    }
   }
-  return new HutongError('provider_error', err.message, { provider_code: err.code });
 }
 
 /**

@@ -226,6 +226,11 @@ export class ProviderError extends Error {
     super(message);
     this.name = 'ProviderError';
   }
+
+  /** Whether the same call (with the same request numbers) may succeed later; declined and invalid requests never do. */
+  get retryable(): boolean {
+    return this.kind === 'unavailable' || this.kind === 'outcome_unknown';
+  }
 }
 
 export class NotificationRejected extends Error {

@@ -47,6 +47,8 @@ export const ERROR_CATALOGUE = {
   amount_invalid: { status: 422, message: 'The amount must be a positive integer of fen.' },
   amount_too_large: { status: 422, message: 'The checkout total is larger than this marketplace allows.' },
   bill_date_in_future: { status: 422, message: 'There is no bill for a day that has not begun (Asia/Shanghai).' },
+  // 402 — a provider's final no to this request (not our input, not an outage)
+  provider_declined: { status: 402, message: 'The payment provider declined the request; try another method or ask the buyer.' },
   // 429
   rate_limited: { status: 429, message: 'Too many requests; slow down.' },
   too_many_attempts: { status: 429, message: 'Too many payment attempts on this payment in the last minute.' },

@@ -57,5 +57,6 @@ export const common = {
   err_validation_failed: ['输入有误', 'Invalid input'],
   err_insufficient_stock: ['库存不足', 'Not enough stock'],
   err_provider_unavailable: ['支付机构暂时不可用，请稍后再试', 'The payment provider is unavailable; try again shortly'],
+  err_provider_declined: ['支付机构拒绝了此次支付，请换一种支付方式', 'The payment provider declined; try another payment method'],
   err_rate_limited: ['操作太频繁，请稍后再试', 'Too many requests; try again shortly'],
 } satisfies Dict;
