@@ -18,6 +18,7 @@ import { installRouteTable, type RouteEntry } from './http/route-table';
 import { frameworkErrors, installErrorHandling } from './http/error-handler';
 import { installInputGuard } from './http/input-guard';
 import { installIdempotency } from './http/idempotency';
+import { Door } from './shared/door';
 import { loggerOptions } from './http/logger';
 import { CatalogService } from './catalog/service';
 import { catalogRoutes } from './catalog/routes';
@@ -103,6 +104,8 @@ export interface Hutong {
   providers: ProviderRegistry;
   sandboxes: MountedSandboxes | undefined;
   worker: Worker;
+  /** The idempotent door (Idempotency-Key records); tests reach its crash points. */
+  door: Door;
   /** Listens, then connects the providers (registering with the in-process sandboxes if used). Returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -144,6 +147,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const sealer = new Sealer(config.dataKey ?? (options.ephemeral ? randomBytes(32) : dataKeyFromFile(join(config.dataDir, 'data.key'))));
   const onboarding = new OnboardingService(ctx, catalog, new MerchantProfiles(ctx, sealer, audit, providers), accounts);
   const rollout = new RolloutService(ctx, catalog, accounts, providers, onboarding);
+  const door = new Door(db, clock, sealer, config.idempotencyTtlHours * 3_600_000);
   const ledger = new LedgerService(ctx, providers);
   const escrow = new EscrowReleases(ctx, providers, (category, at) => ledger.commissionRate(category, at));
   // Cross-module reactions are outbox consumers: committed with the change that causes them, never lost in a crash.
@@ -160,6 +164,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   worker.add({ name: 'rollout', run: () => rollout.advance() });
   worker.add({ name: 'escrow-release', run: () => escrow.sweep() });
   worker.add({ name: 'outbox', run: () => outbox.drain() });
+  worker.add({ name: 'idempotency-expiry', run: () => door.sweepExpired() });
 
   // Before any route: every route, plugins' included, must say who may call it.
   const routes = installRouteTable(app);
@@ -177,7 +182,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   installErrorHandling(app);
   installInputGuard(app);
   installAuth(app, keys);
-  installIdempotency(app, db, clock);
+  installIdempotency(app, door);
 
   // The API speaks JSON only: text/plain would reach the validators as a string.
   app.removeContentTypeParser('text/plain');
@@ -193,7 +198,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   ledgerRoutes(app, ledger);
   reconciliationRoutes(app, new ReconciliationService(ctx, providers), { db, providers, config, sandboxes: demo !== undefined });
   if (config.testClock) {
-    app.post('/v1/test/clock', { config: { access: ['ops'] }, schema: { hide: true } }, async (req) => {
+    app.post('/v1/test/clock', { config: { access: ['ops'], idempotent: false }, schema: { hide: true } }, async (req) => {
       const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);
       return { now: clock.advance(advance).toISOString() };
     });
@@ -217,7 +222,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   if (options.pages !== false) await registerWeb(app, { storefrontKey: storefrontPublishableKey, pagesDir: options.pagesDir });
 
   const hutong: Hutong = {
-    app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, onboarding, audit, rollout, ledger, outbox, escrow, providers, sandboxes, worker,
+    app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, onboarding, audit, rollout, ledger, outbox, escrow, providers, sandboxes, worker, door,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

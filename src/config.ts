@@ -21,6 +21,8 @@ export interface Config {
   workerIntervalMs: number;
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are closed. */
   shutdownTimeoutMs: number;
+  /** How long an Idempotency-Key's record (and its stored response) is kept before the sweep removes it. */
+  idempotencyTtlHours: number;
   /** 32-byte key sealing sensitive values at rest; without it the embedded default keeps one in the data dir. */
   dataKey: Buffer | undefined;
   /** Guest buyer sign-ups per minute per client address and publishable key (POST /v1/buyers). */
@@ -257,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     workerIntervalMs: intFrom(env, 'HUTONG_WORKER_INTERVAL_MS', 1000, 10),
     shutdownTimeoutMs: intFrom(env, 'HUTONG_SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    idempotencyTtlHours: intFrom(env, 'HUTONG_IDEMPOTENCY_TTL_HOURS', 24, 1),
     dataKey: dataKeyFrom(env),
     buyerSignupsPerMinute: intFrom(env, 'HUTONG_BUYER_SIGNUPS_PER_MINUTE', 30, 1),
     keyCacheTtlMs: intFrom(env, 'HUTONG_KEY_CACHE_TTL_MS', 5_000),

@@ -6,6 +6,7 @@ import type { Db, Queryable } from '../shared/db';
 import type { Clock } from '../shared/clock';
 import { newId, randomToken } from '../shared/ids';
 import { HutongError } from '../shared/errors';
+import { writeOnce } from '../shared/door';
 import { afterClause, afterParams, type Page } from '../shared/pagination';
 import type { Actor, Role } from './actor';
 import type { AuditActor, AuditService } from '../audit/service';
@@ -117,9 +118,9 @@ export class ApiKeys {
     return { key, row };
   }
 
-  /** create() in a transaction of its own. */
+  /** create() in a transaction of its own, through the idempotent door (the door seals the new key at rest). */
   issue(owner: KeyOwner, opts: KeyOptions = {}): Promise<{ key: string; row: KeyRow }> {
-    return this.db.tx((q) => this.create(q, owner, opts));
+    return writeOnce(this.db, (q) => this.create(q, owner, opts));
   }
 
   async authenticate(key: string): Promise<Actor | null> {
@@ -201,7 +202,7 @@ export class ApiKeys {
    * can switch without a failed request.
    */
   async rotate(id: string, overlapMs: number, actor: AuditActor = 'system'): Promise<{ key: string; row: KeyRow; previous: KeyRow }> {
-    return this.db.tx(async (q) => {
+    return writeOnce(this.db, async (q) => {
       const { rows } = await q.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
       const old = rows[0];
       if (!old) throw new HutongError('not_found', `No API key ${id}.`);

@@ -1,6 +1,7 @@
 // Catalog: merchants, products, live rooms, buyers. The only door to their tables.
 import type { ModuleContext } from '../shared/context';
 import type { Queryable } from '../shared/db';
+import { writeOnce } from '../shared/door';
 import { newId, randomToken } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, listScope, readsPublicCatalogue, type Actor } from '../auth/actor';
@@ -100,8 +101,10 @@ export class CatalogService {
       fulfilment_type: input.fulfilmentType ?? 'express',
       created_at: this.ctx.clock.now(),
     };
-    await store.insertProduct(this.ctx.db, row);
-    return row;
+    return writeOnce(this.ctx.db, async (q) => {
+      await store.insertProduct(q, row);
+      return row;
+    });
   }
 
   async product(id: string): Promise<ProductRow> {
@@ -128,8 +131,10 @@ export class CatalogService {
     if (!(await store.merchant(this.ctx.db, merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
     ensureOwner(actor, { merchantId });
     const row: LiveRoomRow = { id: newId('lvr'), merchant_id: merchantId, title: input.title, created_at: this.ctx.clock.now() };
-    await store.insertLiveRoom(this.ctx.db, row);
-    return row;
+    return writeOnce(this.ctx.db, async (q) => {
+      await store.insertLiveRoom(q, row);
+      return row;
+    });
   }
 
   async addLiveSession(actor: Actor, roomId: string, input: { host: string; startsAt: Date; endsAt: Date; featuredProductIds: string[] }): Promise<LiveSessionRow> {
@@ -150,8 +155,10 @@ export class CatalogService {
       featured_product_ids: featured,
       created_at: this.ctx.clock.now(),
     };
-    await store.insertLiveSession(this.ctx.db, row);
-    return row;
+    return writeOnce(this.ctx.db, async (q) => {
+      await store.insertLiveSession(q, row);
+      return row;
+    });
   }
 
   private async liveRoomRow(id: string): Promise<LiveRoomRow> {
@@ -176,11 +183,11 @@ export class CatalogService {
     const id = newId('buy');
     // The sandboxes need an openid for JSAPI; a guest without one gets a synthetic, clearly marked one.
     const wechatOpenid = input.wechatOpenid ?? `o_sandbox_${randomToken(22)}`;
-    const key = await this.ctx.db.tx(async (q) => {
+    // The result holds the new key: the door seals it at rest.
+    return writeOnce(this.ctx.db, async (q) => {
       await store.insertBuyer(q, { id, name: input.name, wechat_openid: wechatOpenid, created_at: this.ctx.clock.now() });
-      return (await this.keys.create(q, { role: 'buyer', buyerId: id })).key;
+      return { id, key: (await this.keys.create(q, { role: 'buyer', buyerId: id })).key, wechatOpenid };
     });
-    return { id, key, wechatOpenid };
   }
 
   async buyer(id: string) {

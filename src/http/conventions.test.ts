@@ -141,7 +141,7 @@ describe('idempotency', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'Racer' }, headers })));
     const ids = new Set(results.filter((r) => r.status === 201).map((r) => r.body.id));
     expect(ids.size).toBe(1);
-    for (const r of results) expect(r.status === 201 || r.body.error.code === 'idempotency_request_in_progress').toBe(true);
+    for (const r of results) expect(r.status === 201 || r.body.error.code === 'idempotency_key_in_use').toBe(true);
     const { rows } = await h.db.query<{ n: number }>('SELECT count(*)::bigint AS n FROM merchants WHERE name = $1', ['Racer']);
     expect(rows[0]!.n).toBe(1);
   });

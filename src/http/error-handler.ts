@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HutongError, InvariantViolation, type ErrorCode, ERROR_CATALOGUE } from '../shared/errors';
 import { ProviderError } from '../providers/types';
+import { StoredResponse } from '../shared/door';
 
 function body(code: ErrorCode, message: string, requestId: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...(details ? { details } : {}), request_id: requestId } };
@@ -69,6 +70,11 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if ((err as unknown) instanceof StoredResponse) {
+      // The Idempotency-Key's recorded answer, sent as it was the first time (shared/door.ts).
+      const stored = err as unknown as StoredResponse;
+      return reply.status(stored.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(stored.body);
+    }
     const known =
       err instanceof HutongError ? err
       : err instanceof ProviderError ? fromProvider(err)

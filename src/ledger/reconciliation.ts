@@ -2,6 +2,7 @@
 // ledger event and back (design.md "Reconciliation"). A run is recorded before it starts and finished with what it
 // found, so a failed download leaves a `failed` run rather than nothing.
 import type { ModuleContext } from '../shared/context';
+import { writeOnce } from '../shared/door';
 import { HutongError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { ProviderError, type ProviderName } from '../providers/types';
@@ -40,8 +41,11 @@ export class ReconciliationService {
     if (!day) throw new HutongError('validation_failed', `${date} is not a calendar date (YYYY-MM-DD).`);
     if (date > shanghaiDate(this.ctx.clock.now())) throw new HutongError('bill_date_in_future', undefined, { date });
     const adapter = this.providers.get(provider);
-    const id = newId('rec');
-    await store.insertRun(this.ctx.db, { id, provider, billDate: date, now: this.ctx.clock.now() });
+    const id = await writeOnce(this.ctx.db, async (q) => {
+      const fresh = newId('rec');
+      await store.insertRun(q, { id: fresh, provider, billDate: date, now: this.ctx.clock.now() });
+      return fresh;
+    });
     try {
       const result = await this.reconcile(adapter, provider, day, onProgress);
       await store.finishRun(this.ctx.db, id, { status: 'completed', ...result, error: null, now: this.ctx.clock.now() });

@@ -2,6 +2,7 @@
 // module's outbox events. Every entry carries its cause and an idempotency key; re-processing never posts twice.
 import type { AuditActor } from '../audit/service';
 import type { ModuleContext } from '../shared/context';
+import { writeOnce } from '../shared/door';
 import type { Queryable } from '../shared/db';
 import { newId } from '../shared/ids';
 import { InvariantViolation } from '../shared/errors';
@@ -134,7 +135,7 @@ export class LedgerService {
   }
 
   async setCommissionRate(actor: AuditActor, category: string, rateBp: number, effectiveFrom: Date): Promise<void> {
-    await this.ctx.db.tx(async (q) => {
+    await writeOnce(this.ctx.db, async (q) => {
       const before = await store.commissionRate(q, category, effectiveFrom);
       await store.insertRate(q, category, rateBp, effectiveFrom, this.ctx.clock.now());
       await this.ctx.audit.record(q, actor, {

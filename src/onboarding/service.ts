@@ -2,6 +2,7 @@
 // application starts once it is complete — at once against a sandbox (gaps from its test identities), never with
 // invented data against a real gateway. Applications themselves are driven by ProviderAccounts' worker.
 import type { ModuleContext } from '../shared/context';
+import { writeOnce } from '../shared/door';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, type Actor } from '../auth/actor';
 import type { AuditActor } from '../audit/service';
@@ -32,7 +33,7 @@ export class OnboardingService {
   /** The merchant, its profile and its audit row commit together; onboarding is considered after the commit. */
   async createMerchant(actor: AuditActor, input: NewMerchant, profile: ProfilePatch | undefined): Promise<MerchantRow> {
     if (profile) this.profiles.validate(profile);
-    const merchant = await this.ctx.db.tx(async (q) => {
+    const merchant = await writeOnce(this.ctx.db, async (q) => {
       const row = await this.catalog.insertMerchant(q, { ...input, contactPhone: undefined });
       await this.ctx.audit.record(q, actor, {
         action: 'merchant.created', subject: `merchant:${row.id}`,

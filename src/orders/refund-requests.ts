@@ -2,6 +2,7 @@
 // declines with a reason. While one is open the order's auto-confirm clock stands still.
 import type { ModuleContext } from '../shared/context';
 import type { Queryable } from '../shared/db';
+import { writeOnce } from '../shared/door';
 import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, type Actor } from '../auth/actor';
@@ -25,15 +26,15 @@ export class RefundRequests {
       status: 'open', decline_reason: null, refund_id: null, created_at: this.ctx.clock.now(), decided_at: null,
     };
     try {
-      await this.ctx.db.tx(async (q) => {
+      return await writeOnce(this.ctx.db, async (q) => {
         await store.insertRefundRequest(q, row);
         await this.orders.pauseAutoConfirm(q, orderId);
+        return row;
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new HutongError('refund_request_open');
       throw err;
     }
-    return row;
   }
 
   async refundRequest(actor: Actor, id: string): Promise<RefundRequestRow> {
@@ -75,7 +76,7 @@ export class RefundRequests {
     const request = await this.refundRequest(actor, id);
     if (actor.role === 'buyer') throw new HutongError('forbidden_role');
     if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
-    return this.ctx.db.tx(async (q) => {
+    return writeOnce(this.ctx.db, async (q) => {
       const row = await store.decideRefundRequest(q, id, 'declined', { decline_reason: reason, decided_at: this.ctx.clock.now() });
       if (!row) throw new HutongError('refund_request_state_conflict');
       await this.orders.resumeAutoConfirm(q, row.order_id);

@@ -1,6 +1,7 @@
 // Orders: checkout (one order per merchant, one payment for all, stock reserved atomically), the order state
 // machine, escrow timers (unpaid close, auto-confirm) and refund requests.
 import type { ModuleContext } from '../shared/context';
+import { writeOnce } from '../shared/door';
 import { newId } from '../shared/ids';
 import { checkoutTotal, ensureBuyerWithinLimits } from './limits';
 import { HutongError } from '../shared/errors';
@@ -70,7 +71,7 @@ export class OrdersService {
       id: paymentId, buyer_id: actor.buyerId, amount: addFen(...orders.map((o) => fen(o.amount))),
       status: 'requires_method', expires_at: payDeadline, succeeded_at: null, created_at: now,
     };
-    await this.ctx.db.tx(async (q) => {
+    return writeOnce(this.ctx.db, async (q) => {
       await ensureBuyerWithinLimits(q, actor.buyerId, { orders: orders.length, units: items.reduce((n, i) => n + i.quantity, 0) }, this.ctx.config.limits);
       await paymentStore.insert(q, payment);
       for (const o of orders) await store.insertOrder(q, o);
@@ -82,8 +83,8 @@ export class OrdersService {
           throw new HutongError('insufficient_stock', undefined, { product_id: item.productId });
         }
       }
+      return { orders, items: orderItems, payment };
     });
-    return { orders, items: orderItems, payment };
   }
 
   async order(actor: Actor, id: string): Promise<{ order: OrderRow; items: OrderItemRow[] }> {
@@ -108,9 +109,11 @@ export class OrdersService {
     if (actor.role === 'buyer') throw new HutongError('forbidden_role');
     const now = this.ctx.clock.now();
     const autoConfirmAt = new Date(now.getTime() + this.ctx.config.autoConfirmDays[order.fulfilment_type] * DAY_MS);
-    const row = await store.transition(this.ctx.db, id, ['paid'], 'shipped', { shipped_at: now, auto_confirm_at: autoConfirmAt });
-    if (!row) throw conflict(order, 'ship');
-    return row;
+    return writeOnce(this.ctx.db, async (q) => {
+      const row = await store.transition(q, id, ['paid'], 'shipped', { shipped_at: now, auto_confirm_at: autoConfirmAt });
+      if (!row) throw conflict((await store.order(q, id))!, 'ship');
+      return row;
+    });
   }
 
   async confirmReceipt(actor: Actor, id: string): Promise<OrderRow> {
@@ -120,18 +123,14 @@ export class OrdersService {
   }
 
   private async complete(id: string, by: 'buyer' | 'timer'): Promise<OrderRow> {
-    const row = await this.ctx.db.tx(async (q) => {
+    return writeOnce(this.ctx.db, async (q) => {
       const now = this.ctx.clock.now();
       const done = await store.transition(q, id, ['shipped'], 'completed', { completed_at: now });
+      if (!done) throw conflict((await store.order(q, id))!, by === 'buyer' ? 'confirm receipt' : 'auto-confirm');
       // Payments schedules the escrow release from this event.
-      if (done) await appendEvent(q, { topic: 'order.completed', payload: { payment_id: done.payment_id, order_id: id, merchant_id: done.merchant_id } }, id, now);
+      await appendEvent(q, { topic: 'order.completed', payload: { payment_id: done.payment_id, order_id: id, merchant_id: done.merchant_id } }, id, now);
       return done;
     });
-    if (!row) {
-      const current = await store.order(this.ctx.db, id);
-      throw conflict(current!, by === 'buyer' ? 'confirm receipt' : 'auto-confirm');
-    }
-    return row;
   }
 
   /** Extends the auto-confirm deadline once (延长收货). */
@@ -140,13 +139,15 @@ export class OrdersService {
     if (actor.role !== 'buyer') throw new HutongError('forbidden_role');
     if (order.status !== 'shipped') throw conflict(order, 'extend');
     if (order.confirm_extended) throw new HutongError('auto_confirm_extension_used');
-    const { rows } = await this.ctx.db.query<OrderRow>(
-      `UPDATE orders SET auto_confirm_at = auto_confirm_at + make_interval(days => $2), confirm_extended = true
-       WHERE id = $1 AND status = 'shipped' AND NOT confirm_extended RETURNING *`,
-      [id, CONFIRM_EXTENSION_DAYS],
-    );
-    if (!rows[0]) throw new HutongError('auto_confirm_extension_used');
-    return rows[0];
+    return writeOnce(this.ctx.db, async (q) => {
+      const { rows } = await q.query<OrderRow>(
+        `UPDATE orders SET auto_confirm_at = auto_confirm_at + make_interval(days => $2), confirm_extended = true
+         WHERE id = $1 AND status = 'shipped' AND NOT confirm_extended RETURNING *`,
+        [id, CONFIRM_EXTENSION_DAYS],
+      );
+      if (!rows[0]) throw new HutongError('auto_confirm_extension_used');
+      return rows[0];
+    });
   }
 
   /** Cancelling any order of an unpaid checkout closes the whole checkout (api.md). */
@@ -160,7 +161,7 @@ export class OrdersService {
 
   /** Closes every order of an unpaid checkout and releases its stock, once. */
   async closeUnpaidCheckout(paymentId: string, reason: 'cancelled' | 'unpaid_timeout'): Promise<boolean> {
-    const closed = await this.ctx.db.tx(async (q) => {
+    const closed = await writeOnce(this.ctx.db, async (q) => {
       const payment = await paymentStore.transition(q, paymentId, ['requires_method', 'pending'], 'expired');
       if (!payment) return false;
       const now = this.ctx.clock.now();

@@ -2,6 +2,7 @@
 // (WeChat Pay) unfreeze what the refund needs beyond the unsplit amount, then refund. Commission returns come with
 // the ledger's release flow. The refund row is committed before any call; the janitor re-drives anything unsettled.
 import type { ModuleContext } from '../shared/context';
+import { writeOnce } from '../shared/door';
 import type { Queryable } from '../shared/db';
 import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
@@ -65,8 +66,10 @@ export class RefundsService {
     const paid = await attemptStore.paidOrderOfOrder(this.ctx.db, orderId);
     if (!paid) throw new HutongError('order_state_conflict', 'The order has no successful payment to refund.');
     const now = this.ctx.clock.now();
-    const row = this.newRow('order', order.payment_id, paid, paid.method, amountFen, reason ?? null, now);
-    await this.ctx.db.tx(async (q) => {
+    const fresh = this.newRow('order', order.payment_id, paid, paid.method, amountFen, reason ?? null, now);
+    // Through the door: a retry of this request (same Idempotency-Key) gets this refund back, never a second one.
+    const row = await writeOnce(this.ctx.db, async (q) => {
+      const row = fresh;
       await ordersStore.order(q, orderId, true); // serialises refunds of one order
       await claim?.(q, row.id);
       const held = await refundStore.heldAmount(q, orderId);
@@ -80,8 +83,9 @@ export class RefundsService {
         action: 'refund.created', subject: `order:${orderId}`,
         before: { refunded_or_held: held }, after: { refund_id: row.id, amount: amountFen, provider: row.method, reason: row.reason },
       });
+      return row;
     });
-    return this.drive(row);
+    return this.driveById(row.id) as Promise<RefundRow>;
   }
 
   /** Approving a buyer's refund request makes the refund; the request is decided in the transaction that writes it. */

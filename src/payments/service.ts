@@ -2,6 +2,7 @@
 // The attempt row with its provider order numbers is committed before the provider is called; no transaction
 // spans a provider call; state changes write outbox events in the same transaction.
 import type { ModuleContext } from '../shared/context';
+import { writeOnce } from '../shared/door';
 import type { Queryable } from '../shared/db';
 import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
@@ -90,16 +91,17 @@ export class PaymentsService implements PaymentView {
     const subMerchants = await providerAccountStore.subMerchantIds(this.ctx.db, orders.map((o) => o.merchant_id), method);
     if (orders.some((o) => !subMerchants.has(o.merchant_id))) throw new HutongError('method_unavailable', undefined, { method, reason: 'merchant_not_enabled' });
     const now = this.ctx.clock.now();
-    const attempt: AttemptRow = {
+    const fresh: AttemptRow = {
       id: newId('att'), payment_id: paymentId, method, scene, status: 'created', action: null, failure_code: null, late_paid: false,
       expires_at: payment.expires_at, next_check_at: new Date(now.getTime() + ATTEMPT_FIRST_CHECK_MS), check_count: 0,
       succeeded_at: null, closed_at: null, created_at: now,
     };
-    const attemptOrders: AttemptOrderRow[] = orders.map((o, i) => ({
-      attempt_id: attempt.id, order_id: o.id, merchant_id: o.merchant_id, out_trade_no: `${attempt.id.replace('att_', 'T')}_${i + 1}`,
+    const freshOrders: AttemptOrderRow[] = orders.map((o, i) => ({
+      attempt_id: fresh.id, order_id: o.id, merchant_id: o.merchant_id, out_trade_no: `${fresh.id.replace('att_', 'T')}_${i + 1}`,
       sub_merchant_id: subMerchants.get(o.merchant_id)!, amount: o.amount, paid: false, transaction_id: null, paid_at: null,
     }));
-    await this.ctx.db.tx(async (q) => {
+    // Through the door: a retry with the same Idempotency-Key continues with this attempt and its provider order numbers.
+    const { attempt, attemptOrders } = await writeOnce(this.ctx.db, async (q) => {
       const current = await paymentStore.transition(q, paymentId, ['requires_method', 'pending'], 'pending');
       if (!current) throw new HutongError('payment_state_conflict', 'The payment is no longer open.');
       // The payment's row is locked by the transition above: concurrent attempts are counted one at a time.
@@ -107,7 +109,8 @@ export class PaymentsService implements PaymentView {
       if ((recent.rows[0]?.n ?? 0) >= this.ctx.config.limits.paymentAttemptsPerMinute) {
         throw new HutongError('too_many_attempts', undefined, { maximum_per_minute: this.ctx.config.limits.paymentAttemptsPerMinute });
       }
-      await attemptStore.insert(q, attempt, attemptOrders);
+      await attemptStore.insert(q, fresh, freshOrders);
+      return { attempt: fresh, attemptOrders: freshOrders };
     });
 
     const buyer = await catalogStore.buyer(this.ctx.db, payment.buyer_id);

@@ -2,6 +2,7 @@
 // Every change to methods, waves and activations writes an audit row (actor, time, before/after) in its transaction.
 import { randomInt } from 'node:crypto';
 import type { ModuleContext } from '../shared/context';
+import { writeOnce } from '../shared/door';
 import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, type Actor } from '../auth/actor';
@@ -81,12 +82,13 @@ export class RolloutService {
       launch_at: input.launchAt ?? null, effective_at: input.launchAt && input.launchAt > earliest ? input.launchAt : earliest,
       notice_days: noticeDays, created_at: now, updated_at: now,
     };
-    await this.ctx.db.tx(async (q) => {
+    const created = await writeOnce(this.ctx.db, async (q) => {
       await store.insertWave(q, wave, picks);
       await this.ctx.audit.record(q, actor, { action: 'wave.created', subject: `wave:${wave.id}`, before: null, after: { ...wave, merchant_ids: picks.map((p) => p.merchantId) } });
+      return wave;
     });
     this.eligibility.invalidate();
-    return wave;
+    return created;
   }
 
   /** Explicit list, or a filter; a random percentage is drawn once and stored, so re-running never reshuffles. */
@@ -119,7 +121,7 @@ export class RolloutService {
   async invite(actor: Actor | 'system', waveId: string): Promise<{ invited: string[]; already: string[] }> {
     const wave = await this.wave(waveId);
     const merchants = await store.waveMerchants(this.ctx.db, waveId);
-    return this.ctx.db.tx(async (q) => {
+    return writeOnce(this.ctx.db, async (q) => {
       const now = this.ctx.clock.now();
       const invited = await store.invite(q, waveId, wave.method, merchants, now);
       for (const m of invited) await this.ctx.audit.record(q, actor, { action: 'activation.invited', subject: `activation:${m}:${wave.method}`, before: null, after: { status: 'invited', wave_id: waveId } });
@@ -153,7 +155,7 @@ export class RolloutService {
   }
 
   private async changeWave(actor: Actor | 'system', wave: WaveRow, from: WaveRow['status'][], to: WaveRow['status'], action: string, set: Partial<WaveRow>, more?: (q: Queryable) => Promise<void>): Promise<WaveRow> {
-    return this.ctx.db.tx(async (q) => {
+    return writeOnce(this.ctx.db, async (q) => {
       const now = this.ctx.clock.now();
       const after = await store.transitionWave(q, wave.id, from, to, { ...set, updated_at: now });
       if (!after) throw new HutongError('wave_state_conflict', `The wave is ${wave.status}.`, { status: wave.status });
@@ -220,8 +222,11 @@ export class RolloutService {
     const now = this.ctx.clock.now();
     const consent = { agreement_version: agreementVersion, accepted_by: actorName(actor), accepted_at: now, reject_reasons: null };
     const linked = account?.status === 'active';
-    const moved = await this.ctx.db.tx((q) => this.moveActivation(q, actor, current, [current.status], linked ? 'approved' : 'applying', consent));
-    if (!moved) throw new HutongError('activation_state_conflict', 'The activation changed meanwhile.');
+    const moved = await writeOnce(this.ctx.db, async (q) => {
+      const after = await this.moveActivation(q, actor, current, [current.status], linked ? 'approved' : 'applying', consent);
+      if (!after) throw new HutongError('activation_state_conflict', 'The activation changed meanwhile.');
+      return after;
+    });
     if (!linked) {
       if (account?.status === 'rejected') await this.accounts.resubmit(merchantId, provider);
       else await this.accounts.apply(merchantId, provider);

@@ -15,7 +15,7 @@ export const ERROR_CATALOGUE = {
   not_found: { status: 404, message: 'No such resource.' },
   // 409 — state conflicts
   idempotency_key_reused: { status: 409, message: 'This Idempotency-Key was used with a different request.' },
-  idempotency_request_in_progress: { status: 409, message: 'A request with this Idempotency-Key is still running.' },
+  idempotency_key_in_use: { status: 409, message: 'A request with this Idempotency-Key is still running.' },
   insufficient_stock: { status: 409, message: 'Not enough stock for this quantity.' },
   order_state_conflict: { status: 409, message: 'The order is not in a state that allows this.' },
   payment_state_conflict: { status: 409, message: 'The payment is not in a state that allows this.' },
