@@ -17,7 +17,7 @@ beforeAll(async () => {
   h = await startHutong();
   await enableWechatpay(h);
   m = await payableMerchant(h);
-});
+}, 300_000); // a loaded machine starts Hutong, both sandboxes and an onboarded merchant slowly
 afterAll(async () => { await h?.close(); });
 
 let keySeq = 0;
