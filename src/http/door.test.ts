@@ -62,11 +62,11 @@ describe('every API POST route goes through the door', () => {
     const shop = (await twice('/v1/merchants', 'POST', '/v1/merchants', ops, { name: 'Door shop' })).body;
     const shopKey = (await twice('/v1/merchants/:id/api-keys', 'POST', `/v1/merchants/${shop.id}/api-keys`, ops)).body;
     await twice('/v1/api-keys/:id/rotate', 'POST', `/v1/api-keys/${shopKey.id}/rotate`, ops, { overlap_seconds: 60 });
-    await twice('/v1/publishable-keys', 'POST', '/v1/publishable-keys', ops, { name: 'door storefront' });
+    const storefront = (await twice('/v1/publishable-keys', 'POST', '/v1/publishable-keys', ops, { name: 'door storefront' })).body;
     const p = (await twice('/v1/products', 'POST', '/v1/products', m.key, { name: 'Door product', price: 1_000, stock: 100, fulfilment_type: 'express' })).body;
     const room = (await twice('/v1/live-rooms', 'POST', '/v1/live-rooms', m.key, { title: 'Door room' })).body;
     await twice('/v1/live-rooms/:id/sessions', 'POST', `/v1/live-rooms/${room.id}/sessions`, m.key, { host: 'h', starts_at: '2026-01-01T00:00:00Z', ends_at: '2026-01-02T00:00:00Z', featured_product_ids: [p.id] });
-    const b = (await twice('/v1/buyers', 'POST', '/v1/buyers', undefined, { name: 'Door buyer' })).body;
+    const b = (await twice('/v1/buyers', 'POST', '/v1/buyers', storefront.key, { name: 'Door buyer' })).body;
     const co = (await twice('/v1/orders', 'POST', '/v1/orders', b.key, { items: [{ product_id: p.id, quantity: 1 }] })).body;
     const att = (await twice('/v1/payments/:id/attempts', 'POST', `/v1/payments/${co.payment.id}/attempts`, b.key, { method: 'alipay', scene: 'qr' })).body;
     expect((await walletPay(h, 'alipay', att.action)).status).toBe(200);
