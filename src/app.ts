@@ -205,7 +205,9 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   }
 
   const sandboxes = demo
-    ? await demo.mountSandboxes(app, { dataDir: options.ephemeral ? undefined : join(config.dataDir, 'sandbox'), config: config.sandbox, log: app.log })
+    ? await demo.mountSandboxes(app, {
+      dataDir: options.ephemeral ? undefined : join(config.dataDir, 'sandbox'), config: config.sandbox, log: app.log, publicUrl: config.publicUrl,
+    })
     : undefined;
   // Production knows its gateways now; the demo only once it listens (its sandboxes are at its own address).
   if (!demo) connectConfiguredProviders(providers, config, wallClock);

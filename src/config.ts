@@ -17,6 +17,14 @@ export interface Config {
     applymentDelayMs: number;
     settleDelayMs: number;
     notifyTimeScale: number;
+    /** Bearer token of the sandboxes' test-only controls (clock, faults, books); unset = the demo makes one. */
+    adminToken: string | undefined;
+    /** Hosts besides loopback the sandboxes may send notifications to. */
+    notifyHosts: string[];
+    /** Hosts besides loopback and the notify hosts the sandboxes may send buyers back to. */
+    returnHosts: string[];
+    /** App/merchant registrations per minute (each makes an RSA key pair). */
+    registrationsPerMinute: number;
   };
   workerIntervalMs: number;
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish before their connections are closed. */
@@ -101,6 +109,21 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
   return n;
+}
+
+/** A comma-separated list of bare host names (no scheme, port or path), lower-cased. */
+function hostsFrom(env: NodeJS.ProcessEnv, name: string): string[] {
+  const hosts = (env[name] ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0);
+  const bad = hosts.find((h) => !/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/.test(h));
+  if (bad !== undefined) throw new ConfigError(`${name} lists host names separated by commas (no scheme, port or path), got "${bad}"`);
+  return hosts;
+}
+
+function sandboxAdminTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const token = env.HUTONG_SANDBOX_ADMIN_TOKEN;
+  if (token === undefined || token === '') return undefined;
+  if (token.length < 16 || /\s/.test(token)) throw new ConfigError('HUTONG_SANDBOX_ADMIN_TOKEN must be at least 16 characters without spaces');
+  return token;
 }
 
 function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -256,6 +279,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       applymentDelayMs: intFrom(env, 'HUTONG_SANDBOX_APPLYMENT_DELAY_MS', 2000),
       settleDelayMs: intFrom(env, 'HUTONG_SANDBOX_SETTLE_DELAY_MS', 1000),
       notifyTimeScale: numberFrom(env, 'HUTONG_SANDBOX_NOTIFY_TIME_SCALE', 1),
+      adminToken: sandboxAdminTokenFrom(env),
+      notifyHosts: hostsFrom(env, 'HUTONG_SANDBOX_NOTIFY_HOSTS'),
+      returnHosts: hostsFrom(env, 'HUTONG_SANDBOX_RETURN_HOSTS'),
+      registrationsPerMinute: intFrom(env, 'HUTONG_SANDBOX_REGISTRATIONS_PER_MINUTE', 30, 1),
     },
     workerIntervalMs: intFrom(env, 'HUTONG_WORKER_INTERVAL_MS', 1000, 10),
     shutdownTimeoutMs: intFrom(env, 'HUTONG_SHUTDOWN_TIMEOUT_MS', 10_000, 0),

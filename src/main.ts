@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     demo.ops ? `Ops key:      ${demo.ops}` : `Ops key:      ${config.opsApiKey ? 'the one in HUTONG_OPS_API_KEY' : 'none: set HUTONG_OPS_API_KEY (the demo data was made with one)'}`,
     ...demo.merchants.map((m) => `Merchant key: ${m.key}  (${m.name}, ${m.id})`),
     `Buyer key:    ${demo.buyer.key}  (${demo.buyer.id})`,
+    ...(hutong.sandboxes?.adminTokenMade ? [`Sandbox admin token (clock, faults, books): ${hutong.sandboxes.adminToken}`] : []),
     `Live room:    ${url}/v1/live-rooms/${demo.liveRoomId}`,
     'This is the demo. Production: npm run build, then npx hutong serve (see the README).',
     '',

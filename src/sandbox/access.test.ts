@@ -19,7 +19,7 @@ beforeAll(async () => {
   });
   mounted = await mountSandboxes(app, {
     dataDir: undefined,
-    config: { applymentDelayMs: 0, settleDelayMs: 0, notifyTimeScale: 1 },
+    config: { applymentDelayMs: 0, settleDelayMs: 0, notifyTimeScale: 1, adminToken: undefined, notifyHosts: [], returnHosts: [], registrationsPerMinute: 30 },
     log: app.log,
   });
   await app.ready();

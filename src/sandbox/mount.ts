@@ -4,18 +4,46 @@ import { join } from 'node:path';
 import type { Config } from '../config';
 import type { AlipaySandbox } from './alipay';
 import type { WechatpaySandbox } from './wechatpay';
+import { makeAdminToken } from './guard';
 
 export interface MountedSandboxes {
   alipay: AlipaySandbox;
   wechatpay: WechatpaySandbox;
+  /** Bearer token of both sandboxes' test-only controls (clock, faults, books). */
+  adminToken: string;
+  /** True when no HUTONG_SANDBOX_ADMIN_TOKEN was configured and the token was made here (the demo prints it). */
+  adminTokenMade: boolean;
   close(): Promise<void>;
 }
 
-export async function mountSandboxes(app: FastifyInstance, opts: { dataDir: string | undefined; config: Config['sandbox']; log: FastifyBaseLogger }): Promise<MountedSandboxes> {
+export interface MountOptions {
+  dataDir: string | undefined;
+  config: Config['sandbox'];
+  log: FastifyBaseLogger;
+  /** Hutong's own public URL: its host may always be notified and returned to. */
+  publicUrl?: string;
+}
+
+function hostOf(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    return [new URL(url).hostname.toLowerCase()];
+  } catch {
+    return [];
+  }
+}
+
+export async function mountSandboxes(app: FastifyInstance, opts: MountOptions): Promise<MountedSandboxes> {
+  const adminToken = opts.config.adminToken ?? makeAdminToken();
+  const notifyHosts = [...(opts.config.notifyHosts ?? []), ...hostOf(opts.publicUrl)];
   const common = {
     applymentDelayMs: opts.config.applymentDelayMs,
     settleDelayMs: opts.config.settleDelayMs,
     notifyTimeScale: opts.config.notifyTimeScale,
+    adminToken,
+    notifyHosts,
+    returnHosts: opts.config.returnHosts ?? [],
+    registrationsPerMinute: opts.config.registrationsPerMinute,
     logger: opts.log,
   };
   // Loaded only when mounted: a deployment on real gateways never loads the sandboxes.
@@ -30,6 +58,8 @@ export async function mountSandboxes(app: FastifyInstance, opts: { dataDir: stri
   return {
     alipay,
     wechatpay,
+    adminToken,
+    adminTokenMade: opts.config.adminToken === undefined,
     async close() {
       await Promise.all([alipay.close(), wechatpay.close()]);
     },

@@ -88,7 +88,9 @@ export async function startHutong(opts: StartOptions = {}): Promise<TestHutong> 
     hutong.clock.advance(ms);
     if (hutong.sandboxes) {
       for (const p of ['alipay', 'wechatpay']) {
-        const res = await call('POST', `/sandbox/${p}/clock`, { body: { advance_ms: ms } });
+        const res = await call('POST', `/sandbox/${p}/clock`, {
+          body: { advance_ms: ms }, headers: { authorization: `Bearer ${hutong.sandboxes.adminToken}` },
+        });
         if (res.status !== 200) throw new Error(`moving the ${p} sandbox clock failed: ${res.status}`);
       }
     }

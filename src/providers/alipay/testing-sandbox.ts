@@ -54,9 +54,10 @@ export async function startTestbed(options: AlipaySandboxOptions = {}, subMercha
   const origin = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   const base = `${origin}/sandbox/alipay`;
   const admin = async <T = any>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${base}${path}`, {
-      method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
+    // The admin token opens the test-only controls (clock, faults, books); other endpoints ignore it.
+    const headers: Record<string, string> = { authorization: `Bearer ${sandbox.adminToken}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     return { status: res.status, body: (await res.json()) as T };
   };
   const app = (await admin<RegisteredApp>('POST', '/apps', { sub_merchants: subMerchants })).body;

@@ -65,7 +65,8 @@ export async function startSandboxWorld(opts: {
   const tool = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T> => {
     const res = await fetch(`${base}/sandbox/wechatpay${path}`, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : {},
+      // The admin token opens the test-only controls (clock, faults, books); other endpoints ignore it.
+      headers: { authorization: `Bearer ${sandbox.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();

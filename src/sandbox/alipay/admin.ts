@@ -1,5 +1,5 @@
-// The sandbox's own endpoints, outside the real API: app registration, books, the test clock, fault knobs
-// and the notification log.
+// The sandbox's own endpoints, outside the real API: app registration (rate-limited), and the admin-token-only
+// books, test clock, fault knobs and notification log (the token and JSON-only rule are checked by adminGuard).
 import type { FastifyInstance } from 'fastify';
 import type { Ctx } from './context';
 import { SandboxError } from './errors';
@@ -11,19 +11,20 @@ import { describeApp, registerApp } from './apps';
 import { appBooks, subMerchantBooks } from './books';
 import type { Sweeper } from './sweeper';
 import { SANDBOX_ADMIN, SANDBOX_CLIENT } from '../access';
+import { registrationLimit, SMALL_BODY_BYTES } from '../guard';
 
 const CLOCK_ADVANCE_MS_MAX = 400 * 86_400_000;
 const NOTIFICATIONS_LIST_MAX = 500;
 
 export function registerAdmin(app: FastifyInstance, ctx: Ctx, sweeper: Sweeper): void {
-  app.post('/apps', { config: SANDBOX_CLIENT }, async (req) => registerApp(ctx, jsonObject(req.body)));
+  app.post('/apps', { config: SANDBOX_CLIENT, bodyLimit: SMALL_BODY_BYTES, preHandler: registrationLimit(ctx.registrations) }, async (req) => registerApp(ctx, jsonObject(req.body)));
   app.get<{ Params: { appId: string } }>('/apps/:appId', { config: SANDBOX_CLIENT }, async (req) => describeApp(ctx, req.params.appId));
   app.get<{ Params: { smid: string } }>('/books/sub-merchants/:smid', { config: SANDBOX_ADMIN }, async (req) => subMerchantBooks(ctx, req.params.smid));
   app.get<{ Params: { appId: string } }>('/books/apps/:appId', { config: SANDBOX_ADMIN }, async (req) => appBooks(ctx, req.params.appId));
 
   const clockAnswer = () => ({ now: ctx.clock.now(), now_beijing: formatBeijing(ctx.clock.now()), offset_ms: ctx.clock.offset });
   app.get('/clock', { config: SANDBOX_ADMIN }, async () => clockAnswer());
-  app.post('/clock', { config: SANDBOX_ADMIN }, async (req) => {
+  app.post('/clock', { config: SANDBOX_ADMIN, bodyLimit: SMALL_BODY_BYTES }, async (req) => {
     const advance = jsonObject(req.body).advance_ms;
     if (!Number.isSafeInteger(advance) || (advance as number) < 0 || (advance as number) > CLOCK_ADVANCE_MS_MAX) {
       throw new SandboxError(422, 'invalid_advance_ms', 'advance_ms must be an integer from 0 to 400 days in ms (the clock only moves forward)');
@@ -36,7 +37,7 @@ export function registerAdmin(app: FastifyInstance, ctx: Ctx, sweeper: Sweeper):
   });
 
   app.get('/faults', { config: SANDBOX_ADMIN }, async () => ctx.faults.get());
-  app.put('/faults', { config: SANDBOX_ADMIN }, async (req) => {
+  app.put('/faults', { config: SANDBOX_ADMIN, bodyLimit: SMALL_BODY_BYTES }, async (req) => {
     const parsed = parseFaults(jsonObject(req.body));
     if (typeof parsed === 'string') throw new SandboxError(422, 'invalid_faults', parsed);
     return ctx.faults.set(parsed);

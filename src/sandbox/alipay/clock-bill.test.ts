@@ -16,7 +16,7 @@ beforeAll(async () => {
   sink = await new NotifySink().start();
   client = await registerClient(h, { sub_merchants: 2, fee_rate_bp: 60 });
   // Start at 10:00 Beijing time, so no step of a test straddles midnight by accident.
-  const now = (await getJson(`${h.base}/clock`)).now as number;
+  const now = (await h.adminGet(`/clock`)).now as number;
   const sinceTenBeijing = (now + 8 * 3600_000 - 10 * 3600_000) % DAY_MS;
   await advance(DAY_MS - sinceTenBeijing);
 });
@@ -27,8 +27,8 @@ afterAll(async () => {
 
 const exec = (method: string, biz: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   client.sdk.exec(method, { ...extra, bizContent: biz }, opts);
-const advance = (ms: number) => postJson(`${h.base}/clock`, { advance_ms: ms });
-const today = async (): Promise<string> => (await getJson(`${h.base}/clock`)).now_beijing.slice(0, 10);
+const advance = (ms: number) => h.adminJson(`/clock`, { advance_ms: ms });
+const today = async (): Promise<string> => (await h.adminGet(`/clock`)).now_beijing.slice(0, 10);
 
 async function pay(smid: string, outTradeNo: string, amount: string, extra: Record<string, unknown> = {}): Promise<void> {
   const pre = await exec('alipay.trade.precreate', tradeBiz(smid, outTradeNo, amount, extra), { notifyUrl: sink.url });
@@ -112,7 +112,7 @@ describe('timeouts on the sandbox clock', () => {
   });
 
   it('lets an unscanned QR expire silently at time_expire', async () => {
-    const now = (await getJson(`${h.base}/clock`)).now as number;
+    const now = (await h.adminGet(`/clock`)).now as number;
     const expire = new Date(now + 8 * 3600_000 + 10 * 60_000).toISOString().slice(0, 19).replace('T', ' ');
     const pre = await exec('alipay.trade.precreate', tradeBiz(client.smids[0]!, 'TO_2', '9.00', { time_expire: expire }));
     await advance(11 * 60_000);
@@ -122,17 +122,17 @@ describe('timeouts on the sandbox clock', () => {
 
   it('settles automatically when settle_period_time runs out', async () => {
     const smid = client.smids[1]!;
-    const before = await getJson(`${h.base}/books/sub-merchants/${smid}`);
+    const before = await h.adminGet(`/books/sub-merchants/${smid}`);
     await pay(smid, 'AS_1', '7.00', { settle_info: { settle_detail_infos: [{ trans_in_type: 'defaultSettle', amount: '7.00' }], settle_period_time: '2d' } });
     await advance(DAY_MS);
-    expect((await getJson(`${h.base}/books/sub-merchants/${smid}`)).available).toBe(before.available);
+    expect((await h.adminGet(`/books/sub-merchants/${smid}`)).available).toBe(before.available);
     await advance(DAY_MS);
-    const after = await getJson(`${h.base}/books/sub-merchants/${smid}`);
+    const after = await h.adminGet(`/books/sub-merchants/${smid}`);
     expect(after.available).toBe(before.available + 700);
     expect(after.trades.find((t: any) => t.out_trade_no === 'AS_1')).toMatchObject({ unsettled: 0, released: 700, settlements: [expect.objectContaining({ out_request_no: 'AUTO_SETTLE' })] });
   });
 
   it('only moves forward', async () => {
-    expect((await postJson(`${h.base}/clock`, { advance_ms: -1 })).body.error.code).toBe('invalid_advance_ms');
+    expect((await h.adminJson(`/clock`, { advance_ms: -1 })).body.error.code).toBe('invalid_advance_ms');
   });
 });

@@ -8,6 +8,7 @@ import type { Notifier } from './notifier';
 import { parsePublicKey } from './crypto';
 import { findApp } from './store-apps';
 import type { App } from './types';
+import type { HostPolicy, RegistrationBudget } from '../guard';
 
 export interface SandboxSettings {
   applymentDelayMs: number;
@@ -28,6 +29,9 @@ export interface Ctx {
   apps: AppKeyCache;
   /** Approved sub-merchants' owning app (approval is permanent, so this never goes stale). */
   approvedSmids: Map<string, string>;
+  /** Where notifications and buyers may be sent. */
+  hosts: HostPolicy;
+  registrations: RegistrationBudget;
 }
 
 export interface AppWithKey {

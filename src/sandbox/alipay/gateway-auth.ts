@@ -1,7 +1,7 @@
 // The classic gateway's common parameters and request signature check, in the gateway's own order.
 import type { AppWithKey, Ctx } from './context';
 import { REQUEST_SIGN_EXCLUDED, signContent, verifyRsa2 } from './crypto';
-import { invalidArguments, missingArguments } from './errors';
+import { invalidArguments, invalidParameter, missingArguments } from './errors';
 import { parseBeijing } from './clock';
 
 export type Params = Record<string, string>;
@@ -56,5 +56,21 @@ export async function authenticate(ctx: Ctx, params: Params): Promise<AppWithKey
       `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${content.length > 2000 ? `${content.slice(0, 2000)}…` : content}`,
     );
   }
+  checkCallbackUrls(ctx, params);
   return entry;
+}
+
+/**
+ * notify_url only to loopback or HUTONG_SANDBOX_NOTIFY_HOSTS, return_url only http(s) to an allowed host: a mounted
+ * sandbox must not POST wherever a caller says, nor send a buyer's browser to a `javascript:` URL.
+ */
+function checkCallbackUrls(ctx: Ctx, params: Params): void {
+  if (params.notify_url) {
+    const problem = ctx.hosts.notifyUrlProblem(params.notify_url);
+    if (problem) throw invalidParameter(`notify_url 不合法: ${problem}`);
+  }
+  if (params.return_url) {
+    const problem = ctx.hosts.returnUrlProblem(params.return_url);
+    if (problem) throw invalidParameter(`return_url 不合法: ${problem}`);
+  }
 }

@@ -81,9 +81,9 @@ describe('直付通 onboarding', () => {
     expect(first.status).toBe('031');
     expect(first.ipRoleId).toBeUndefined();
     const precreateWith = (smid: string) => client.sdk.exec('alipay.trade.precreate', { bizContent: tradeBiz(smid, `ONB_${smid.slice(-4)}`, '1.00') }, opts);
-    const pendingSmid = (await getJson(`${h.base}/books/apps/${client.appId}`)).sub_merchants.find((s: any) => s.status === 'auditing').smid;
+    const pendingSmid = (await h.adminGet(`/books/apps/${client.appId}`)).sub_merchants.find((s: any) => s.status === 'auditing').smid;
     expect((await precreateWith(pendingSmid)).subCode).toBe('ACQ.SECONDARY_MERCHANT_STATUS_ERROR');
-    await postJson(`${h.base}/clock`, { advance_ms: APPLYMENT_DELAY_MS });
+    await h.adminJson(`/clock`, { advance_ms: APPLYMENT_DELAY_MS });
     const approved = await client.sdk.exec('ant.merchant.expand.order.query', { bizContent: { order_id: created.orderId } }, opts);
     expect(approved.status).toBe('99');
     expect(approved.ipRoleId).toEqual([pendingSmid]);
@@ -267,10 +267,10 @@ describe('signatures and malformed input', () => {
 
 describe('call faults', () => {
   it('answers the next N gateway calls with HTTP 503, then recovers', async () => {
-    const set = await postJson(`${h.base}/faults`, { callError5xx: 1 }, 'PUT');
+    const set = await h.adminJson(`/faults`, { callError5xx: 1 }, 'PUT');
     expect(set.body.callError5xx).toBe(1);
     await expect(client.sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: 'QR_1' } }, opts)).rejects.toThrow(/503/);
     expect((await client.sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: 'QR_1' } }, opts)).tradeStatus).toBe('TRADE_SUCCESS');
-    expect((await postJson(`${h.base}/faults`, { callError5xx: -1 }, 'PUT')).body.error.code).toBe('invalid_faults');
+    expect((await h.adminJson(`/faults`, { callError5xx: -1 }, 'PUT')).body.error.code).toBe('invalid_faults');
   });
 });

@@ -15,10 +15,11 @@ import { registerAdmin } from './admin';
 import { registerBillRoutes } from './methods-bill';
 import { Sweeper } from './sweeper';
 import type { AlipayFaults } from './types';
+import { adminGuard, checkedAdminToken, HostPolicy, RegistrationBudget, strictPageHeaders, type SandboxSafetyOptions } from '../guard';
 
 export type { AlipayFaults } from './types';
 
-export interface AlipaySandboxOptions {
+export interface AlipaySandboxOptions extends SandboxSafetyOptions {
   /** PGlite directory for the sandbox's own books; omitted = in-memory PGlite. */
   dataDir?: string;
   /** 直付通 sub-merchant approval delay, default 2000. */
@@ -35,6 +36,8 @@ export interface AlipaySandbox {
   /** Register with `{ prefix: '/sandbox/alipay' }` (any prefix works: URLs are built from each request). */
   plugin: FastifyPluginAsync;
   setFaults(f: Partial<AlipayFaults>): void;
+  /** The bearer token of the test-only controls: the one given, or one made at start. */
+  adminToken: string;
   /** Stops the workers and closes the sandbox's PGlite. */
   close(): Promise<void>;
 }
@@ -68,13 +71,16 @@ export async function createAlipaySandbox(opts: AlipaySandboxOptions = {}): Prom
     notifyTimeScale: checkedNumber(opts.notifyTimeScale, 1, 'notifyTimeScale'),
   };
   const faults = new FaultState(opts.faults);
+  const adminToken = checkedAdminToken(opts.adminToken, 'alipay sandbox');
+  const hosts = new HostPolicy(opts);
+  const registrations = new RegistrationBudget(opts.registrationsPerMinute);
   const db = await openDb(opts.dataDir);
   const key = await loadAlipayKey(db);
   const clock = new SandboxClock(Number((await getMeta(db, 'clock_offset_ms')) ?? 0));
-  const notifier = new Notifier({ db, clock, faults, signingKey: key.privateKey, timeScale: settings.notifyTimeScale, logger: opts.logger });
+  const notifier = new Notifier({ db, clock, faults, hosts, signingKey: key.privateKey, timeScale: settings.notifyTimeScale, logger: opts.logger });
   const ctx: Ctx = {
     db, clock, alipayPrivateKey: key.privateKey, alipayPublicKeyPem: key.publicKeyPem, settings, faults, notifier,
-    logger: opts.logger, apps: new AppKeyCache(), approvedSmids: new Map(),
+    logger: opts.logger, apps: new AppKeyCache(), approvedSmids: new Map(), hosts, registrations,
   };
   const sweeper = new Sweeper(ctx);
   notifier.start();
@@ -94,6 +100,8 @@ export async function createAlipaySandbox(opts: AlipaySandboxOptions = {}): Prom
         error: { code: status === 500 ? 'internal_error' : (STATUS_CODES[status] ?? 'bad_request'), message: status === 500 ? 'internal error' : err.message },
       });
     });
+    app.addHook('onRequest', adminGuard(adminToken));
+    app.addHook('onSend', strictPageHeaders);
     app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } }));
     registerGateway(app, ctx);
     registerWallet(app, ctx);
@@ -104,6 +112,7 @@ export async function createAlipaySandbox(opts: AlipaySandboxOptions = {}): Prom
   return {
     plugin,
     setFaults: (f) => void faults.set(f),
+    adminToken,
     close: async () => {
       await sweeper.stop();
       await notifier.stop();

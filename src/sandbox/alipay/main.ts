@@ -6,6 +6,7 @@ import { createAlipaySandbox } from './index';
 import { parseFaults } from './faults';
 import type { AlipayFaults } from './types';
 import { SANDBOX_CLIENT } from '../access';
+import { SAFETY_FLAGS, safetyFromCli } from '../guard';
 
 const PREFIX = '/sandbox/alipay';
 const DEFAULT_PORT = 8620;
@@ -42,6 +43,7 @@ const program = new Command()
   .option('--faults <json>', 'fault knobs as JSON, e.g. \'{"notifyDrop":1}\' (default $HUTONG_SANDBOX_FAULTS)')
   .option('--notify-delay-ms <ms>').option('--notify-drop <n>').option('--notify-duplicate <n>').option('--notify-reorder <n>')
   .option('--call-error-5xx <n>').option('--call-timeout-ms <ms>');
+for (const [flag, help] of SAFETY_FLAGS) program.option(flag, help);
 
 async function main(): Promise<void> {
   const o = program.parse().opts<Record<string, string | undefined>>();
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   const checked = parseFaults(faults);
   if (typeof checked === 'string') throw new Error(checked);
 
+  const safety = safetyFromCli(o, env);
   const app = Fastify({ logger: { level: env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] } });
   const sandbox = await createAlipaySandbox({
     dataDir: o.dataDir ?? env.HUTONG_SANDBOX_DATA_DIR,
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     settleDelayMs: number('settle delay', o.settleDelayMs ?? env.HUTONG_SANDBOX_SETTLE_DELAY_MS),
     notifyTimeScale: number('notify time scale', o.notifyTimeScale ?? env.HUTONG_SANDBOX_NOTIFY_TIME_SCALE),
     faults: checked,
+    ...safety,
     logger: app.log,
   });
   await app.register(sandbox.plugin, { prefix: PREFIX });
@@ -73,6 +77,8 @@ async function main(): Promise<void> {
   app.addHook('onClose', async () => sandbox.close());
   const port = number('--port', o.port ?? env.PORT) ?? DEFAULT_PORT;
   await app.listen({ host: o.host ?? '127.0.0.1', port });
+  // Printed only when made here: a token the operator configured is theirs already.
+  if (!safety.adminToken) process.stdout.write(`Sandbox admin token (clock, faults, books): ${sandbox.adminToken}\n`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void app.close().then(() => process.exit(0), () => process.exit(1)));
   }

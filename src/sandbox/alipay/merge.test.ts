@@ -52,8 +52,8 @@ describe('merged payment', () => {
     await sink.waitFor(() => sink.of('M_1_A').length > 0 && sink.of('M_1_B').length > 0);
     expect([...sink.of('M_1_A'), ...sink.of('M_1_B')].every((n) => client.sdk.checkNotifySignV2(n))).toBe(true);
 
-    const booksA = await getJson(`${h.base}/books/sub-merchants/${a}`);
-    const booksB = await getJson(`${h.base}/books/sub-merchants/${b}`);
+    const booksA = await h.adminGet(`/books/sub-merchants/${a}`);
+    const booksB = await h.adminGet(`/books/sub-merchants/${b}`);
     expect(booksA).toMatchObject({ frozen: 3000, unsettled: 3000, available: 0 });
     expect(booksB).toMatchObject({ frozen: 1234, unsettled: 1234, available: 0 });
     expect(booksA.trades.map((t: any) => t.out_trade_no)).toEqual(['M_1_A']);

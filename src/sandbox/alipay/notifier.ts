@@ -7,6 +7,7 @@ import { many, one, type Db, type Sql } from './db';
 import { NOTIFY_SIGN_EXCLUDED, signContent, signRsa2 } from './crypto';
 import type { FaultState } from './faults';
 import type { SandboxClock } from './clock';
+import type { HostPolicy } from '../guard';
 
 /** Alipay retries 7 times after the first try: 4m, 10m, 10m, 1h, 2h, 6h, 15h (8 notifications in ~25 h). */
 const RETRY_SCHEDULE_MS = [4, 10, 10, 60, 120, 360, 900].map((minutes) => minutes * 60_000);
@@ -28,6 +29,7 @@ export interface NotifierOptions {
   db: Db;
   clock: SandboxClock;
   faults: FaultState;
+  hosts: HostPolicy;
   signingKey: KeyObject;
   timeScale: number;
   logger?: FastifyBaseLogger;
@@ -166,6 +168,9 @@ export class Notifier {
 
   /** One POST; returns 'success' when the merchant answered HTTP 200 with the plain body "success". */
   private async post(row: NotificationRow): Promise<string> {
+    // Checked again at delivery: a row queued under another configuration never reaches a host now refused.
+    const refused = this.o.hosts.notifyUrlProblem(row.url);
+    if (refused) return `refused: notify_url ${refused}`;
     try {
       const res = await request(row.url, {
         method: 'POST',

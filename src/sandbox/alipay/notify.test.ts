@@ -24,7 +24,7 @@ async function pay(outTradeNo: string): Promise<string> {
 }
 
 async function notificationsOf(tradeNo: string): Promise<any[]> {
-  return (await getJson(`${h.base}/notifications?trade_no=${tradeNo}`)).data;
+  return (await h.adminGet(`/notifications?trade_no=${tradeNo}`)).data;
 }
 
 async function waitForStatus(tradeNo: string, status: string): Promise<any> {
@@ -35,7 +35,7 @@ async function waitForStatus(tradeNo: string, status: string): Promise<any> {
   }
 }
 
-const setFaults = (faults: Record<string, number>) => postJson(`${h.base}/faults`, faults, 'PUT');
+const setFaults = (faults: Record<string, number>) => h.adminJson(`/faults`, faults, 'PUT');
 
 describe('notification faults', () => {
   it('drops the next N notifications for good, then delivers again', async () => {
@@ -82,7 +82,7 @@ describe('notification faults', () => {
     const tradeNo = await pay('N_LATE');
     expect((await notificationsOf(tradeNo))[0]).toMatchObject({ status: 'pending', attempts: 0 });
     await setFaults({ notifyDelayMs: 0 });
-    await postJson(`${h.base}/clock`, { advance_ms: 3_600_000 });
+    await h.adminJson(`/clock`, { advance_ms: 3_600_000 });
     await sink.waitFor(() => sink.of('N_LATE').length > 0);
   });
 
@@ -94,7 +94,7 @@ describe('notification faults', () => {
       const [row] = await notificationsOf(tradeNo);
       if (row.attempts > seen) {
         seen = row.attempts;
-        await postJson(`${h.base}/clock`, { advance_ms: 16 * 3_600_000 }); // beyond the longest retry interval
+        await h.adminJson(`/clock`, { advance_ms: 16 * 3_600_000 }); // beyond the longest retry interval
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }

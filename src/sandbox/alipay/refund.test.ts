@@ -44,7 +44,7 @@ describe('refunds', () => {
     expect(unknown.code).toBe('10000');
     expect(unknown.refundStatus).toBeUndefined();
 
-    const books = await getJson(`${h.base}/books/sub-merchants/${client.smids[0]}`);
+    const books = await h.adminGet(`/books/sub-merchants/${client.smids[0]}`);
     const trade = books.trades.find((t: any) => t.out_trade_no === 'RF_1');
     expect(trade).toMatchObject({ refunded: 8333, unsettled: 1667, fee: 60, fee_returned: 50, status: 'TRADE_SUCCESS' });
     expect(trade.refunds.map((r: any) => [r.out_request_no, r.amount, r.fee_returned])).toEqual([['RF_1_r1', 3333, 20], ['RF_1_r2', 5000, 30]]);

@@ -15,15 +15,15 @@ describe('persistence', () => {
     const client = await registerClient(first, { sub_merchants: 1 });
     const pre = await client.sdk.exec('alipay.trade.precreate', { bizContent: tradeBiz(client.smids[0]!, 'P_1', '6.66') }, { validateSign: true });
     await postJson(`${first.base}/wallet/pay`, { code_url: pre.qrCode });
-    const clockBefore = (await postJson(`${first.base}/clock`, { advance_ms: 3_600_000 })).body.offset_ms;
-    const booksBefore = await getJson(`${first.base}/books/sub-merchants/${client.smids[0]}`);
+    const clockBefore = (await first.adminJson(`/clock`, { advance_ms: 3_600_000 })).body.offset_ms;
+    const booksBefore = await first.adminGet(`/books/sub-merchants/${client.smids[0]}`);
     await first.close();
 
     const second = await startSandbox({ dataDir });
     try {
       expect((await getJson(`${second.base}/apps/${client.appId}`)).alipay_public_key).toBe(client.alipayPublicKey);
-      expect((await getJson(`${second.base}/clock`)).offset_ms).toBe(clockBefore);
-      expect(await getJson(`${second.base}/books/sub-merchants/${client.smids[0]}`)).toEqual(booksBefore);
+      expect((await second.adminGet(`/clock`)).offset_ms).toBe(clockBefore);
+      expect(await second.adminGet(`/books/sub-merchants/${client.smids[0]}`)).toEqual(booksBefore);
       const { AlipaySdk } = await import('alipay-sdk');
       const sdk = new AlipaySdk({ appId: client.appId, privateKey: client.privateKey, alipayPublicKey: client.alipayPublicKey, gateway: second.gateway });
       const q = await sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: 'P_1' } }, { validateSign: true });

@@ -26,7 +26,7 @@ async function paidTradeNo(outTradeNo: string, amount: string): Promise<string> 
   return (await postJson(`${h.base}/wallet/pay`, { code_url: pre.qrCode })).body.trades[0].trade_no;
 }
 
-const advance = (ms: number) => postJson(`${h.base}/clock`, { advance_ms: ms });
+const advance = (ms: number) => h.adminJson(`/clock`, { advance_ms: ms });
 const exec = (method: string, biz: Record<string, unknown>) => client.sdk.exec(method, { bizContent: biz }, opts);
 const confirm = (tradeNo: string, outRequestNo: string, amount: string) => exec('alipay.trade.settle.confirm', {
   out_request_no: outRequestNo, trade_no: tradeNo, extend_params: { royalty_freeze: 'true' },
@@ -37,9 +37,9 @@ const share = (tradeNo: string, outRequestNo: string, amount: string | null, fin
   ...(amount ? { royalty_parameters: [{ royalty_type: 'transfer', trans_in_type: 'userId', trans_in: client.sellerId, amount }] } : {}),
   ...(finish ? { extend_params: { royalty_finish: 'true' } } : {}),
 });
-const books = () => getJson(`${h.base}/books/sub-merchants/${smid}`);
+const books = () => h.adminGet(`/books/sub-merchants/${smid}`);
 const tradeIn = async (outTradeNo: string) => (await books()).trades.find((t: any) => t.out_trade_no === outTradeNo);
-const platformBalance = async () => (await getJson(`${h.base}/books/apps/${client.appId}`)).receivers.find((r: any) => r.account === client.sellerId).balance;
+const platformBalance = async () => (await h.adminGet(`/books/apps/${client.appId}`)).receivers.find((r: any) => r.account === client.sellerId).balance;
 
 describe('settlement and royalty', () => {
   it('refuses to settle while the payment is clearing, then settles, shares commission and releases the rest', async () => {
@@ -101,8 +101,8 @@ describe('settlement and royalty', () => {
       out_request_no: 's', trade_no: tradeNo, extend_params: { royalty_finish: 'true' },
       royalty_parameters: [{ trans_in_type: 'userId', trans_in: own.sellerId, amount: '30.00' }],
     });
-    const ownBooks = () => getJson(`${h.base}/books/sub-merchants/${own.smids[0]}`);
-    const receiver = async () => (await getJson(`${h.base}/books/apps/${own.appId}`)).receivers[0].balance;
+    const ownBooks = () => h.adminGet(`/books/sub-merchants/${own.smids[0]}`);
+    const receiver = async () => (await h.adminGet(`/books/apps/${own.appId}`)).receivers[0].balance;
     expect(await ownBooks()).toMatchObject({ available: 7000, frozen: 0 });
     expect(await receiver()).toBe(3000);
 

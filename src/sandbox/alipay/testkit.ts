@@ -11,6 +11,10 @@ export interface Harness {
   gateway: string;
   sandbox: AlipaySandbox;
   server: FastifyInstance;
+  /** GET on a test-only view (books, clock, notifications) with the admin token. */
+  adminGet(path: string): Promise<any>;
+  /** A JSON call to a test-only control (clock, faults) with the admin token. */
+  adminJson(path: string, body: unknown, method?: string): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -21,8 +25,11 @@ export async function startSandbox(opts: AlipaySandboxOptions = {}): Promise<Har
   await server.listen({ host: '127.0.0.1', port: 0 });
   const { port } = server.server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}/sandbox/alipay`;
+  const auth = { authorization: `Bearer ${sandbox.adminToken}` };
   return {
     base, gateway: `${base}/gateway.do`, sandbox, server,
+    adminGet: (path) => getJson(`${base}${path}`, auth),
+    adminJson: (path, body, method) => postJson(`${base}${path}`, body, method, auth),
     async close() {
       await server.close();
       await sandbox.close();
@@ -39,13 +46,13 @@ export interface RegisteredClient {
   sdk: AlipaySdk;
 }
 
-export async function postJson(url: string, body: unknown, method = 'POST'): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function postJson(url: string, body: unknown, method = 'POST', headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
 
-export async function getJson(url: string): Promise<any> {
-  const res = await fetch(url);
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<any> {
+  const res = await fetch(url, { headers });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return res.json();
 }

@@ -2,6 +2,7 @@
 // to /wallet/pay exactly as POST /wallet/pay callers do.
 import { fenToYuan } from './money';
 import type { TradeStatus } from './types';
+import { escapeHtml, scriptJson } from '../guard';
 
 export interface CashierLine {
   merchant: string;
@@ -16,15 +17,8 @@ export interface CashierPage {
   lines: CashierLine[];
   payEndpoint: string;
   payload: { code_url?: string; url?: string };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** JSON inside a script element: `<` escaped so no value can close the element. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c');
+  /** The page's script nonce; the reply's Content-Security-Policy admits only scripts carrying it. */
+  nonce: string;
 }
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -56,12 +50,12 @@ export function cashierHtml(page: CashierPage): string {
     ? `<button id="pay">确认付款 Pay</button><button id="cancel">取消 Cancel</button>`
     : `<p>${STATE_TEXT[state]}</p>`;
   const script = `<script type="application/json" id="payload">${scriptJson(page.payload)}</script>
-<script>(function(){var payload=JSON.parse(document.getElementById('payload').textContent);
+<script nonce="${escapeHtml(page.nonce)}">(function(){var payload=JSON.parse(document.getElementById('payload').textContent);
 var status=document.getElementById('status');var pay=document.getElementById('pay');var cancel=document.getElementById('cancel');
 if(!pay)return;function done(t){status.textContent=t;pay.disabled=true;cancel.disabled=true;}
 pay.onclick=function(){pay.disabled=true;fetch(${scriptJson(page.payEndpoint)},{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(payload)})
 .then(function(r){return r.json().then(function(d){return {ok:r.ok,d:d};});}).then(function(x){
-if(x.ok){done('支付成功 · Paid');if(x.d.return_url)location.href=x.d.return_url;}
+if(x.ok){done('支付成功 · Paid');var back=x.d.return_url;if(typeof back==='string'&&/^https?:\/\//i.test(back))location.href=back;}
 else{pay.disabled=false;status.textContent=(x.d.error?x.d.error.code+': '+x.d.error.message:'error');}})
 .catch(function(e){pay.disabled=false;status.textContent=String(e);});};
 cancel.onclick=function(){done('已取消 · Cancelled');};})();</script>`;

@@ -17,6 +17,7 @@ import { payTrades, scanTrade } from './trades';
 import { cashierHtml, errorHtml, type CashierLine } from './wallet-page';
 import type { App, Buyer, Trade } from './types';
 import { SANDBOX_CLIENT } from '../access';
+import { pageNonce, pageSecurityHeaders } from '../guard';
 
 const TARGET_CHARS_MAX = 64_000;
 const QR_PATH = /\/qr\/([A-Za-z0-9]{1,64})\/?$/;
@@ -141,8 +142,9 @@ export async function renderGatewayPage(ctx: Ctx, reply: FastifyReply, params: P
     return reply.code(err.statusCode).type('text/html; charset=utf-8').send(errorHtml(err.code, err.message));
   }
   const url = `${baseUrl}/gateway.do?${new URLSearchParams(params)}`;
-  const html = cashierHtml({ lines: await cashierLines(ctx, checkout.trades), payEndpoint: `${baseUrl}/wallet/pay`, payload: { url } });
-  return reply.type('text/html; charset=utf-8').send(html);
+  const nonce = pageNonce();
+  const html = cashierHtml({ lines: await cashierLines(ctx, checkout.trades), payEndpoint: `${baseUrl}/wallet/pay`, payload: { url }, nonce });
+  return pageSecurityHeaders(reply, nonce).type('text/html; charset=utf-8').send(html);
 }
 
 export function registerWallet(app: FastifyInstance, ctx: Ctx): void {
@@ -164,7 +166,8 @@ export function registerWallet(app: FastifyInstance, ctx: Ctx): void {
     }
     const trade = (await findTradeByNo(ctx.db, found.tradeNo))!;
     const base = baseUrlOf(req, app.prefix);
-    const html = cashierHtml({ lines: await cashierLines(ctx, [trade]), payEndpoint: `${base}/wallet/pay`, payload: { code_url: `${base}/qr/${trade.qrToken}` } });
-    return reply.type('text/html; charset=utf-8').send(html);
+    const nonce = pageNonce();
+    const html = cashierHtml({ lines: await cashierLines(ctx, [trade]), payEndpoint: `${base}/wallet/pay`, payload: { code_url: `${base}/qr/${trade.qrToken}` }, nonce });
+    return pageSecurityHeaders(reply, nonce).type('text/html; charset=utf-8').send(html);
   });
 }

@@ -5,6 +5,7 @@ import type { Db } from './db';
 import type { Faults } from './faults';
 import type { SandboxKeys } from './keys';
 import type { SandboxClock } from './time';
+import type { HostPolicy, RegistrationBudget } from '../guard';
 
 export type MerchantType = 'ecommerce_platform' | 'service_provider';
 export type SigningMode = 'public_key' | 'platform_certificate';
@@ -40,6 +41,9 @@ export interface Ctx {
   mayHoldNotifications: boolean;
   /** Wakes the notification loop after something was queued. */
   wakeNotifier(): void;
+  /** Where notifications and buyers may be sent. */
+  hosts: HostPolicy;
+  registrations: RegistrationBudget;
 }
 
 /** How long funds paid with profit_sharing stay frozen before WeChat Pay unfreezes them by itself. */

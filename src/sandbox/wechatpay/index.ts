@@ -22,10 +22,11 @@ import { Sweeper } from './sweeper';
 import { SandboxClock } from './time';
 import { setupV3Scope, type V3Env } from './v3';
 import { responseKey, signBody } from './auth';
+import { adminGuard, checkedAdminToken, HostPolicy, RegistrationBudget, strictPageHeaders, type SandboxSafetyOptions } from '../guard';
 
 export type { WechatpayFaults } from './faults';
 
-export interface WechatpaySandboxOptions {
+export interface WechatpaySandboxOptions extends SandboxSafetyOptions {
   /** PGlite directory for its own books; omitted = in-memory PGlite. */
   dataDir?: string;
   /** Applications move CHECKING → AUDITING → NEED_SIGN → FINISH within this total (default 2000). */
@@ -42,6 +43,8 @@ export interface WechatpaySandbox {
   /** The host registers it with { prefix: '/sandbox/wechatpay' }. */
   plugin: FastifyPluginAsync;
   setFaults(f: Partial<WechatpayFaults>): void;
+  /** The bearer token of the test-only controls: the one given, or one made at start. */
+  adminToken: string;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,8 @@ export async function createWechatpaySandbox(opts: WechatpaySandboxOptions = {})
     settleDelayMs: nonNegative('settleDelayMs', opts.settleDelayMs, 1000),
     notifyTimeScale: nonNegative('notifyTimeScale', opts.notifyTimeScale, 1),
   };
+  const adminToken = checkedAdminToken(opts.adminToken, 'wechatpay sandbox');
+  const registrations = new RegistrationBudget(opts.registrationsPerMinute);
   const db = await openDb(opts.dataDir);
   const clock = new SandboxClock(db);
   await clock.load();
@@ -71,6 +76,8 @@ export async function createWechatpaySandbox(opts: WechatpaySandboxOptions = {})
     merchants: new Map(),
     mayHoldNotifications: true,
     wakeNotifier: () => notifier?.wake(),
+    hosts: new HostPolicy(opts),
+    registrations,
   };
   notifier = new Notifier(ctx);
   const sweeper = new Sweeper(ctx);
@@ -80,6 +87,8 @@ export async function createWechatpaySandbox(opts: WechatpaySandboxOptions = {})
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
     const prefix = app.prefix;
     const env: V3Env = { ctx, prefix };
+    app.addHook('onRequest', adminGuard(adminToken));
+    app.addHook('onSend', strictPageHeaders);
     await app.register(async (v3) => {
       setupV3Scope(v3, env);
       registerPartnerPayRoutes(v3, env);
@@ -109,6 +118,7 @@ export async function createWechatpaySandbox(opts: WechatpaySandboxOptions = {})
   return {
     plugin,
     setFaults: (f) => ctx.faults.set(f),
+    adminToken,
     async close() {
       if (closed) return;
       closed = true;

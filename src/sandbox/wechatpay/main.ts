@@ -1,12 +1,14 @@
 // Runs the WeChat Pay sandbox as its own server on 127.0.0.1:
 //   tsx src/sandbox/wechatpay/main.ts --port 8090 --data-dir ./.sandbox-wechatpay --faults '{"notifyDrop":0.1}'
 // Environment (the CLI wins): PORT, HUTONG_SANDBOX_DATA_DIR, HUTONG_SANDBOX_FAULTS (JSON),
-// HUTONG_SANDBOX_APPLYMENT_DELAY_MS, HUTONG_SANDBOX_SETTLE_DELAY_MS, HUTONG_SANDBOX_NOTIFY_TIME_SCALE.
+// HUTONG_SANDBOX_APPLYMENT_DELAY_MS, HUTONG_SANDBOX_SETTLE_DELAY_MS, HUTONG_SANDBOX_NOTIFY_TIME_SCALE,
+// HUTONG_SANDBOX_ADMIN_TOKEN, HUTONG_SANDBOX_NOTIFY_HOSTS, HUTONG_SANDBOX_RETURN_HOSTS.
 // The API base is http://127.0.0.1:<port>/sandbox/wechatpay (as in-process), unless --prefix says otherwise.
 import { Command } from 'commander';
 import Fastify from 'fastify';
 import { checkFaults, type WechatpayFaults } from './faults';
 import { createWechatpaySandbox } from './index';
+import { SAFETY_FLAGS, safetyFromCli } from '../guard';
 
 function numberFrom(name: string, text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
@@ -40,8 +42,9 @@ async function main(): Promise<void> {
     .option('--call-timeout-ms <ms>', 'hold every API answer this long')
     .option('--applyment-delay-ms <ms>', 'onboarding applications finish within this (env HUTONG_SANDBOX_APPLYMENT_DELAY_MS)')
     .option('--settle-delay-ms <ms>', 'payments settle after this (env HUTONG_SANDBOX_SETTLE_DELAY_MS)')
-    .option('--notify-time-scale <factor>', 'multiplies the notification retry schedule (env HUTONG_SANDBOX_NOTIFY_TIME_SCALE)')
-    .parse();
+    .option('--notify-time-scale <factor>', 'multiplies the notification retry schedule (env HUTONG_SANDBOX_NOTIFY_TIME_SCALE)');
+  for (const [flag, help] of SAFETY_FLAGS) program.option(flag, help);
+  program.parse();
   const o = program.opts<Record<string, string | undefined>>();
   const env = process.env;
 
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
   const settleDelayMs = numberFrom('settle delay', o.settleDelayMs ?? env.HUTONG_SANDBOX_SETTLE_DELAY_MS);
   const notifyTimeScale = numberFrom('notify time scale', o.notifyTimeScale ?? env.HUTONG_SANDBOX_NOTIFY_TIME_SCALE);
 
+  const safety = safetyFromCli(o, env);
   const app = Fastify({ logger: { level: 'info', redact: ['req.headers.authorization'] } });
   const sandbox = await createWechatpaySandbox({
     ...(dataDir ? { dataDir } : {}),
@@ -71,10 +75,13 @@ async function main(): Promise<void> {
     ...(settleDelayMs !== undefined ? { settleDelayMs } : {}),
     ...(notifyTimeScale !== undefined ? { notifyTimeScale } : {}),
     faults,
+    ...safety,
     logger: app.log,
   });
   await app.register(sandbox.plugin, { prefix: o.prefix ?? '/sandbox/wechatpay' });
   const address = await app.listen({ host: '127.0.0.1', port });
+  // Printed only when made here: a token the operator configured is theirs already.
+  if (!safety.adminToken) process.stdout.write(`Sandbox admin token (clock, faults, books): ${sandbox.adminToken}\n`);
   app.log.info(`WeChat Pay sandbox: API base ${address}${o.prefix}, register with POST ${address}${o.prefix}/merchants`);
 
   const stop = async () => {

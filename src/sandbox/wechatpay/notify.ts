@@ -152,6 +152,8 @@ export class Notifier {
   }
 
   private async post(row: NotificationRow): Promise<number> {
+    // Checked again at delivery: a row queued under another configuration never reaches a host now refused.
+    if (this.ctx.hosts.notifyUrlProblem(row.url)) return 0;
     const headers = signBody(row.body, merchantKey(this.ctx, await findMerchant(this.ctx, row.sp_mchid)));
     try {
       const res = await request(row.url, {

@@ -32,12 +32,15 @@ export interface OrderInput {
   subOrders: SubOrderInput[];
 }
 
-export function checkNotifyUrl(url: string): void {
+/** An absolute http(s) URL to loopback or a host in HUTONG_SANDBOX_NOTIFY_HOSTS: the sandbox POSTs nowhere else. */
+export function checkNotifyUrl(ctx: Ctx, url: string): void {
   if (!/^https?:\/\/[^\s]+$/.test(url)) throw wx.param('notify_url 格式错误 (an absolute http(s) URL)');
+  const problem = ctx.hosts.notifyUrlProblem(url);
+  if (problem) throw wx.param(`notify_url 不合法: ${problem}`);
 }
 
 function checkOrderInput(ctx: Ctx, input: OrderInput): number {
-  checkNotifyUrl(input.notifyUrl);
+  checkNotifyUrl(ctx, input.notifyUrl);
   const seen = new Set<string>();
   for (const sub of input.subOrders) {
     if (!OUT_TRADE_NO_PATTERN.test(sub.outTradeNo)) throw wx.param('out_trade_no 只能是数字、大小写字母_-|* 且长度为6-32');

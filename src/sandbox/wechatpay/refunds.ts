@@ -75,7 +75,7 @@ async function refundSource(tx: Tx, trade: TradeRow, net: number, fundsAccount?:
 }
 
 export async function applyRefund(ctx: Ctx, input: RefundInput): Promise<{ refund: RefundRow; created: boolean }> {
-  if (input.notifyUrl !== undefined) checkNotifyUrl(input.notifyUrl);
+  if (input.notifyUrl !== undefined) checkNotifyUrl(ctx, input.notifyUrl);
   const outcome = await ctx.db.transaction(async (tx) => {
     await requireSubMerchant(tx, input.merchant.mchid, input.subMchid);
     const trade = await findRefundedTrade(tx, input);

@@ -1,7 +1,7 @@
 // The sandbox's own endpoints, outside the real API: registration, the wallet (API and page), the test clock,
 // fault knobs, books, keys. Errors here are Hutong-style `{ error: { code, message } }`.
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { notificationList, subMerchantBooks } from './books';
 import type { Ctx } from './context';
@@ -12,8 +12,9 @@ import { rfc3339 } from './time';
 import { sweep } from './sweeper';
 import { baseUrl, typed } from './v3';
 import { resolvePayable, walletPay, type WalletPayInput } from './wallet';
-import { describePayable, signedPage, walletPage, type Lang } from './wallet-page';
+import { describePayable, errorPage, signedPage, walletPage, type Lang } from './wallet-page';
 import { SANDBOX_ADMIN, SANDBOX_CLIENT } from '../access';
+import { pageNonce, pageSecurityHeaders, registrationLimit, SMALL_BODY_BYTES } from '../guard';
 
 function langOf(req: FastifyRequest): Lang {
   const asked = (req.query as { lang?: string }).lang;
@@ -26,6 +27,7 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
     if (error instanceof ToolError) return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
     if (error.validation) return reply.code(422).send({ error: { code: 'invalid_request', message: error.message } });
+    if (error.statusCode === 413) return reply.code(413).send({ error: { code: 'body_too_large', message: error.message } });
     if (error.statusCode && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: { code: 'bad_request', message: error.message } });
     }
@@ -34,7 +36,7 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
   });
   const r = typed(app);
 
-  r.post('/merchants', { config: SANDBOX_CLIENT }, async (req, reply) => reply.code(201).send(await registerMerchant(ctx, (req.body ?? {}) as RegistrationInput)));
+  r.post('/merchants', { config: SANDBOX_CLIENT, bodyLimit: SMALL_BODY_BYTES, preHandler: registrationLimit(ctx.registrations) }, async (req, reply) => reply.code(201).send(await registerMerchant(ctx, (req.body ?? {}) as RegistrationInput)));
 
   r.post('/wallet/pay', { config: SANDBOX_CLIENT }, async (req) => {
     const body = req.body;
@@ -42,38 +44,50 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
     return walletPay(ctx, body as WalletPayInput);
   });
 
-  const page = async (req: FastifyRequest, handle: Record<string, string>, redirectUrl?: string) => {
+  // The wallet pages: a refused redirect_url is a clear error page, never a link; every value is escaped and the
+  // page's only script carries its nonce (pageSecurityHeaders).
+  const page = async (req: FastifyRequest, reply: FastifyReply, handle: Record<string, string>, redirectUrl?: string) => {
+    const lang = langOf(req);
+    const refused = redirectUrl ? ctx.hosts.returnUrlProblem(redirectUrl) : null;
+    if (refused) {
+      return reply.code(400).type('text/html; charset=utf-8').send(errorPage(lang, 'invalid_redirect_url', `redirect_url ${refused}`));
+    }
     const view = await ctx.db.transaction(async (tx) => describePayable(tx, await resolvePayable(tx, handle), ctx.clock.now()));
-    return walletPage(view, { lang: langOf(req), payUrl: `${prefix}/wallet/pay`, handle, ...(redirectUrl ? { redirectUrl } : {}) });
+    const nonce = pageNonce();
+    const html = walletPage(view, { lang, nonce, payUrl: `${prefix}/wallet/pay`, handle, ...(redirectUrl ? { redirectUrl } : {}) });
+    return pageSecurityHeaders(reply, nonce).type('text/html; charset=utf-8').send(html);
   };
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   r.get('/wallet', { config: SANDBOX_CLIENT }, async (req, reply) => {
-    const q = req.query as Record<string, string | undefined>;
-    const handle: Record<string, string> = q.code_url ? { code_url: q.code_url } : q.prepay_id ? { prepay_id: q.prepay_id } : { url: q.url ?? '' };
-    return reply.type('text/html; charset=utf-8').send(await page(req, handle, q.redirect_url));
+    const q = req.query as Record<string, unknown>;
+    const codeUrl = text(q.code_url);
+    const prepayId = text(q.prepay_id);
+    const handle: Record<string, string> = codeUrl ? { code_url: codeUrl } : prepayId ? { prepay_id: prepayId } : { url: text(q.url) ?? '' };
+    return page(req, reply, handle, text(q.redirect_url));
   });
   r.get('/cgi-bin/mmpayweb-bin/checkmweb', { config: SANDBOX_CLIENT }, async (req, reply) => {
-    const q = req.query as Record<string, string | undefined>;
-    return reply.type('text/html; charset=utf-8').send(await page(req, { prepay_id: q.prepay_id ?? '' }, q.redirect_url));
+    const q = req.query as Record<string, unknown>;
+    return page(req, reply, { prepay_id: text(q.prepay_id) ?? '' }, text(q.redirect_url));
   });
   r.get('/bizpayurl', { config: SANDBOX_CLIENT }, async (req, reply) => {
-    const q = req.query as Record<string, string | undefined>;
-    return reply.type('text/html; charset=utf-8').send(await page(req, { code_url: `weixin://wxpay/bizpayurl?pr=${q.pr ?? ''}` }));
+    const q = req.query as Record<string, unknown>;
+    return page(req, reply, { code_url: `weixin://wxpay/bizpayurl?pr=${text(q.pr) ?? ''}` });
   });
   r.get('/applyments/sign', { config: SANDBOX_CLIENT }, async (req, reply) => {
-    const q = req.query as Record<string, string | undefined>;
-    return reply.type('text/html; charset=utf-8').send(signedPage(q.applyment_id ?? '', langOf(req)));
+    const q = req.query as Record<string, unknown>;
+    return reply.type('text/html; charset=utf-8').send(signedPage(text(q.applyment_id) ?? '', langOf(req)));
   });
 
   const clockJson = () => ({ now: rfc3339(ctx.clock.now()), now_ms: ctx.clock.now(), offset_ms: ctx.clock.offset });
   r.get('/clock', { config: SANDBOX_ADMIN }, async () => clockJson());
-  r.post('/clock', { config: SANDBOX_ADMIN, schema: { body: Type.Object({ advance_ms: Type.Integer({ minimum: 0 }) }) } }, async (req) => {
+  r.post('/clock', { config: SANDBOX_ADMIN, bodyLimit: SMALL_BODY_BYTES, schema: { body: Type.Object({ advance_ms: Type.Integer({ minimum: 0 }) }) } }, async (req) => {
     await ctx.clock.advance(req.body.advance_ms);
     await sweep(ctx); // expiries and unfreezes that are now due happen before the answer
     return clockJson();
   });
 
   r.get('/faults', { config: SANDBOX_ADMIN }, async () => ctx.faults.value);
-  r.put('/faults', { config: SANDBOX_ADMIN }, async (req) => {
+  r.put('/faults', { config: SANDBOX_ADMIN, bodyLimit: SMALL_BODY_BYTES }, async (req) => {
     try {
       ctx.faults.set(checkFaults(req.body ?? {}));
     } catch (err) {

@@ -30,6 +30,7 @@ export interface Harness {
   origin: string;
   /** origin + mount prefix: the API base clients use. */
   base: string;
+  /** Calls one of the sandbox's own endpoints (registration, wallet, and the admin-token controls: it sends the token). */
   tool(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   register(input?: Record<string, unknown>): Promise<Registered>;
   close(): Promise<void>;
@@ -42,10 +43,9 @@ export async function startHarness(opts: WechatpaySandboxOptions = {}): Promise<
   const origin = await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `${origin}${PREFIX}`;
   const tool: Harness['tool'] = async (method, path, body) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-    });
+    const headers: Record<string, string> = { authorization: `Bearer ${sandbox.adminToken}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     const text = await res.text();
     return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text };
   };
