@@ -18,6 +18,7 @@ import { AuditService } from '../audit/service';
 import { reconciliationJson } from '../ledger/reconciliation-routes';
 import { checkInvariants, type InvariantResult } from '../ledger/invariants';
 import { providerBooks } from '../ledger/provider-books';
+import { savedAdminToken } from '../sandbox/admin-token';
 
 export type RunJson = ReturnType<typeof reconciliationJson>;
 
@@ -71,7 +72,8 @@ async function directBackend(config: Config, db: Db, description: string): Promi
   if (sandbox) connectSandboxProviders(providers, config, sandbox, clock);
   else connectConfiguredProviders(providers, config, clock);
   const reconciliations = new ReconciliationService({ db, clock, config, log: pino({ level: 'silent' }), audit: new AuditService(db, clock) }, providers);
-  const books = providerBooks({ alipay: !!sandbox, wechatpay: !!sandbox }, config.publicUrl, providers);
+  const sandboxToken = config.sandbox.adminToken ?? savedAdminToken(join(config.dataDir, 'sandbox'));
+  const books = providerBooks({ alipay: !!sandbox, wechatpay: !!sandbox }, config.publicUrl, providers, sandboxToken);
   return {
     description,
     async reconcile(provider, date, onProgress) {

@@ -30,6 +30,7 @@ async function startSavingHutong(dataDir: string, databaseUrl: string, opsKey: s
   const url = await hutong.listen();
   const call = async (method: string, path: string, o: CallOptions = {}) => {
     const headers: Record<string, string> = { ...o.headers, ...(o.key ? { authorization: `Bearer ${o.key}` } : {}) };
+    if (!o.key && path.startsWith('/sandbox/') && hutong.sandboxes) headers.authorization = `Bearer ${hutong.sandboxes.adminToken}`;
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(url + path, { method, headers, body: o.body !== undefined ? JSON.stringify(o.body) : o.rawBody });
     const text = await res.text();

@@ -17,12 +17,16 @@ export interface ProviderBooks {
 
 const BOOKS_TIMEOUT_MS = 15_000;
 
-/** Reads the in-process or standalone sandboxes' books at `baseUrl` (the server's own origin in the embedded default). */
-export function sandboxBooks(baseUrl: string): ProviderBooks {
+/**
+ * Reads the in-process or standalone sandboxes' books at `baseUrl` (the server's own origin in the embedded default);
+ * the books are a test-only view, so they need the sandbox admin token.
+ */
+export function sandboxBooks(baseUrl: string, adminToken: string | undefined): ProviderBooks {
   return {
     async held(provider, subMerchantId) {
       const url = `${baseUrl}/sandbox/${provider}/books/sub-merchants/${encodeURIComponent(subMerchantId)}`;
-      const res = await request(url, { method: 'GET', headersTimeout: BOOKS_TIMEOUT_MS, bodyTimeout: BOOKS_TIMEOUT_MS });
+      const headers = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
+      const res = await request(url, { method: 'GET', headers, headersTimeout: BOOKS_TIMEOUT_MS, bodyTimeout: BOOKS_TIMEOUT_MS });
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new ProviderError('unavailable', 'sandbox_books_unavailable', `${provider} sandbox books answered HTTP ${res.statusCode}`);
       const books = JSON.parse(text) as { frozen: number; available: number };
@@ -46,8 +50,10 @@ export function adapterBooks(providers: ProviderRegistry): ProviderBooks {
 }
 
 /** Per provider: the sandbox's books where Hutong runs on its sandbox, the adapter where on a real gateway. */
-export function providerBooks(onSandbox: Record<ProviderName, boolean>, sandboxBaseUrl: string | undefined, providers: ProviderRegistry): ProviderBooks {
-  const sandbox = sandboxBaseUrl ? sandboxBooks(sandboxBaseUrl) : undefined;
+export function providerBooks(
+  onSandbox: Record<ProviderName, boolean>, sandboxBaseUrl: string | undefined, providers: ProviderRegistry, sandboxAdminToken?: string,
+): ProviderBooks {
+  const sandbox = sandboxBaseUrl ? sandboxBooks(sandboxBaseUrl, sandboxAdminToken) : undefined;
   const adapters = adapterBooks(providers);
   return { held: (provider, sub) => (onSandbox[provider] && sandbox ? sandbox : adapters).held(provider, sub) };
 }

@@ -69,7 +69,7 @@ export function reconciliationRoutes(app: FastifyInstance, reconciliations: Reco
     config: { access: ['ops'] },
     schema: { tags: ['ledger'], summary: 'Checks the ledger’s invariants now, the providers’ books included (what `hutong check` prints).' },
   }, async () => {
-    const books = providerBooks(onSandbox, ownOrigin(app, deps.config), deps.providers);
+    const books = providerBooks(onSandbox, ownOrigin(app, deps.config), deps.providers, deps.config.sandbox.adminToken);
     const invariants = await checkInvariants({ db: deps.db, providers: deps.providers, books });
     return { ok: invariants.every((i) => i.violations.length === 0), invariants };
   });

@@ -2,6 +2,7 @@
 // the admin token on test-only controls (JSON only), the hosts it may notify or send a buyer back to, the
 // registration budget (each registration makes an RSA key pair) and the security headers of its pages.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { makeAdminToken } from './admin-token';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The safety settings a host (Hutong's config, a standalone main, a test kit) gives a sandbox. */
@@ -21,9 +22,6 @@ export const ADMIN_TOKEN_CHARS_MIN = 16;
 export const SMALL_BODY_BYTES = 16 * 1024;
 const REGISTRATIONS_PER_MINUTE_DEFAULT = 30;
 
-export function makeAdminToken(): string {
-  return `sbx_admin_${randomBytes(24).toString('base64url')}`;
-}
 
 export function checkedAdminToken(token: string | undefined, owner: string): string {
   if (token === undefined) return makeAdminToken();

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import type { Config } from '../config';
 import type { AlipaySandbox } from './alipay';
 import type { WechatpaySandbox } from './wechatpay';
-import { makeAdminToken } from './guard';
+import { loadOrMakeAdminToken } from './admin-token';
 
 export interface MountedSandboxes {
   alipay: AlipaySandbox;
   wechatpay: WechatpaySandbox;
   /** Bearer token of both sandboxes' test-only controls (clock, faults, books). */
   adminToken: string;
-  /** True when no HUTONG_SANDBOX_ADMIN_TOKEN was configured and the token was made here (the demo prints it). */
+  /** True when no HUTONG_SANDBOX_ADMIN_TOKEN was configured and the token is the demo's own (it prints it). */
   adminTokenMade: boolean;
   close(): Promise<void>;
 }
@@ -34,7 +34,10 @@ function hostOf(url: string | undefined): string[] {
 }
 
 export async function mountSandboxes(app: FastifyInstance, opts: MountOptions): Promise<MountedSandboxes> {
-  const adminToken = opts.config.adminToken ?? makeAdminToken();
+  const adminTokenMade = opts.config.adminToken === undefined;
+  const adminToken = opts.config.adminToken ?? loadOrMakeAdminToken(opts.dataDir);
+  // Hutong's own readers of the sandboxes' books (the invariants check) find the token in use here.
+  opts.config.adminToken = adminToken;
   const notifyHosts = [...(opts.config.notifyHosts ?? []), ...hostOf(opts.publicUrl)];
   const common = {
     applymentDelayMs: opts.config.applymentDelayMs,
@@ -59,7 +62,7 @@ export async function mountSandboxes(app: FastifyInstance, opts: MountOptions): 
     alipay,
     wechatpay,
     adminToken,
-    adminTokenMade: opts.config.adminToken === undefined,
+    adminTokenMade,
     async close() {
       await Promise.all([alipay.close(), wechatpay.close()]);
     },

@@ -55,7 +55,7 @@ var status=document.getElementById('status');var pay=document.getElementById('pa
 if(!pay)return;function done(t){status.textContent=t;pay.disabled=true;cancel.disabled=true;}
 pay.onclick=function(){pay.disabled=true;fetch(${scriptJson(page.payEndpoint)},{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(payload)})
 .then(function(r){return r.json().then(function(d){return {ok:r.ok,d:d};});}).then(function(x){
-if(x.ok){done('支付成功 · Paid');var back=x.d.return_url;if(typeof back==='string'&&/^https?:\/\//i.test(back))location.href=back;}
+if(x.ok){done('支付成功 · Paid');var back=x.d.return_url;if(typeof back==='string'&&/^https?:[/][/]/i.test(back))location.href=back;}
 else{pay.disabled=false;status.textContent=(x.d.error?x.d.error.code+': '+x.d.error.message:'error');}})
 .catch(function(e){pay.disabled=false;status.textContent=String(e);});};
 cancel.onclick=function(){done('已取消 · Cancelled');};})();</script>`;

@@ -64,7 +64,7 @@ export function walletPage(
   })}</script>
 <script nonce="${esc(opts.nonce)}">
 const data = JSON.parse(document.getElementById('wallet-data').textContent);
-const done = () => { if (typeof data.redirect === 'string' && /^https?:\/\//i.test(data.redirect)) location.href = data.redirect; };
+const done = () => { if (typeof data.redirect === 'string' && /^https?:[/][/]/i.test(data.redirect)) location.href = data.redirect; };
 const pay = document.getElementById('pay'); const cancel = document.getElementById('cancel');
 if (pay) pay.onclick = async () => {
   const res = await fetch(data.payUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data.handle) });
