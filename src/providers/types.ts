@@ -62,6 +62,12 @@ export interface RefundInput {
   totalFen: Fen;
   reason?: string;
   notifyUrl: string;
+  /**
+   * Commission the platform gives back inside this refund, for a provider that returns shared money within the
+   * refund itself (Alipay `refund_royalty_parameters`). A provider that returns it by a separate call first
+   * (`EscrowOperations.returnShare`, WeChat Pay) is never given one.
+   */
+  returnShareFen?: Fen;
 }
 
 export type RefundState = 'not_found' | 'processing' | 'succeeded' | 'closed' | 'abnormal';
@@ -289,4 +295,9 @@ export interface EscrowOperations {
   releaseRemaining(input: EscrowTradeRef & { outOrderNo: string; description: string }): Promise<ShareStatus>;
   /** Frozen and available money the provider holds for a sub-merchant. */
   balance(subMerchantId: string): Promise<{ frozenFen: Fen; availableFen: Fen }>;
+  /**
+   * Makes the platform's own account a profit-sharing receiver, once (repeat-safe): WeChat Pay adds it as a receiver
+   * with relation PLATFORM under `name` (its full legal name); Alipay binds the royalty relation.
+   */
+  ensurePlatformReceiver(name: string): Promise<void>;
 }

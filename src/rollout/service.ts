@@ -20,6 +20,8 @@ import { RolloutEligibility } from './eligibility';
 
 const DAY_MS = 86_400_000;
 const ADVANCE_SIZE_MAX = 50;
+/** The name the platform is registered under as a profit-sharing receiver (WeChat Pay wants a full name). */
+const PLATFORM_RECEIVER_NAME = 'Hutong Platform';
 
 
 export interface WaveInput {
@@ -257,12 +259,8 @@ export class RolloutService {
   private async ensureSharingReady(method: ProviderName): Promise<boolean> {
     if (this.receiverReady.has(method)) return true;
     if (!this.providers.has(method)) return false;
-    const adapter = this.providers.get(method) as unknown as { addReceiver?: (input: { type: 'MERCHANT_ID'; account: string; relationType: 'PLATFORM'; name: string }) => Promise<void> };
     try {
-      if (adapter.addReceiver) {
-        const identity = this.providers.identity(method);
-        await adapter.addReceiver({ type: 'MERCHANT_ID', account: identity.platformMerchantId, relationType: 'PLATFORM', name: 'Hutong Platform' });
-      }
+      await this.providers.get(method).escrow.ensurePlatformReceiver(PLATFORM_RECEIVER_NAME);
       this.receiverReady.add(method);
       return true;
     } catch (err) {

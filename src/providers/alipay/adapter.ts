@@ -8,7 +8,7 @@ import { createGateway, createUploader } from './gateway';
 import { acknowledge, parseNotification } from './notification';
 import { queryOnboarding, submitOnboarding, uploadImage } from './onboarding';
 import { createSdk, parseAlipayPublicKey, parseAppPrivateKey } from './sign';
-import { closeTrade, queryRefund, queryTrade, refund, type AlipayRefundInput } from './trades';
+import { closeTrade, queryRefund, queryTrade, refund } from './trades';
 
 export interface AlipayConfig {
   appId: string;
@@ -27,8 +27,6 @@ export interface AlipayConfig {
 }
 
 export interface AlipayAdapter extends ProviderAdapter {
-  /** Also takes `returnShareFen`: Alipay returns shared commission inside the refund. */
-  refund(input: AlipayRefundInput): ReturnType<ProviderAdapter['refund']>;
   readonly escrow: EscrowOperations;
 }
 

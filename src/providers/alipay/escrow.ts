@@ -29,6 +29,7 @@ export function createEscrow(ctx: EscrowContext): EscrowOperations {
   const bindReceiverOnce = onceUntilSuccess(() => bindPlatformReceiver(ctx));
   return {
     queryUnsplit: (ref) => queryUnsettled(ctx, ref),
+    ensurePlatformReceiver: () => bindReceiverOnce(),
     shareAndRelease: (input: ShareInput) => settleAndShare(ctx, bindReceiverOnce, input),
     releaseRemaining: (input) => settleAndShare(ctx, bindReceiverOnce, { ...input, commissionFen: fen(0) }),
     queryShare: (input) => queryShare(ctx, input),

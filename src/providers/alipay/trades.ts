@@ -14,11 +14,9 @@ import {
 
 /**
  * Alipay returns shared commission only inside the refund itself (`refund_royalty_parameters`): there is no separate
- * "return share" call. `returnShareFen` is the commission the platform gives back with this refund.
+ * "return share" call. `returnShareFen` (part of every RefundInput) is the commission given back with this refund.
  */
-export interface AlipayRefundInput extends RefundInput {
-  returnShareFen?: Fen;
-}
+export type AlipayRefundInput = RefundInput;
 
 export interface TradeVerbsContext {
   gateway: Gateway;

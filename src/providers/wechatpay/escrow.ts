@@ -202,6 +202,10 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
 
     fundBalance,
 
+    async ensurePlatformReceiver(name: string): Promise<void> {
+      await this.addReceiver({ type: 'MERCHANT_ID', account: receiverMchid, relationType: 'PLATFORM', name });
+    },
+
     async addReceiver(input: ReceiverInput): Promise<void> {
       guard('profit sharing receivers');
       const body: AddReceiverBody = { appid: ctx.config.spAppid, type: input.type, account: input.account, relation_type: input.relationType };
