@@ -1,6 +1,7 @@
 // Paid checkouts per second, end to end, per provider: POST /v1/orders → POST /v1/payments/:id/attempts →
 // the sandbox wallet pays the QR → the sandbox sends its signed notification → Hutong verifies and records it →
 // the worker's ledger consumer posts the payment. A checkout counts when its ledger entry exists.
+import { randomUUID } from 'node:crypto';
 import type { ProviderName } from '../src/providers/types';
 import { DESKTOP_UA, type BenchHutong, type Market } from './hutong';
 import { boundedLoops, BenchError, perSecond, progress, waitUntil } from './util';
@@ -12,14 +13,20 @@ export interface PaidFlow {
   buyerMs: number;
 }
 
-/** The buyer's part of one checkout: one item, one merchant, paid by scanning the QR in the sandbox wallet. */
+/**
+ * The buyer's part of one checkout: one item, one merchant, paid by scanning the QR in the sandbox wallet. Each write
+ * carries an Idempotency-Key, as a client that retries must: the figures include the idempotent door's cost.
+ */
 export async function buyerPays(b: BenchHutong, market: Market, provider: ProviderName, i: number, worker: number): Promise<PaidFlow> {
   const t0 = performance.now();
   const product = market.products[i % market.products.length]!;
   const buyer = market.buyers[worker % market.buyers.length]!;
-  const co = await b.http.expect(201, 'POST', '/v1/orders', { key: buyer.key, body: { items: [{ product_id: product.id, quantity: 1 }] } });
+  const idempotencyKey = `bench-${provider}-${worker}-${i}-${randomUUID()}`;
+  const co = await b.http.expect(201, 'POST', '/v1/orders', {
+    key: buyer.key, body: { items: [{ product_id: product.id, quantity: 1 }] }, headers: { 'idempotency-key': `${idempotencyKey}-order` },
+  });
   const attempt = await b.http.expect(201, 'POST', `/v1/payments/${co.payment.id}/attempts`, {
-    key: buyer.key, body: { method: provider, scene: 'qr' }, headers: { 'user-agent': DESKTOP_UA },
+    key: buyer.key, body: { method: provider, scene: 'qr' }, headers: { 'user-agent': DESKTOP_UA, 'idempotency-key': `${idempotencyKey}-attempt` },
   });
   if (attempt.action?.type !== 'qr') throw new BenchError(`expected a QR action, got ${JSON.stringify(attempt.action)}`);
   await b.sandboxHttp[provider].expect(200, 'POST', `/sandbox/${provider}/wallet/pay`, { body: { code_url: attempt.action.code_url } });
