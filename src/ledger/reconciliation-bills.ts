@@ -3,7 +3,6 @@
 // sub-merchant (trade_zft_merchant), since the platform's own bill does not say whose a line is.
 import type { ProviderName } from '../providers/types';
 import type { FullAdapter } from '../providers/registry';
-import type { WechatpayAdapter } from '../providers/wechatpay';
 import type { BillType, ProviderLine } from './reconciliation-match';
 import { fromSharingBill, fromTradeBill } from './reconciliation-lines';
 
@@ -22,15 +21,10 @@ export function billSources(provider: ProviderName, subMerchantIds: string[]): B
   return subMerchantIds.map((subMerchantId) => ({ bill: 'trade', subMerchantId }));
 }
 
-function hasSharingBill(adapter: FullAdapter): adapter is FullAdapter & Pick<WechatpayAdapter, 'profitSharingBill'> {
-  return typeof (adapter as Partial<WechatpayAdapter>).profitSharingBill === 'function';
-}
-
 async function fetchOne(adapter: FullAdapter, date: string, source: BillSource): Promise<ProviderLine[]> {
   const input = { date, ...(source.subMerchantId ? { subMerchantId: source.subMerchantId } : {}) };
   if (source.bill === 'trade') return (await adapter.fetchTradeBill(input)).map(fromTradeBill);
-  if (!hasSharingBill(adapter)) throw new Error(`${adapter.name} has no profit-sharing bill`);
-  return (await adapter.profitSharingBill(input)).map(fromSharingBill);
+  return (await adapter.fetchSharingBill(input)).map(fromSharingBill);
 }
 
 /** Downloads the bills one after another (a provider rate-limits bill downloads), reporting each. */

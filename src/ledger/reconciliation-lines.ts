@@ -2,7 +2,7 @@
 // events should appear as in those bills (a release shows as the commission's share line and the rest's unfreeze
 // line; a refund as one refund line; a payment as one payment line with its fee).
 import type { BillLine, ProviderName } from '../providers/types';
-import type { ProfitSharingBillLine } from '../providers/wechatpay';
+import type { SharingBillLine } from '../providers/types';
 import type { RefundStatus } from '../payments/states';
 import { BUYERS_ACCOUNT, availableAccount, commissionAccount, feesAccount } from './accounts';
 import type { LedgerEvent } from './reconciliation-store';
@@ -46,7 +46,7 @@ export function fromTradeBill(line: BillLine): ProviderLine {
   };
 }
 
-export function fromSharingBill(line: ProfitSharingBillLine): ProviderLine {
+export function fromSharingBill(line: SharingBillLine): ProviderLine {
   return {
     bill: 'profit_sharing', kind: line.kind, key: sharingKey(line.outOrderNo, line.receiverAccount), amount: line.amountFen, status: sharingLineStatus(line.status),
     occurredAt: line.occurredAt, ref: { transaction_id: line.transactionId, out_order_no: line.outOrderNo, receiver: line.receiverAccount },

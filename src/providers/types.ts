@@ -195,6 +195,21 @@ export interface BillLine {
   occurredAt: Date;
 }
 
+/** One line of a provider's profit-sharing bill (WeChat Pay 分账账单): a share, a return or an unfreeze. */
+export interface SharingBillLine {
+  kind: 'share' | 'return' | 'unfreeze';
+  /** The provider's own word for the kind, as written in the bill. */
+  kindText: string;
+  transactionId: string;
+  outOrderNo: string;
+  sponsorMchid?: string;
+  receiverAccount: string;
+  amountFen: Fen;
+  status: string;
+  description?: string;
+  occurredAt: Date;
+}
+
 export interface ProviderAdapter {
   readonly name: ProviderName;
   readonly scenes: readonly PaymentScene[];
@@ -208,6 +223,11 @@ export interface ProviderAdapter {
   parseNotification(req: NotificationRequest): Promise<ProviderEvent>;
   acknowledge(outcome: { ok: true } | { ok: false; message: string }): NotificationReply;
   fetchTradeBill(input: { date: string; subMerchantId?: string }): Promise<BillLine[]>;
+  /**
+   * The day's profit-sharing bill, where the provider keeps one apart from the trade bill (WeChat Pay). A provider
+   * whose shares appear in its trade bills (Alipay 直付通) throws ProviderError `bill_type_unsupported`.
+   */
+  fetchSharingBill(input: { date: string; subMerchantId?: string }): Promise<SharingBillLine[]>;
   submitOnboarding(input: OnboardingInput): Promise<OnboardingStatus>;
   queryOnboarding(outRequestNo: string): Promise<OnboardingStatus>;
   /** Alipay `ant.merchant.expand.indirect.image.upload` / WeChat Pay `/v3/merchant/media/upload`: the id forms carry. */

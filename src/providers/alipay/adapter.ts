@@ -1,6 +1,6 @@
 // The Alipay 直付通 adapter: the verbs of ProviderAdapter plus the escrow release verbs, each in its own file.
 // Keys are parsed once here; every gateway call goes through gateway.ts (signature verified on every answer).
-import type { EscrowOperations, ProviderAdapter } from '../types';
+import { ProviderError, type EscrowOperations, type ProviderAdapter } from '../types';
 import { fetchTradeBill } from './bill';
 import { createTrade } from './create';
 import { createEscrow } from './escrow';
@@ -56,6 +56,8 @@ export function createAlipayAdapter(config: AlipayConfig): AlipayAdapter {
     parseNotification: (req) => parseNotification({ ...trades, sdk, appId: config.appId }, req),
     acknowledge,
     fetchTradeBill: (input) => fetchTradeBill({ gateway, timeoutMs }, input),
+    // 直付通's royalties (shares) are lines of the sub-merchants' trade bills; there is no separate sharing bill.
+    fetchSharingBill: async () => { throw new ProviderError('invalid_request', 'bill_type_unsupported', 'Alipay has no separate profit-sharing bill'); },
     submitOnboarding: (input) => submitOnboarding({ gateway }, input),
     queryOnboarding: (outRequestNo) => queryOnboarding({ gateway }, outRequestNo),
     uploadImage: (upload) => uploadImage({ upload: createUploader(sdk) }, upload),

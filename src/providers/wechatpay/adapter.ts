@@ -62,6 +62,7 @@ export function createWechatpayAdapter(config: WechatpayConfig): WechatpayAdapte
     fundBalance: (subMerchantId) => escrow.fundBalance(subMerchantId),
     queryReturnShare: (input) => escrow.queryReturnShare(input),
     profitSharingBill: (input) => fetchProfitSharingBill(ctx, input),
+    fetchSharingBill: (input) => fetchProfitSharingBill(ctx, input),
     jsapiPayParams: (prepayId) => jsapiPayParams(config.spAppid, prepayId, keys.merchantPrivateKey, ctx.now()),
   };
 }

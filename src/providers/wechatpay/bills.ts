@@ -1,7 +1,7 @@
 // The trade bill (one line per paid sub-order and per refund) and the profit-sharing bill (one line per share,
 // return and unfreeze): request a download_url, fetch the file with a signed GET, check its SHA1, parse.
 import { fen, type Fen } from '../../shared/money';
-import { ProviderError, type BillLine } from '../types';
+import { ProviderError, type BillLine, type SharingBillLine } from '../types';
 import { cell, parseBacktickCsv } from './bill-csv';
 import { asProviderError, isRejection } from './client';
 import type { AdapterContext } from './context';
@@ -10,19 +10,8 @@ import type { BillAnswer } from './wire-platform';
 
 const BILL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export interface ProfitSharingBillLine {
-  kind: 'share' | 'return' | 'unfreeze';
-  /** WeChat Pay's own word for the kind, as written in the bill. */
-  kindText: string;
-  transactionId: string;
-  outOrderNo: string;
-  sponsorMchid?: string;
-  receiverAccount: string;
-  amountFen: Fen;
-  status: string;
-  description?: string;
-  occurredAt: Date;
-}
+/** WeChat Pay's profit-sharing bill line is the interface's SharingBillLine. */
+export type ProfitSharingBillLine = SharingBillLine;
 
 async function downloadBill(ctx: AdapterContext, path: string, query: Record<string, string | undefined>): Promise<Buffer | undefined> {
   if (!BILL_DATE.test(query.bill_date ?? '')) throw new ProviderError('invalid_request', 'bill_date_invalid', 'bill dates are yyyy-MM-dd');
