@@ -35,6 +35,7 @@ import { ProviderRegistry } from './providers/registry';
 import { connectConfiguredProviders, connectSandboxProviders, sandboxCredentials } from './providers/connect';
 import type { MountedSandboxes, mountSandboxes } from './sandbox/mount';
 import { Worker } from './worker';
+import { opsRoutes } from './ops/routes';
 import { RolloutService } from './rollout/service';
 import { rolloutRoutes } from './rollout/routes';
 import { Sealer, dataKeyFromFile } from './shared/seal';
@@ -197,6 +198,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   rolloutRoutes(app, rollout, payments);
   ledgerRoutes(app, ledger);
   reconciliationRoutes(app, new ReconciliationService(ctx, providers), { db, providers, config, sandboxes: demo !== undefined });
+  opsRoutes(app, ctx);
   if (config.testClock) {
     app.post('/v1/test/clock', { config: { access: ['ops'], idempotent: false }, schema: { hide: true } }, async (req) => {
       const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);

@@ -1,12 +1,15 @@
 // Releasing an order's escrow when the buyer confirms receipt (or the auto-confirm timer does): the platform's
 // commission is shared to it by the provider and the rest released to the merchant. A resumable saga: the row is
 // committed first, each provider call carries our out_order_no, and the worker retries a share refused because the
-// payment has not settled yet.
+// payment has not settled yet. Workers claim a release before driving it; a release that may already have reached
+// the provider ('processing') is first looked up there by its out_order_no, so a crash between the share and its
+// record, or a second worker, can never record a commission other than the one the provider shared.
 import type { ModuleContext } from '../shared/context';
 import type { Queryable } from '../shared/db';
 import { HutongError } from '../shared/errors';
 import { fen, mulDivFloorFen, type Fen } from '../shared/money';
-import { ProviderError, type ProviderName } from '../providers/types';
+import { ProviderError, type ProviderName, type ShareStatus } from '../providers/types';
+import { SweepClaims, unclaimed } from '../ops/claims';
 import type { ProviderRegistry } from '../providers/registry';
 import { ordersStore } from '../orders/store';
 import { catalogStore } from '../catalog/store';
@@ -46,7 +49,13 @@ export class EscrowReleases {
     private readonly ctx: ModuleContext,
     private readonly providers: ProviderRegistry,
     private readonly commissionRate: CommissionRate,
-  ) {}
+  ) {
+    this.claims = new SweepClaims(ctx);
+  }
+
+  private readonly claims: SweepClaims;
+  /** Points where a test stops a worker as a crash would (after the provider acted, before Hutong recorded it). */
+  readonly hooks: { afterShare?: (orderId: string) => void | Promise<void> } = {};
 
   /** Records that an order's escrow is to be released; the worker does it. Idempotent. */
   async schedule(q: Queryable, orderId: string): Promise<void> {
@@ -65,50 +74,84 @@ export class EscrowReleases {
   }
 
   async sweep(): Promise<number> {
-    const { rows } = await this.ctx.db.query<EscrowReleaseRow>(
-      `SELECT * FROM escrow_releases WHERE status IN ('pending', 'processing') AND next_check_at <= $1 ORDER BY next_check_at LIMIT $2`,
-      [this.ctx.clock.now(), SWEEP_SIZE_MAX],
+    const now = this.ctx.clock.now();
+    const { rows } = await this.ctx.db.query<{ order_id: string }>(
+      `SELECT order_id FROM escrow_releases r WHERE status IN ('pending', 'processing') AND next_check_at <= $1
+         AND ${unclaimed('escrow_release', 'r.order_id', '$1')} ORDER BY next_check_at LIMIT $2`,
+      [now, SWEEP_SIZE_MAX],
     );
-    for (const row of rows) {
-      try {
-        await this.drive(row);
-      } catch (err) {
-        if (!(err instanceof ProviderError)) throw err;
-        await this.retryLater(row, err.kind === 'declined' || err.kind === 'invalid_request' ? err.code : null);
-      }
-    }
+    await this.claims.driveEach('escrow_release', rows, (r) => r.order_id, (r) => this.driveClaimed(r.order_id));
     return rows.length;
   }
 
+  /** Drives a claimed release, read again now that it is ours (another worker may have finished it meanwhile). */
+  private async driveClaimed(orderId: string): Promise<void> {
+    const row = await this.ofOrder(orderId);
+    if (!row || (row.status !== 'pending' && row.status !== 'processing')) return;
+    try {
+      await this.drive(row);
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      await this.retryLater(row, err.kind === 'declined' || err.kind === 'invalid_request' ? err.code : null);
+      throw err; // counted on the claim: a release that keeps failing ends in the stuck list
+    }
+  }
+
+  /**
+   * 'pending': no share has been sent. 'processing': one may have been (sent, crashed, timed out, or driven by a
+   * worker that died), so the provider is asked first what became of our out_order_no, and whatever it says was
+   * shared is what is recorded. Only a release the provider has never seen is decided from the unsplit amount.
+   */
   private async drive(row: EscrowReleaseRow): Promise<void> {
     // Release waits while any refund of the order is open.
     if ((await refundStore.openCount(this.ctx.db, row.order_id)) > 0) return this.retryLater(row, null);
     const adapter = this.providers.get(row.provider);
     const ref = { outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id, amountFen: fen(row.amount) };
+    if (row.status === 'processing') {
+      const known = await this.askProvider(row);
+      if (known) return this.onShareStatus(row, known, known.sharedFen);
+    }
     const commission = row.commission === null ? await this.decideCommission(row) : { commission: fen(row.commission), base: fen(row.commission_base ?? 0) };
-    if (row.commission === null) {
+    if (row.status === 'pending') {
+      // Committed before the provider call: from here on a retry asks the provider before deciding anything.
       const decided = await transition(this.ctx.db, ESCROW_RELEASE_MACHINE, row.order_id, ['pending'], 'processing', {
         commission: commission.commission, commission_base: commission.base, updated_at: this.ctx.clock.now(),
       });
-      if (!decided) return; // another worker decided the commission first and drives the release
+      if (!decided) return; // someone else moved it: the next sweep drives it from its new state
     }
     const unsplit = await adapter.escrow.queryUnsplit(ref);
-    if (unsplit === 0) return this.finish(row, fen(0)); // fully refunded or already released: nothing left to share
-    const status = row.status === 'processing' && row.check_count > 0
-      ? await adapter.escrow.queryShare({ outOrderNo: row.out_order_no, outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id }).catch(() => null)
-      : null;
-    const result = status?.state === 'finished' ? status
-      : await adapter.escrow.shareAndRelease({ ...ref, outOrderNo: row.out_order_no, commissionFen: fen(Math.min(commission.commission, unsplit)), description: 'platform commission' });
-    switch (result.state) {
+    // Nothing left and the provider knows no share of ours: the order was refunded in full.
+    if (unsplit === 0) return this.finish(row, fen(0));
+    const shared = fen(Math.min(commission.commission, unsplit));
+    const result = await adapter.escrow.shareAndRelease({ ...ref, outOrderNo: row.out_order_no, commissionFen: shared, description: 'platform commission' });
+    await this.hooks.afterShare?.(row.order_id);
+    return this.onShareStatus(row, result, shared);
+  }
+
+  /** The provider's word on our share: its status, or null when it never received it. */
+  private async askProvider(row: EscrowReleaseRow): Promise<ShareStatus | null> {
+    try {
+      return await this.providers.get(row.provider).escrow.queryShare({
+        outOrderNo: row.out_order_no, outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id,
+      });
+    } catch (err) {
+      if (err instanceof ProviderError && err.code === 'share_not_found') return null;
+      throw err; // unknown: deciding now could record the wrong commission, so try again later
+    }
+  }
+
+  private async onShareStatus(row: EscrowReleaseRow, status: ShareStatus, commission: Fen): Promise<void> {
+    switch (status.state) {
       case 'finished':
-        return this.finish(row, fen(Math.min(commission.commission, unsplit)));
+        return this.finish(row, commission);
       case 'processing':
       case 'not_settled_yet':
         return this.retryLater(row, null);
       case 'closed':
-        return this.retryLater(row, 'share_closed');
+        // The provider closed the share (e.g. the receiver was refused): counted, so it ends in the stuck list.
+        throw new ProviderError('declined', 'share_closed', `the provider closed the share ${row.out_order_no}`);
       default: {
-        const never: never = result.state;
+        const never: never = status.state;
         throw new Error(`unknown share state ${String(never)}`);
       }
     }
@@ -130,7 +173,9 @@ export class EscrowReleases {
     const now = this.ctx.clock.now();
     const order = await ordersStore.order(this.ctx.db, row.order_id);
     await this.ctx.db.tx(async (q) => {
-      const released = await transition(q, ESCROW_RELEASE_MACHINE, row.order_id, ['pending', 'processing'], 'released', { commission, released_at: now, updated_at: now });
+      const released = await transition(q, ESCROW_RELEASE_MACHINE, row.order_id, ['pending', 'processing'], 'released', {
+        commission, released_at: now, updated_at: now, failure_code: null,
+      });
       if (!released) return;
       await appendEvent(q, { topic: 'escrow.released', payload: {
         provider: row.provider, payment_id: order!.payment_id, order_id: row.order_id, merchant_id: order!.merchant_id, out_trade_no: row.out_trade_no, commission,

@@ -13,7 +13,7 @@ import { baseUrlOf } from './http-util';
 import { close, precreate, query } from './methods-trade';
 import { mergePrecreate } from './methods-merge';
 import { refund, refundQuery } from './methods-refund';
-import { onsettleQuery, orderSettle, royaltyRelationBind, settleConfirm } from './methods-settle';
+import { onsettleQuery, orderSettle, orderSettleQuery, royaltyRelationBind, settleConfirm } from './methods-settle';
 import { imageUpload, orderQuery, zftCreate } from './methods-merchant';
 import { boundaryOf, MultipartError, parseMultipart } from '../multipart';
 import { billDownloadUrlQuery } from './methods-bill';
@@ -28,6 +28,7 @@ const API_METHODS: Record<string, ApiMethod> = {
   'alipay.trade.merge.precreate': mergePrecreate,
   'alipay.trade.settle.confirm': settleConfirm,
   'alipay.trade.order.settle': orderSettle,
+  'alipay.trade.order.settle.query': orderSettleQuery,
   'alipay.trade.royalty.relation.bind': royaltyRelationBind,
   'alipay.trade.order.onsettle.query': onsettleQuery,
   'alipay.data.dataservice.bill.downloadurl.query': billDownloadUrlQuery,

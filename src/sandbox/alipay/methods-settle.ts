@@ -1,16 +1,16 @@
 // 直付通 settlement: alipay.trade.settle.confirm, alipay.trade.order.settle, alipay.trade.royalty.relation.bind
-// and alipay.trade.order.onsettle.query.
+// alipay.trade.order.settle.query and alipay.trade.order.onsettle.query.
 import { createHash, randomInt } from 'node:crypto';
 import { findVisibleTrade, type ApiMethod } from './call';
 import { arrayField, objectField, optionalString, outNo, requiredString, type Biz } from './biz';
 import type { Ctx } from './context';
 import type { Sql } from './db';
 import { bizError, invalidParameter } from './errors';
-import { beijingDay } from './clock';
+import { beijingDay, formatBeijing } from './clock';
 import { amountToFen, fenToYuan, yuanToFen } from './money';
 import { addReceiverBalance, findReceiver, findSubMerchant, upsertReceiver } from './store-apps';
 import {
-  findRoyaltyRequest, findSettlement, insertRoyalty, insertRoyaltyRequest, updateTrade,
+  findRoyaltyRequest, findSettlement, insertRoyalty, insertRoyaltyRequest, listRoyaltiesOfTrade, listRoyaltyRequestsOfTrade, updateTrade,
 } from './store-trades';
 import { finishRoyalty, settleTrade } from './settlement';
 import type { Trade } from './types';
@@ -160,4 +160,27 @@ export const onsettleQuery: ApiMethod = async ({ ctx, app, biz }) => {
   const unsettledOnly = optionalString(biz, 'royalty_source', 16) === 'unsettled';
   const heldFen = trade.unsettledFen + (unsettledOnly ? 0 : trade.royaltyFrozenFen);
   return { unsettled_amount: fenToYuan(heldFen) };
+};
+
+/**
+ * alipay.trade.order.settle.query: what became of one settle request, by its out_request_no (or settle_no) on a
+ * trade — each royalty paid by it, with its state. A caller unsure whether its settle went through asks this first.
+ */
+export const orderSettleQuery: ApiMethod = async ({ ctx, app, biz }) => {
+  const trade = await findVisibleTrade(ctx.db, app, requireTradeNo(biz));
+  const outRequestNo = optionalString(biz, 'out_request_no', 64);
+  const settleNo = optionalString(biz, 'settle_no', 64);
+  if (!outRequestNo && !settleNo) throw invalidParameter('out_request_no or settle_no is required');
+  const request = outRequestNo ? await findRoyaltyRequest(ctx.db, trade.tradeNo, outRequestNo) : undefined;
+  const found = request ?? (settleNo ? (await listRoyaltyRequestsOfTrade(ctx.db, trade.tradeNo)).find((r) => r.settleNo === settleNo) : undefined);
+  if (!found || (settleNo && found.settleNo !== settleNo)) throw bizError('ACQ.TRADE_SETTLE_NOT_EXIST', '分账请求不存在');
+  const shares = (await listRoyaltiesOfTrade(ctx.db, trade.tradeNo)).filter((r) => r.kind === 'share' && r.outRequestNo === found.outRequestNo);
+  return {
+    out_request_no: found.outRequestNo,
+    operation_dt: formatBeijing(found.createdAt),
+    royalty_detail_list: shares.map((r) => ({
+      operation_type: 'transfer', execute_dt: formatBeijing(r.createdAt),
+      trans_in: r.account, trans_in_type: 'userId', amount: fenToYuan(r.amountFen), state: 'SUCCESS',
+    })),
+  };
 };

@@ -195,6 +195,11 @@ export async function findRoyaltyRequest(sql: Sql, tradeNo: string, outRequestNo
   return row ? camelRow<RoyaltyRequest>(row) : undefined;
 }
 
+export async function listRoyaltyRequestsOfTrade(sql: Sql, tradeNo: string): Promise<RoyaltyRequest[]> {
+  const rows = await many<Record<string, unknown>>(sql, 'select * from royalty_requests where trade_no = $1 order by created_at', [tradeNo]);
+  return rows.map((r) => camelRow<RoyaltyRequest>(r));
+}
+
 export async function insertRoyaltyRequest(sql: Sql, r: RoyaltyRequest): Promise<void> {
   await sql.query(
     'insert into royalty_requests (trade_no, out_request_no, settle_no, request_hash, created_at) values ($1, $2, $3, $4, $5)',

@@ -1,0 +1,54 @@
+// Ops' view of background work that keeps failing: the stuck list and its retry.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { ModuleContext } from '../shared/context';
+import { HutongError } from '../shared/errors';
+import { SWEEP_KINDS } from './claims';
+import { claimStore, type ClaimRow } from './store';
+
+/** The stuck list shows at most this many rows, newest first. */
+export const STUCK_LIST_MAX = 500;
+
+const Kind = Type.Union(SWEEP_KINDS.map((k) => Type.Literal(k)), { description: 'Which sweep the row belongs to.' });
+const StuckRow = Type.Object({
+  kind: Type.String(),
+  id: Type.String(),
+  failures: Type.Integer(),
+  last_error: Type.Union([Type.String(), Type.Null()]),
+  failed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  dead_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+function stuckJson(r: ClaimRow) {
+  return { kind: r.kind, id: r.id, failures: r.failures, last_error: r.last_error, failed_at: r.failed_at?.toISOString() ?? null, dead_at: r.dead_at?.toISOString() ?? null };
+}
+
+export function opsRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+  app.get('/v1/ops/stuck', {
+    config: { roles: ['ops'] },
+    schema: {
+      tags: ['ops'],
+      summary: 'Background work set aside after repeated failures (dead-letter list): which sweep, which row, the last error.',
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: STUCK_LIST_MAX })) }),
+      response: { 200: Type.Object({ data: Type.Array(StuckRow) }) },
+    },
+  }, async (req) => {
+    const limit = (req.query as { limit?: number }).limit ?? STUCK_LIST_MAX;
+    return { data: (await claimStore.dead(ctx.db, limit)).map(stuckJson) };
+  });
+
+  app.post('/v1/ops/stuck/:kind/:id/retry', {
+    config: { roles: ['ops'] },
+    schema: {
+      tags: ['ops'],
+      summary: 'Puts a stuck row back in its sweep: due now, with a fresh count of tries.',
+      params: Type.Object({ kind: Kind, id: Type.String({ minLength: 1, maxLength: 128 }) }),
+      response: { 200: StuckRow },
+    },
+  }, async (req) => {
+    const { kind, id } = req.params as { kind: string; id: string };
+    const revived = await claimStore.revive(ctx.db, kind, id, ctx.clock.now());
+    if (!revived) throw new HutongError('not_found', `No stuck ${kind} ${id}.`);
+    return stuckJson(revived);
+  });
+}
