@@ -12,7 +12,7 @@ export interface Io {
   err: NodeJS.WritableStream;
 }
 
-const KINDS = ['missing_in_hutong', 'missing_at_provider', 'amount_differs', 'fee_differs', 'status_differs'] as const;
+const KINDS = ['missing_in_hutong', 'missing_at_provider', 'amount_differs', 'fee_differs', 'status_differs', 'kept_from_losing_attempt'] as const;
 /** The summary lists this many mismatches; --json has them all. */
 const LISTED_MISMATCHES_MAX = 50;
 

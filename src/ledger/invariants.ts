@@ -62,6 +62,21 @@ export async function refundedWithinPaid(db: Queryable): Promise<InvariantResult
   };
 }
 
+/** One check lists at most this many provider orders kept from losing attempts. */
+export const KEPT_ORDERS_MAX = 1_000;
+
+// Invariant: for every payment, the money of every attempt but the winner is refunded in full — each paid provider
+// order of a losing attempt has refunds (succeeded or on their way) covering what the buyer paid for it.
+export async function losingAttemptsRefunded(db: Queryable): Promise<InvariantResult> {
+  const kept = await reads.keptFromLosingAttempts(db, KEPT_ORDERS_MAX);
+  return {
+    name: 'losing_attempts_refunded', description: 'every attempt but a payment’s winner is refunded in full',
+    violations: kept.map((k) => ({
+      ref: k.out_trade_no, detail: `${k.method}: payment ${k.payment_id}, attempt ${k.attempt_id} did not win; ${k.amount - k.refunded} fen kept from the buyer`,
+    })),
+  };
+}
+
 // Invariant: each order's escrow in the ledger equals the provider's unsplit (WeChat Pay) / unsettled (Alipay) money.
 export async function escrowEqualsProviderUnsplit(deps: InvariantDeps): Promise<InvariantResult> {
   const result: InvariantResult = { name: 'escrow_equals_provider_unsplit', description: 'each order’s frozen money equals the provider’s unsplit amount', violations: [] };
@@ -131,7 +146,7 @@ async function stillDiffers(ledger: () => Promise<number>, provider: () => Promi
 export async function checkInvariants(deps: InvariantDeps, onChecked: (r: InvariantResult) => void = () => {}): Promise<InvariantResult[]> {
   const checks = [
     () => entriesBalance(deps.db), () => balancesEqualPostings(deps.db), () => refundedWithinPaid(deps.db),
-    () => escrowEqualsProviderUnsplit(deps), () => balancesEqualProvider(deps),
+    () => losingAttemptsRefunded(deps.db), () => escrowEqualsProviderUnsplit(deps), () => balancesEqualProvider(deps),
   ];
   const results: InvariantResult[] = [];
   for (const check of checks) {

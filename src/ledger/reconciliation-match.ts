@@ -8,7 +8,9 @@ export type BillType = 'trade' | 'profit_sharing';
 export type LineKind = 'payment' | 'refund' | 'share' | 'return' | 'unfreeze';
 /** succeeded: the money moved; processing: not final yet; closed / abnormal: a refund or share that failed. */
 export type LineStatus = 'succeeded' | 'processing' | 'closed' | 'abnormal';
-export type MismatchKind = 'missing_in_hutong' | 'missing_at_provider' | 'amount_differs' | 'fee_differs' | 'status_differs';
+export type MismatchKind = 'missing_in_hutong' | 'missing_at_provider' | 'amount_differs' | 'fee_differs' | 'status_differs'
+  /** Both sides agree on a payment, but it belongs to an attempt that lost its payment and is not refunded in full. */
+  | 'kept_from_losing_attempt';
 
 export interface ProviderRef {
   sub_merchant_id?: string;

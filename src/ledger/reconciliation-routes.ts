@@ -37,7 +37,7 @@ export function reconciliationRoutes(app: FastifyInstance, reconciliations: Reco
       tags: ['ledger'],
       summary: 'Reconcile a provider’s bills for one day against the ledger; answers the finished run.',
       description: 'Every bill line is matched to exactly one ledger event and back. `matched` counts lines that agree; '
-        + '`mismatches[].kind` is missing_in_hutong, missing_at_provider, amount_differs, fee_differs or status_differs.',
+        + '`mismatches[].kind` is missing_in_hutong, missing_at_provider, amount_differs, fee_differs, status_differs or kept_from_losing_attempt.',
       body: Body({ provider: Provider, date: BillDate }),
     },
   }, async (req, reply) => {

@@ -9,6 +9,7 @@ import { ProviderError, type ProviderName } from '../providers/types';
 import type { FullAdapter, ProviderRegistry } from '../providers/registry';
 import { reconciliationReads as reads } from '../payments/store';
 import { addDays, billDay, shanghaiDate, type BillDay } from './bill-day';
+import { KEPT_ORDERS_MAX } from './invariants';
 import { billSources, fetchBills, type BillSource } from './reconciliation-bills';
 import { ledgerLines, type LedgerFacts } from './reconciliation-lines';
 import { matchLines, missingAtProvider, type BillType, type LedgerLine, type Mismatch, type ProviderLine } from './reconciliation-match';
@@ -81,11 +82,26 @@ export class ReconciliationService {
     step('matching');
     const missing = await this.stillMissing(adapter, day, sources, outcome.unlisted);
     step('checking');
-    const mismatches: Mismatch[] = [...outcome.mismatches, ...missing.map(missingAtProvider)];
+    const mismatches: Mismatch[] = [...outcome.mismatches, ...missing.map(missingAtProvider), ...(await this.keptFromLosingAttempts(provider, day))];
     const bills: BillSummary[] = [...new Set(sources.map((s) => s.bill))].map((bill) => ({
       bill, lines: theirs.filter((l) => l.bill === bill).length, matched: outcome.matchedByBill[bill],
     }));
     return { matched: outcome.matchedByBill.trade + outcome.matchedByBill.profit_sharing, mismatches, bills };
+  }
+
+  /**
+   * Payments of the day that both books agree on but that belong to an attempt that lost its payment and are not
+   * refunded in full (the losing_attempts_refunded invariant, for this provider and day).
+   */
+  private async keptFromLosingAttempts(provider: ProviderName, day: BillDay): Promise<Mismatch[]> {
+    const kept = (await reads.keptFromLosingAttempts(this.ctx.db, KEPT_ORDERS_MAX))
+      .filter((k) => k.method === provider && k.paid_at >= day.start && k.paid_at < day.end);
+    return kept.map((k) => ({
+      kind: 'kept_from_losing_attempt', bill: 'trade', line: 'payment', key: `${k.sub_merchant_id}:${k.transaction_id}`,
+      provider_ref: { sub_merchant_id: k.sub_merchant_id, transaction_id: k.transaction_id, out_trade_no: k.out_trade_no }, hutong_ref: null,
+      provider_amount: k.amount, hutong_amount: k.refunded, occurred_at: k.paid_at.toISOString(),
+      note: `attempt ${k.attempt_id} lost payment ${k.payment_id}; ${k.amount - k.refunded} fen not refunded`,
+    }));
   }
 
   /** The day's ledger events, plus those the bill's lines name that were recorded on another day. */

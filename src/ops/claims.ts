@@ -13,14 +13,14 @@ export type SweepKind = (typeof SWEEP_KINDS)[number];
 
 /** Longer than any one drive (a few provider calls with their timeouts); a crashed worker's rows wait this long. */
 export const SWEEP_LEASE_MS = 2 * 60_000;
-/** Tries before a row is set aside as dead (about 2.8 hours of back-off in all). */
-export const SWEEP_TRIES_MAX = 10;
-export const SWEEP_BACKOFF_FIRST_MS = 10_000;
+/** Tries before a row is set aside as dead (about 5 hours of back-off in all: 1 s doubling to an hour, then hourly). */
+export const SWEEP_TRIES_MAX = 16;
+export const SWEEP_BACKOFF_FIRST_MS = 1_000;
 export const SWEEP_BACKOFF_MAX_MS = 60 * 60_000;
 /** Longest error text kept on a claim. */
 const ERROR_TEXT_MAX = 500;
 
-/** Back-off after the n-th failure (n ≥ 1): 10 s, 20 s, 40 s … capped at an hour. */
+/** Back-off after the n-th failure (n ≥ 1): 1 s, 2 s, 4 s … capped at an hour. */
 export function backoffMs(failures: number, firstMs = SWEEP_BACKOFF_FIRST_MS, maxMs = SWEEP_BACKOFF_MAX_MS): number {
   return Math.min(firstMs * 2 ** Math.max(failures - 1, 0), maxMs);
 }

@@ -14,6 +14,7 @@ import { paymentStore, type PaymentRow } from '../payments/payment-store';
 import { appendEvent } from '../outbox/store';
 import { ordersStore as store, type OrderItemRow, type OrderRow } from './store';
 import type { OrderStatus } from './states';
+import { SweepClaims } from '../ops/claims';
 
 const DAY_MS = 86_400_000;
 /** Taobao lets a buyer extend receipt once; we add this many days, still inside the providers' escrow windows. */
@@ -32,7 +33,11 @@ export interface Checkout {
 }
 
 export class OrdersService {
-  constructor(private readonly ctx: ModuleContext) {}
+  private readonly claims: SweepClaims;
+
+  constructor(private readonly ctx: ModuleContext) {
+    this.claims = new SweepClaims(ctx);
+  }
 
   async createCheckout(actor: Actor, items: CheckoutItem[], attribution?: Record<string, unknown>): Promise<Checkout> {
     if (actor.role !== 'buyer') throw new HutongError('forbidden_role', 'Only a buyer key can check out.');
@@ -211,23 +216,25 @@ export class OrdersService {
     );
   }
 
-  /** One timer sweep: close unpaid checkouts past their deadline, auto-confirm shipped orders past theirs. */
+  /**
+   * One timer sweep: close unpaid checkouts past their deadline, auto-confirm shipped orders past theirs. Each
+   * checkout or order is claimed first; a failing one backs off and never holds up the rest.
+   */
   async runTimers(): Promise<{ closed: number; autoConfirmed: number }> {
     const now = this.ctx.clock.now();
-    // Sweeps read due ids without locks; each change is a conditional UPDATE, so two workers never both win.
     let closed = 0;
     let autoConfirmed = 0;
-    for (const paymentId of await store.dueUnpaidPayments(this.ctx.db, now, SWEEP_SIZE_MAX)) {
+    await this.claims.driveEach('order_timeout', await store.dueUnpaidPayments(this.ctx.db, now, SWEEP_SIZE_MAX), (id) => id, async (paymentId) => {
       if (await this.closeUnpaidCheckout(paymentId, 'unpaid_timeout')) closed++;
-    }
-    for (const id of await store.dueAutoConfirm(this.ctx.db, now, SWEEP_SIZE_MAX)) {
+    });
+    await this.claims.driveEach('auto_confirm', await store.dueAutoConfirm(this.ctx.db, now, SWEEP_SIZE_MAX), (id) => id, async (id) => {
       try {
         await this.complete(id, 'timer');
         autoConfirmed++;
       } catch (err) {
         if (!(err instanceof HutongError)) throw err; // someone else completed or closed it first
       }
-    }
+    });
     return { closed, autoConfirmed };
   }
 }

@@ -1,5 +1,6 @@
 // SQL for orders, their items and refund requests.
 import type { Queryable } from '../shared/db';
+import { unclaimed } from '../ops/claims';
 import { afterClause, afterParams, type Page } from '../shared/pagination';
 import type { FulfilmentType } from '../config';
 import { transition, transitionWhere, withoutStatus } from '../shared/machine';
@@ -100,16 +101,16 @@ export const ordersStore = {
   },
   async dueUnpaidPayments(q: Queryable, now: Date, limit: number): Promise<string[]> {
     const { rows } = await q.query<{ payment_id: string }>(
-      `SELECT DISTINCT payment_id FROM (SELECT payment_id FROM orders WHERE status = 'pending_payment' AND pay_deadline <= $1
-       ORDER BY pay_deadline LIMIT $2) due`,
+      `SELECT DISTINCT payment_id FROM (SELECT payment_id FROM orders o WHERE status = 'pending_payment' AND pay_deadline <= $1
+         AND ${unclaimed('order_timeout', 'o.payment_id', '$1')} ORDER BY pay_deadline LIMIT $2) due`,
       [now, limit],
     );
     return rows.map((r) => r.payment_id);
   },
   async dueAutoConfirm(q: Queryable, now: Date, limit: number): Promise<string[]> {
     const { rows } = await q.query<{ id: string }>(
-      `SELECT id FROM orders WHERE status = 'shipped' AND auto_confirm_at <= $1 AND refund_paused_at IS NULL
-       ORDER BY auto_confirm_at LIMIT $2`,
+      `SELECT id FROM orders o WHERE status = 'shipped' AND auto_confirm_at <= $1 AND refund_paused_at IS NULL
+         AND ${unclaimed('auto_confirm', 'o.id', '$1')} ORDER BY auto_confirm_at LIMIT $2`,
       [now, limit],
     );
     return rows.map((r) => r.id);

@@ -31,7 +31,7 @@ afterAll(async () => {
 function otherWorker(): { escrow: EscrowReleases; db: Db } {
   const db = openPostgres(h.databaseUrl!, 5);
   extraDbs.push(db);
-  const escrow = new EscrowReleases({ db, clock: h.clock, config: h.config, log: h.app.log }, h.providers, (category, at) => h.ledger.commissionRate(category, at));
+  const escrow = new EscrowReleases({ db, clock: h.clock, config: h.config, log: h.app.log, audit: h.audit }, h.providers, (category, at) => h.ledger.commissionRate(category, at));
   return { escrow, db };
 }
 
@@ -60,7 +60,7 @@ async function sharedAtProvider(orderId: string): Promise<{ state: string; share
 }
 
 async function expectBooksAgree(): Promise<void> {
-  await h.ledgerConsumer.run();
+  await h.outbox.run();
   const invariants = await h.call('GET', '/v1/ledger/invariants', { key: h.opsKey });
   expect(invariants.status).toBe(200);
   const violated = invariants.body.invariants.filter((i: { violations: unknown[] }) => i.violations.length > 0);

@@ -1,5 +1,6 @@
 // SQL for merchants' accounts at the providers (Alipay smid, WeChat Pay sub_mchid) and their onboarding.
 import type { Queryable } from '../shared/db';
+import { unclaimed } from '../ops/claims';
 import type { ProviderName } from '../providers/types';
 import { transition, withoutStatus } from '../shared/machine';
 import { PROVIDER_ACCOUNT_MACHINE, type ProviderAccountStatus } from './states';
@@ -16,6 +17,8 @@ export interface ProviderAccountRow {
   /** Application fields taken from a sandbox's published test identities (null: none). */
   test_identity_fields: string[] | null;
   next_check_at: Date | null;
+  /** Status queries since the last change: the poll backs off with it. */
+  check_count: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -82,7 +85,8 @@ export const providerAccountStore = {
   },
   async dueApplications(q: Queryable, now: Date, limit: number): Promise<ProviderAccountRow[]> {
     return (await q.query<ProviderAccountRow>(
-      `SELECT * FROM provider_accounts WHERE status = 'applying' AND next_check_at <= $1 ORDER BY next_check_at LIMIT $2`,
+      `SELECT * FROM provider_accounts p WHERE status = 'applying' AND next_check_at <= $1
+         AND ${unclaimed('onboarding', "p.merchant_id || ':' || p.provider", '$1')} ORDER BY next_check_at LIMIT $2`,
       [now, limit],
     )).rows;
   },

@@ -2,6 +2,7 @@
 // application until the provider gives a sub-merchant id. Applications are driven by the worker (runDue), so a
 // crash or a provider outage only delays them.
 import type { ModuleContext } from '../shared/context';
+import { SweepClaims } from '../ops/claims';
 import { HutongError } from '../shared/errors';
 import { ProviderError, type OnboardingInput, type ProviderName } from '../providers/types';
 import type { AuditActor, AuditService } from '../audit/service';
@@ -9,8 +10,11 @@ import type { ProviderRegistry } from '../providers/registry';
 import type { CatalogService } from '../catalog/service';
 import { providerAccountStore as store, type ProviderAccountRow } from './provider-account-store';
 
+/** First look at an application, doubling per look while it is under review, up to the maximum. */
 const CHECK_INTERVAL_MS = 500;
-const RETRY_AFTER_ERROR_MS = 5_000;
+const CHECK_INTERVAL_MAX_MS = 10 * 60_000;
+/** After an error the claim's back-off decides when to try again; the row itself waits only this long. */
+const RETRY_AFTER_ERROR_MS = 1_000;
 const SWEEP_SIZE_MAX = 50;
 
 export type AccountListener = (account: ProviderAccountRow) => void;
@@ -32,7 +36,16 @@ export class ProviderAccounts {
     private readonly providers: ProviderRegistry,
     private readonly catalog: CatalogService,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.claims = new SweepClaims(ctx);
+  }
+
+  private readonly claims: SweepClaims;
+
+  /** Polls back off: `baseMs` doubled per look already made, capped, so a slow review is not asked every tick. */
+  private nextCheck(row: ProviderAccountRow, baseMs: number): Date {
+    return new Date(this.ctx.clock.now().getTime() + Math.min(baseMs * 2 ** row.check_count, CHECK_INTERVAL_MAX_MS));
+  }
 
   /** Called whenever an account becomes active or rejected. */
   onChange(listener: AccountListener): void {
@@ -89,22 +102,25 @@ export class ProviderAccounts {
     const outRequestNo = `${(row.out_request_no ?? '').replace(/r\d+$/, '')}r${attempt}`;
     await store.transition(this.ctx.db, merchantId, provider, ['rejected'], 'applying', {
       out_request_no: outRequestNo, application_id: null, reject_reasons: null,
-      next_check_at: this.ctx.clock.now(), updated_at: this.ctx.clock.now(),
+      next_check_at: this.ctx.clock.now(), check_count: 0, updated_at: this.ctx.clock.now(),
     });
     return (await store.get(this.ctx.db, merchantId, provider))!;
   }
 
   async runDue(): Promise<number> {
     const due = await store.dueApplications(this.ctx.db, this.ctx.clock.now(), SWEEP_SIZE_MAX);
-    for (const row of due) {
+    await this.claims.driveEach('onboarding', due, (r) => `${r.merchant_id}:${r.provider}`, async (r) => {
+      const row = await store.get(this.ctx.db, r.merchant_id, r.provider); // read again now that it is ours
+      if (row?.status !== 'applying') return;
       try {
         await this.advance(row);
       } catch (err) {
-        // One merchant's broken application (a profile that no longer opens, a bug) must not stall everyone's.
-        this.ctx.log.error({ err: String(err), provider: row.provider, merchant_id: row.merchant_id }, 'onboarding step failed; will retry');
+        // One merchant's broken application (a profile that no longer opens, a bug) must not stall everyone's:
+        // the claim counts the failure and backs off; the row itself is due again soon after.
         await store.update(this.ctx.db, row.merchant_id, row.provider, { next_check_at: new Date(this.ctx.clock.now().getTime() + RETRY_AFTER_ERROR_MS), updated_at: this.ctx.clock.now() });
+        throw err;
       }
-    }
+    });
     return due.length;
   }
 
@@ -119,15 +135,15 @@ export class ProviderAccounts {
       if (status === undefined) return;
       if (status.state === 'finished' && status.subMerchantId) {
         await store.transition(this.ctx.db, row.merchant_id, row.provider, ['applying'], 'active', {
-          sub_merchant_id: status.subMerchantId, application_id: status.applicationId ?? row.application_id ?? 'submitted', next_check_at: null, updated_at: now,
+          sub_merchant_id: status.subMerchantId, application_id: status.applicationId ?? row.application_id ?? 'submitted', next_check_at: null, check_count: 0, updated_at: now,
         });
       } else if (status.state === 'rejected' || status.state === 'canceled') {
         await store.transition(this.ctx.db, row.merchant_id, row.provider, ['applying'], 'rejected', {
-          reject_reasons: status.rejectReasons ?? [status.state], next_check_at: null, updated_at: now,
+          reject_reasons: status.rejectReasons ?? [status.state], next_check_at: null, check_count: 0, updated_at: now,
         });
       } else {
         await store.update(this.ctx.db, row.merchant_id, row.provider, {
-          application_id: status.applicationId ?? row.application_id ?? 'submitted', next_check_at: new Date(now.getTime() + CHECK_INTERVAL_MS), updated_at: now,
+          application_id: status.applicationId ?? row.application_id ?? 'submitted', next_check_at: this.nextCheck(row, CHECK_INTERVAL_MS), check_count: row.check_count + 1, updated_at: now,
         });
         return;
       }
@@ -136,6 +152,7 @@ export class ProviderAccounts {
       if (!(err instanceof ProviderError)) throw err;
       this.ctx.log.warn({ provider: row.provider, merchant_id: row.merchant_id, code: err.code }, 'onboarding call failed; will retry');
       await store.update(this.ctx.db, row.merchant_id, row.provider, { next_check_at: new Date(now.getTime() + RETRY_AFTER_ERROR_MS), updated_at: now });
+      throw err; // counted on the claim: an application that keeps failing ends in the stuck list
     }
   }
 

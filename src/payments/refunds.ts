@@ -18,9 +18,12 @@ import { attemptStore, eventStore, refundStore, type AttemptOrderRow, type Attem
 import type { RefundStatus } from './states';
 import { appendEvent } from '../outbox/store';
 import type { PayloadOf } from '../outbox/events';
+import { SweepClaims } from '../ops/claims';
 
 const REFUND_RETRY_MS = 10_000;
 const REFUND_CHECK_MS = 30_000;
+/** Retries and status checks back off from the delays above, doubling per check, up to this. */
+const REFUND_RETRY_MAX_MS = 30 * 60_000;
 const RETURN_POLL_MS = 1_000;
 const BLOCKED_RETRY_MS = 60 * 60_000;
 const SWEEP_SIZE_MAX = 100;
@@ -33,12 +36,21 @@ function refundEvent(r: RefundRow): PayloadOf<'refund.created'> {
 }
 
 export class RefundsService {
+  private readonly claims: SweepClaims;
+
   constructor(
     private readonly ctx: ModuleContext,
     private readonly providers: ProviderRegistry,
     private readonly orders: OrdersService,
     private readonly requests: RefundRequests,
-  ) {}
+  ) {
+    this.claims = new SweepClaims(ctx);
+  }
+
+  /** The next look at a refund: `baseMs` doubled per check already made, capped. */
+  private nextCheck(row: RefundRow, baseMs: number): Date {
+    return new Date(this.ctx.clock.now().getTime() + Math.min(baseMs * 2 ** row.check_count, REFUND_RETRY_MAX_MS));
+  }
 
   async refund(actor: Actor, id: string): Promise<RefundRow> {
     const row = await refundStore.get(this.ctx.db, id);
@@ -85,7 +97,7 @@ export class RefundsService {
       });
       return row;
     });
-    return this.driveById(row.id) as Promise<RefundRow>;
+    return (await this.driveNow(row.id)) ?? row;
   }
 
   /** Approving a buyer's refund request makes the refund; the request is decided in the transaction that writes it. */
@@ -124,13 +136,35 @@ export class RefundsService {
     };
   }
 
-  async driveById(id: string): Promise<RefundRow | undefined> {
-    const row = await refundStore.get(this.ctx.db, id);
-    return row && (row.status === 'pending' || row.status === 'processing') ? this.drive(row) : row;
+  /**
+   * Sends a refund right away (after the request that made it) unless a worker holds it; either way the sweep
+   * finishes what is left. Returns the refund as it stands afterwards.
+   */
+  async driveNow(id: string): Promise<RefundRow | undefined> {
+    await this.claims.once('refund', id, () => this.driveClaimed(id, false)).catch((err: unknown) => {
+      if (!(err instanceof ProviderError)) throw err;
+    });
+    return refundStore.get(this.ctx.db, id);
   }
 
-  /** Moves a refund one step further at its provider; safe to call again at any time. */
-  async drive(row: RefundRow): Promise<RefundRow> {
+  /** Drives a refund this worker has claimed, read again now that it is ours. */
+  private async driveClaimed(id: string, countFailures: boolean): Promise<void> {
+    const row = await refundStore.get(this.ctx.db, id);
+    if (!row) return;
+    if (row.status === 'blocked_insufficient_funds') {
+      if (row.next_check_at > this.ctx.clock.now()) return;
+      const retried = await refundStore.transition(this.ctx.db, row.id, ['blocked_insufficient_funds'], 'pending', this.ctx.clock.now());
+      if (retried) await this.drive(retried, countFailures);
+    } else if (row.status === 'pending' || row.status === 'processing') {
+      await this.drive(row, countFailures);
+    }
+  }
+
+  /**
+   * Moves a refund one step further at its provider; safe to call again at any time. With `countFailures` (the
+   * sweep), a provider that is unavailable is rethrown after the retry is scheduled, so the claim counts it.
+   */
+  async drive(row: RefundRow, countFailures = false): Promise<RefundRow> {
     const adapter = this.providers.get(row.method);
     const ref = { outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, outRefundNo: row.id };
     try {
@@ -160,7 +194,9 @@ export class RefundsService {
       }
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
-      return this.onProviderError(row, err);
+      const after = await this.onProviderError(row, err);
+      if (countFailures && (err.kind === 'unavailable' || err.kind === 'outcome_unknown')) throw err;
+      return after;
     }
   }
 
@@ -223,7 +259,7 @@ export class RefundsService {
   private async onProviderError(row: RefundRow, err: ProviderError): Promise<RefundRow> {
     const now = this.ctx.clock.now();
     if (err.kind === 'unavailable' || err.kind === 'outcome_unknown') {
-      await refundStore.update(this.ctx.db, row.id, { next_check_at: new Date(now.getTime() + REFUND_RETRY_MS), check_count: row.check_count + 1 });
+      await refundStore.update(this.ctx.db, row.id, { next_check_at: this.nextCheck(row, REFUND_RETRY_MS), check_count: row.check_count + 1 });
       return (await refundStore.get(this.ctx.db, row.id))!;
     }
     // WeChat Pay NOT_ENOUGH / Alipay ACQ.SELLER_BALANCE_NOT_ENOUGH: the merchant withdrew the money; retried later.
@@ -250,13 +286,13 @@ export class RefundsService {
           if (r) await appendEvent(q, { topic: 'refund.processing', payload: refundEvent(r) }, r.id, now);
           return r;
         });
-        if (!moved) await refundStore.update(this.ctx.db, row.id, { next_check_at: new Date(now.getTime() + REFUND_CHECK_MS), check_count: row.check_count + 1 });
+        if (!moved) await refundStore.update(this.ctx.db, row.id, { next_check_at: this.nextCheck(row, REFUND_CHECK_MS), check_count: row.check_count + 1 });
         return (await refundStore.get(this.ctx.db, row.id))!;
       }
       case 'not_found':
         // The provider never saw it (a lost request): send it again under the same number.
         if (row.status === 'processing') await refundStore.transition(this.ctx.db, row.id, ['processing'], 'pending', now);
-        await refundStore.update(this.ctx.db, row.id, { next_check_at: new Date(now.getTime() + REFUND_RETRY_MS) });
+        await refundStore.update(this.ctx.db, row.id, { next_check_at: this.nextCheck(row, REFUND_RETRY_MS), check_count: row.check_count + 1 });
         return (await refundStore.get(this.ctx.db, row.id))!;
       default: {
         const never: never = status.state;
@@ -294,14 +330,7 @@ export class RefundsService {
 
   async sweep(): Promise<number> {
     const due = await refundStore.due(this.ctx.db, this.ctx.clock.now(), SWEEP_SIZE_MAX);
-    for (const row of due) {
-      if (row.status === 'blocked_insufficient_funds') {
-        const retried = await refundStore.transition(this.ctx.db, row.id, ['blocked_insufficient_funds'], 'pending', this.ctx.clock.now());
-        if (retried) await this.drive(retried);
-      } else {
-        await this.drive(row);
-      }
-    }
+    await this.claims.driveEach('refund', due, (r) => r.id, (r) => this.driveClaimed(r.id, true));
     return due.length;
   }
 }

@@ -21,6 +21,7 @@ import { ProviderAccountEligibility, type EligibilityPolicy, type MethodAvailabi
 import { paymentJson, type PaymentView } from './views';
 import type { RefundsService } from './refunds';
 import { appendEvent } from '../outbox/store';
+import { SweepClaims } from '../ops/claims';
 
 /** First janitor look at a new attempt, then backing off to this maximum. */
 export const ATTEMPT_FIRST_CHECK_MS = 30_000;
@@ -34,11 +35,14 @@ export type PaidOutcome = 'applied' | 'already_recorded' | 'late_refunded' | 'an
 interface PaidEffect {
   outcome: PaidOutcome;
   attempt?: AttemptRow;
-  refundId?: string;
+  /** Refunds written with the effect, sent right after the commit (the sweep would too). */
+  refundIds?: string[];
 }
 
 export class PaymentsService implements PaymentView {
   eligibility: EligibilityPolicy;
+  private readonly claims: SweepClaims;
+
   constructor(
     private readonly ctx: ModuleContext,
     private readonly providers: ProviderRegistry,
@@ -47,6 +51,7 @@ export class PaymentsService implements PaymentView {
     private readonly refunds: RefundsService,
   ) {
     this.eligibility = new ProviderAccountEligibility(ctx.db, providers);
+    this.claims = new SweepClaims(ctx);
   }
 
   async payment(actor: Actor, id: string): Promise<PaymentRow> {
@@ -180,7 +185,16 @@ export class PaymentsService implements PaymentView {
       }
       throw err;
     }
-    await attemptStore.transition(this.ctx.db, attempt.id, ['created', 'pending'], 'closed', { closed_at: this.ctx.clock.now() });
+    await this.closeLocally(attempt);
+  }
+
+  /** Closes an attempt in our records; sub-trades paid before the close (a merged payment paid in part) go back. */
+  private async closeLocally(attempt: AttemptRow): Promise<void> {
+    const refundIds = await this.ctx.db.tx(async (q) => {
+      const closed = await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', { closed_at: this.ctx.clock.now() });
+      return closed ? this.refundLosingAttempt(q, closed) : [];
+    });
+    await this.sendRefunds(refundIds);
   }
 
   /** Asks the provider what happened to an attempt and records every paid sub-trade. */
@@ -234,9 +248,34 @@ export class PaymentsService implements PaymentView {
   /** After commit: send automatic refunds now (the sweep would too), close the other attempts of a paid checkout. */
   private async afterPaid(effects: PaidEffect[]): Promise<void> {
     for (const e of effects) {
-      if (e.outcome === 'late_refunded' && e.refundId) await this.refunds.driveById(e.refundId);
+      await this.sendRefunds(e.refundIds ?? []);
       if (e.outcome === 'applied' && e.attempt) this.closeOtherAttemptsLater(e.attempt.payment_id, e.attempt.id);
     }
+  }
+
+  private async sendRefunds(ids: readonly string[]): Promise<void> {
+    for (const id of ids) await this.refunds.driveNow(id);
+  }
+
+  /**
+   * A losing attempt gives back everything it took: every sub-order it was paid for is refunded in full, whichever
+   * order the notifications came in (one recorded while the attempt was still live included). Idempotent: one
+   * refund per provider order. Returns the attempt's refunds not sent yet.
+   */
+  private async refundLosingAttempt(q: Queryable, attempt: AttemptRow): Promise<string[]> {
+    const paid = (await attemptStore.orders(q, attempt.id)).filter((o) => o.paid);
+    if (paid.length === 0) return [];
+    for (const order of paid) await this.refunds.recordDuplicateRefund(q, attempt, order);
+    if (!attempt.late_paid) await attemptStore.update(q, attempt.id, { late_paid: true });
+    return (await q.query<{ id: string }>(`SELECT id FROM refunds WHERE attempt_id = $1 AND kind = 'duplicate_payment' AND status = 'pending'`, [attempt.id])).rows.map((r) => r.id);
+  }
+
+  /** Whether an attempt can no longer win: it is closed or failed, or its payment is decided without it. */
+  private static lost(attempt: AttemptRow, payment: PaymentRow): boolean {
+    if (attempt.status === 'succeeded') return false;
+    const attemptLive = attempt.status === 'created' || attempt.status === 'pending';
+    const paymentOpen = payment.status === 'requires_method' || payment.status === 'pending';
+    return !attemptLive || !paymentOpen;
   }
 
   private async applyPaidTrade(q: Queryable, provider: ProviderName, trade: PaidSubTrade, now: Date): Promise<PaidEffect> {
@@ -248,52 +287,66 @@ export class PaymentsService implements PaymentView {
       await eventStore.anomaly(q, provider, 'paid_trade_mismatch', trade.outTradeNo, { trade, expected: ao ?? null }, now);
       return { outcome: 'anomaly' };
     }
-    if (!(await attemptStore.markOrderPaid(q, trade.outTradeNo, trade.transactionId, trade.paidAt))) return { outcome: 'already_recorded' };
+    if (!(await attemptStore.markOrderPaid(q, trade.outTradeNo, trade.transactionId, trade.paidAt))) {
+      // A repeat: if the attempt has lost meanwhile, make sure everything it took is on its way back.
+      const payment = (await paymentStore.get(q, attempt.payment_id, true))!;
+      const refundIds = PaymentsService.lost(attempt, payment) ? await this.refundLosingAttempt(q, attempt) : [];
+      return { outcome: 'already_recorded', refundIds };
+    }
     const payment = (await paymentStore.get(q, attempt.payment_id, true))!;
-    const paidOrder = { ...ao, paid: true, transaction_id: trade.transactionId, paid_at: trade.paidAt };
     await appendEvent(q, { topic: 'payment.sub_order_paid', payload: {
       provider, attempt_id: attempt.id, payment_id: payment.id, order_id: ao.order_id, merchant_id: ao.merchant_id,
       sub_merchant_id: ao.sub_merchant_id, out_trade_no: ao.out_trade_no, transaction_id: trade.transactionId, amount: ao.amount,
       paid_at: trade.paidAt.toISOString(),
     } }, ao.order_id, now);
-    const live = (attempt.status === 'created' || attempt.status === 'pending') && (payment.status === 'requires_method' || payment.status === 'pending');
-    if (!live) {
-      if (attempt.status !== 'succeeded') {
-        // Paid after it should have closed (or a second success): it will never succeed; its money goes back.
-        await attemptStore.update(q, attempt.id, { late_paid: true });
-        await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', { closed_at: now });
-        const refund = await this.refunds.recordDuplicateRefund(q, attempt, paidOrder);
-        return { outcome: 'late_refunded', attempt, refundId: refund.id };
-      }
-      return { outcome: 'applied' };
+    if (PaymentsService.lost(attempt, payment)) {
+      // Paid after it should have closed (or a second success): it will never succeed; this sub-order's money
+      // goes back, and so does that of every sub-order of the attempt recorded earlier.
+      const closed = (await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', { closed_at: now })) ?? attempt;
+      return { outcome: 'late_refunded', attempt: closed, refundIds: await this.refundLosingAttempt(q, closed) };
     }
+    if (attempt.status === 'succeeded') return { outcome: 'applied' };
     const all = await attemptStore.orders(q, attempt.id);
     if (!all.every((o) => o.paid)) return { outcome: 'applied' };
     await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'succeeded', { succeeded_at: now });
     await paymentStore.transition(q, payment.id, ['requires_method', 'pending'], 'succeeded', now);
     await this.orders.markCheckoutPaid(q, payment.id);
     await appendEvent(q, { topic: 'payment.succeeded', payload: { payment_id: payment.id, attempt_id: attempt.id, provider, amount: payment.amount } }, payment.id, now);
-    return { outcome: 'applied', attempt };
+    // The other attempts have lost: what they were paid so far goes back now (what they are paid later, on arrival).
+    const refundIds: string[] = [];
+    for (const other of await attemptStore.ofPayment(q, payment.id)) {
+      if (other.id !== attempt.id) refundIds.push(...(await this.refundLosingAttempt(q, other)));
+    }
+    return { outcome: 'applied', attempt, refundIds };
   }
 
-  /** Janitor: attempts whose notification may have been lost, or that passed their deadline. */
+
+  /** Janitor: attempts whose notification may have been lost, or that passed their deadline. Each claimed first. */
   async sweepAttempts(): Promise<number> {
-    const now = this.ctx.clock.now();
-    const due = await attemptStore.due(this.ctx.db, now, JANITOR_SWEEP_SIZE_MAX);
-    for (const attempt of due) {
-      try {
-        const { paid, open } = await this.reconcileAttempt(attempt);
-        const fresh = (await attemptStore.get(this.ctx.db, attempt.id))!;
-        if (fresh.status !== 'created' && fresh.status !== 'pending') continue;
-        if (open > 0 && paid === 0 && now > attempt.expires_at) await this.closeAttempt(fresh);
-        else if (open === 0 && paid === 0) await attemptStore.transition(this.ctx.db, attempt.id, ['created', 'pending'], 'closed', { closed_at: now });
-        else await this.scheduleNextCheck(fresh);
-      } catch (err) {
-        if (!(err instanceof ProviderError)) throw err;
-        await this.scheduleNextCheck(attempt);
-      }
-    }
+    const due = await attemptStore.due(this.ctx.db, this.ctx.clock.now(), JANITOR_SWEEP_SIZE_MAX);
+    await this.claims.driveEach('attempt', due, (a) => a.id, (a) => this.checkAttempt(a.id));
     return due.length;
+  }
+
+  private async checkAttempt(attemptId: string): Promise<void> {
+    const attempt = await attemptStore.get(this.ctx.db, attemptId);
+    if (!attempt || (attempt.status !== 'created' && attempt.status !== 'pending')) return;
+    const now = this.ctx.clock.now();
+    try {
+      const { paid, open } = await this.reconcileAttempt(attempt);
+      const fresh = (await attemptStore.get(this.ctx.db, attempt.id))!;
+      if (fresh.status !== 'created' && fresh.status !== 'pending') return;
+      const payment = (await paymentStore.get(this.ctx.db, fresh.payment_id))!;
+      // Paid in part and the payment decided without it: it can never complete, so it closes and gives back.
+      if (paid > 0 && PaymentsService.lost(fresh, payment)) await this.closeLocally(fresh);
+      else if (open > 0 && paid === 0 && now > attempt.expires_at) await this.closeAttempt(fresh);
+      else if (open === 0 && paid === 0) await attemptStore.transition(this.ctx.db, attempt.id, ['created', 'pending'], 'closed', { closed_at: now });
+      else await this.scheduleNextCheck(fresh);
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      await this.scheduleNextCheck(attempt);
+      throw err; // counted on the claim
+    }
   }
 
   private async scheduleNextCheck(attempt: AttemptRow): Promise<void> {

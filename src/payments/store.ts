@@ -3,6 +3,7 @@ import type { Queryable } from '../shared/db';
 import type { PaymentAction, PaymentScene, ProviderName } from '../providers/types';
 import { transition, withoutStatus } from '../shared/machine';
 import { ATTEMPT_MACHINE, REFUND_MACHINE, type AttemptStatus, type RefundStatus } from './states';
+import { unclaimed } from '../ops/claims';
 
 export interface AttemptRow {
   id: string;
@@ -119,7 +120,8 @@ export const attemptStore = {
   },
   async due(q: Queryable, now: Date, limit: number): Promise<AttemptRow[]> {
     return (await q.query<AttemptRow>(
-      `SELECT * FROM attempts WHERE status IN ('created', 'pending') AND next_check_at <= $1 ORDER BY next_check_at LIMIT $2`,
+      `SELECT * FROM attempts a WHERE status IN ('created', 'pending') AND next_check_at <= $1
+         AND ${unclaimed('attempt', 'a.id', '$1')} ORDER BY next_check_at LIMIT $2`,
       [now, limit],
     )).rows;
   },
@@ -166,7 +168,8 @@ export const refundStore = {
   },
   async due(q: Queryable, now: Date, limit: number): Promise<RefundRow[]> {
     return (await q.query<RefundRow>(
-      `SELECT * FROM refunds WHERE status IN ('pending', 'processing', 'blocked_insufficient_funds') AND next_check_at <= $1 ORDER BY next_check_at LIMIT $2`,
+      `SELECT * FROM refunds r WHERE status IN ('pending', 'processing', 'blocked_insufficient_funds') AND next_check_at <= $1
+         AND ${unclaimed('refund', 'r.id', '$1')} ORDER BY next_check_at LIMIT $2`,
       [now, limit],
     )).rows;
   },
@@ -230,6 +233,28 @@ export const reconciliationReads = {
       `SELECT order_id, out_order_no, out_trade_no, sub_merchant_id FROM escrow_releases
        WHERE order_id = ANY($1::text[]) OR out_order_no = ANY($2::text[])`,
       [by.orderIds, by.outOrderNos],
+    )).rows;
+  },
+  /**
+   * Paid provider orders of attempts that did not win their payment (another attempt won, or the payment closed
+   * without a winner, or the attempt closed) whose refunds — succeeded or on their way — do not cover what was paid.
+   * A live attempt of an open payment is still in the running and is not listed.
+   */
+  async keptFromLosingAttempts(q: Queryable, limit: number) {
+    return (await q.query<{
+      payment_id: string; attempt_id: string; method: ProviderName; out_trade_no: string; sub_merchant_id: string; transaction_id: string; amount: number;
+      refunded: number; paid_at: Date;
+    }>(
+      `SELECT a.payment_id, a.id AS attempt_id, a.method, ao.out_trade_no, ao.sub_merchant_id, ao.transaction_id, ao.amount, ao.paid_at,
+              COALESCE((SELECT sum(r.amount) FROM refunds r WHERE r.out_trade_no = ao.out_trade_no
+                        AND r.status IN ('pending', 'processing', 'blocked_insufficient_funds', 'succeeded')), 0)::bigint AS refunded
+       FROM attempt_orders ao JOIN attempts a ON a.id = ao.attempt_id JOIN payments p ON p.id = a.payment_id
+       WHERE ao.paid AND a.status <> 'succeeded'
+         AND (a.status NOT IN ('created', 'pending') OR p.status NOT IN ('requires_method', 'pending'))
+         AND ao.amount > COALESCE((SELECT sum(r.amount) FROM refunds r WHERE r.out_trade_no = ao.out_trade_no
+                        AND r.status IN ('pending', 'processing', 'blocked_insufficient_funds', 'succeeded')), 0)
+       ORDER BY a.payment_id, ao.out_trade_no LIMIT $1`,
+      [limit],
     )).rows;
   },
   /** Every merchant's sub-merchant account at a provider. */

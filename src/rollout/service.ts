@@ -1,6 +1,7 @@
 // Rollout: the payment-method catalogue, activation waves, merchants' consent and onboarding, and the audit log.
 // Every change to methods, waves and activations writes an audit row (actor, time, before/after) in its transaction.
 import { randomInt } from 'node:crypto';
+import { SweepClaims } from '../ops/claims';
 import type { ModuleContext } from '../shared/context';
 import { writeOnce } from '../shared/door';
 import { newId } from '../shared/ids';
@@ -44,6 +45,8 @@ export class RolloutService {
   /** The cashier's eligibility with rollout rules; payments asks it, this service keeps its cache fresh. */
   readonly eligibility: RolloutEligibility;
 
+  private readonly claims: SweepClaims;
+
   constructor(
     private readonly ctx: ModuleContext,
     private readonly catalog: CatalogService,
@@ -52,6 +55,7 @@ export class RolloutService {
     private readonly onboarding: OnboardingService,
   ) {
     this.eligibility = new RolloutEligibility(ctx.db, providers, ctx.clock);
+    this.claims = new SweepClaims(ctx);
     accounts.onChange((account) => void this.onAccountChange(account).catch((err) => ctx.log.error({ err }, 'activation update failed')));
   }
 
@@ -248,10 +252,11 @@ export class RolloutService {
   /** Worker: approved activations whose wave has taken effect go live once the platform can receive shares. */
   async advance(): Promise<number> {
     const due = await store.approvedDue(this.ctx.db, this.ctx.clock.now(), ADVANCE_SIZE_MAX);
-    for (const a of due) {
-      if (!(await this.ensureSharingReady(a.method as ProviderName))) continue;
+    // Each activation claimed first; one whose method cannot receive shares yet backs off instead of asking every tick.
+    await this.claims.driveEach('activation', due, (a) => `${a.merchant_id}:${a.method}`, async (a) => {
+      if (!(await this.ensureSharingReady(a.method as ProviderName))) throw new Error(`the platform is not yet a profit-sharing receiver at ${a.method}`);
       await this.ctx.db.tx((q) => this.moveActivation(q, 'system', a, ['approved'], 'live', { live_at: this.ctx.clock.now() }));
-    }
+    });
     return due.length;
   }
 

@@ -1,5 +1,6 @@
 // SQL for the payment-method catalogue, waves, activations and buyer exposure (the audit log is src/audit's).
 import type { Queryable } from '../shared/db';
+import { unclaimed } from '../ops/claims';
 import { transition } from '../shared/machine';
 import { ACTIVATION_MACHINE, WAVE_MACHINE, type ActivationStatus, type WaveStatus } from './states';
 
@@ -118,7 +119,8 @@ export const rolloutStore = {
   async approvedDue(q: Queryable, now: Date, limit: number): Promise<ActivationRow[]> {
     return (await q.query<ActivationRow>(
       `SELECT a.* FROM activations a JOIN rollout_waves w ON w.id = a.wave_id
-       WHERE a.status = 'approved' AND w.status <> 'paused' AND w.effective_at <= $1 ORDER BY a.updated_at LIMIT $2`,
+       WHERE a.status = 'approved' AND w.status <> 'paused' AND w.effective_at <= $1
+         AND ${unclaimed('activation', "a.merchant_id || ':' || a.method", '$1')} ORDER BY a.updated_at LIMIT $2`,
       [now, limit],
     )).rows;
   },

@@ -1,0 +1,88 @@
+// A background row that keeps failing backs off, never holds up the others, and after SWEEP_TRIES_MAX tries lands in
+// the stuck list ops see (GET /v1/ops/stuck) and can put back (POST /v1/ops/stuck/{kind}/{id}/retry).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startHutong, type TestHutong } from '../../test/helpers/hutong';
+import { buyer, checkout, payableMerchant, product, untilPaymentStatus, walletPay, type TestMerchant } from '../../test/helpers/market';
+import { SWEEP_BACKOFF_MAX_MS, SWEEP_TRIES_MAX, backoffMs } from './claims';
+
+let h: TestHutong;
+let m: TestMerchant;
+
+beforeAll(async () => {
+  h = await startHutong();
+  m = await payableMerchant(h, 'Stuck shop');
+});
+afterAll(async () => { await h?.close(); });
+
+async function completedOrder(price: number): Promise<string> {
+  const p = await product(h, m, { price, fulfilment_type: 'express' });
+  const buy = await buyer(h);
+  const co = await checkout(h, buy.key, [{ product_id: p.id, quantity: 1 }]);
+  const att = await h.call('POST', `/v1/payments/${co.payment.id}/attempts`, { key: buy.key, body: { method: 'alipay', scene: 'qr' } });
+  expect((await walletPay(h, 'alipay', att.body.action)).status).toBe(200);
+  await untilPaymentStatus(h, buy.key, co.payment.id, 'succeeded');
+  const orderId = co.orders[0]!.id;
+  await h.call('POST', `/v1/orders/${orderId}/ship`, { key: m.key });
+  await h.advance(2_000);
+  expect((await h.call('POST', `/v1/orders/${orderId}/confirm-receipt`, { key: buy.key })).body.status).toBe('completed');
+  return orderId;
+}
+
+async function stuck(): Promise<Array<{ kind: string; id: string; failures: number; last_error: string | null }>> {
+  const res = await h.call('GET', '/v1/ops/stuck', { key: h.opsKey });
+  expect(res.status).toBe(200);
+  return res.body.data;
+}
+
+describe('the stuck list', () => {
+  test('backoff grows and is capped', () => {
+    expect([1, 2, 3].map((n) => backoffMs(n))).toEqual([1_000, 2_000, 4_000]);
+    expect(backoffMs(50)).toBe(SWEEP_BACKOFF_MAX_MS);
+  });
+
+  test('a release the provider keeps refusing is set aside after its tries; the others are released; ops retry it', async () => {
+    const bad = await completedOrder(5_000);
+    const good = await completedOrder(6_000);
+    // The provider does not know this trade (a corrupted reference): every try fails.
+    const original = (await h.escrow.ofOrder(bad))!.transaction_id;
+    await h.db.query(`UPDATE escrow_releases SET transaction_id = '2099010122001499999999999999' WHERE order_id = $1`, [bad]);
+
+    await h.escrow.sweep();
+    expect((await h.escrow.ofOrder(good))!.status).toBe('released'); // in the same sweep as the failing one
+    const claim = await h.db.query<{ failures: number; next_try_at: Date }>(`SELECT failures, next_try_at FROM sweep_claims WHERE kind = 'escrow_release' AND id = $1`, [bad]);
+    expect(claim.rows[0]!.failures).toBe(1);
+    expect(claim.rows[0]!.next_try_at.getTime()).toBeGreaterThan(h.clock.now().getTime()); // backing off
+    await h.escrow.sweep(); // too early: not tried again
+    expect((await h.db.query<{ failures: number }>(`SELECT failures FROM sweep_claims WHERE id = $1`, [bad])).rows[0]!.failures).toBe(1);
+
+    for (let i = 1; i < SWEEP_TRIES_MAX; i++) {
+      expect(await stuck()).toEqual([]);
+      await h.advance(SWEEP_BACKOFF_MAX_MS);
+      await h.escrow.sweep();
+    }
+    const list = await stuck();
+    expect(list).toEqual([expect.objectContaining({ kind: 'escrow_release', id: bad, failures: SWEEP_TRIES_MAX })]);
+    expect(list[0]!.last_error).toContain('trade_not_found');
+    // Dead: later sweeps leave it alone.
+    await h.advance(SWEEP_BACKOFF_MAX_MS);
+    await h.escrow.sweep();
+    expect((await stuck())[0]!.failures).toBe(SWEEP_TRIES_MAX);
+
+    const merchantLook = await h.call('GET', '/v1/ops/stuck', { key: m.key });
+    expect(merchantLook.status).toBe(403);
+    expect((await h.call('POST', '/v1/ops/stuck/nonsense/x/retry', { key: h.opsKey })).status).toBe(422);
+
+    // Ops repair the cause and put the row back.
+    await h.db.query('UPDATE escrow_releases SET transaction_id = $2 WHERE order_id = $1', [bad, original]);
+    const retried = await h.call('POST', `/v1/ops/stuck/escrow_release/${bad}/retry`, { key: h.opsKey });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ kind: 'escrow_release', id: bad, failures: 0, dead_at: null });
+    expect(await stuck()).toEqual([]);
+    await h.advance(6 * 60_000); // past the release's own retry delay
+    await h.escrow.sweep();
+    const release = (await h.escrow.ofOrder(bad))!;
+    expect(release.status).toBe('released');
+    expect(release.commission).toBe(250);
+    expect((await h.call('POST', `/v1/ops/stuck/escrow_release/${bad}/retry`, { key: h.opsKey })).body.error.code).toBe('not_found');
+  });
+});
