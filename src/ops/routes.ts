@@ -25,7 +25,7 @@ function stuckJson(r: ClaimRow) {
 
 export function opsRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   app.get('/v1/ops/stuck', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['ops'],
       summary: 'Background work set aside after repeated failures (dead-letter list): which sweep, which row, the last error.',
@@ -38,7 +38,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   });
 
   app.post('/v1/ops/stuck/:kind/:id/retry', {
-    config: { roles: ['ops'] },
+    config: { access: ['ops'] },
     schema: {
       tags: ['ops'],
       summary: 'Puts a stuck row back in its sweep: due now, with a fresh count of tries.',

@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(async () => { await h?.close(); });
 
-async function completedOrder(price: number): Promise<string> {
+/** Paid, shipped and past the settlement delay; confirming receipt (which schedules the release) is left to the test. */
+async function shippedOrder(price: number): Promise<{ orderId: string; buyerKey: string }> {
   const p = await product(h, m, { price, fulfilment_type: 'express' });
   const buy = await buyer(h);
   const co = await checkout(h, buy.key, [{ product_id: p.id, quantity: 1 }]);
@@ -24,8 +25,11 @@ async function completedOrder(price: number): Promise<string> {
   const orderId = co.orders[0]!.id;
   await h.call('POST', `/v1/orders/${orderId}/ship`, { key: m.key });
   await h.advance(2_000);
-  expect((await h.call('POST', `/v1/orders/${orderId}/confirm-receipt`, { key: buy.key })).body.status).toBe('completed');
-  return orderId;
+  return { orderId, buyerKey: buy.key };
+}
+
+async function confirm(o: { orderId: string; buyerKey: string }): Promise<void> {
+  expect((await h.call('POST', `/v1/orders/${o.orderId}/confirm-receipt`, { key: o.buyerKey })).body.status).toBe('completed');
 }
 
 async function stuck(): Promise<Array<{ kind: string; id: string; failures: number; last_error: string | null }>> {
@@ -41,8 +45,9 @@ describe('the stuck list', () => {
   });
 
   test('a release the provider keeps refusing is set aside after its tries; the others are released; ops retry it', async () => {
-    const bad = await completedOrder(5_000);
-    const good = await completedOrder(6_000);
+    const shipped = [await shippedOrder(5_000), await shippedOrder(6_000)];
+    for (const o of shipped) await confirm(o);
+    const [bad, good] = shipped.map((o) => o.orderId) as [string, string];
     // The provider does not know this trade (a corrupted reference): every try fails.
     const original = (await h.escrow.ofOrder(bad))!.transaction_id;
     await h.db.query(`UPDATE escrow_releases SET transaction_id = '2099010122001499999999999999' WHERE order_id = $1`, [bad]);
