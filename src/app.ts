@@ -198,7 +198,7 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   rolloutRoutes(app, rollout, payments);
   ledgerRoutes(app, ledger);
   reconciliationRoutes(app, new ReconciliationService(ctx, providers), { db, providers, config, sandboxes: demo !== undefined });
-  opsRoutes(app, ctx);
+  opsRoutes(app, ctx, outbox);
   if (config.testClock) {
     app.post('/v1/test/clock', { config: { access: ['ops'], idempotent: false }, schema: { hide: true } }, async (req) => {
       const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);

@@ -90,4 +90,20 @@ describe('the stuck list', () => {
     expect(release.commission).toBe(250);
     expect((await h.call('POST', `/v1/ops/stuck/escrow_release/${bad}/retry`, { key: h.opsKey })).body.error.code).toBe('not_found');
   });
+
+  test('a dead outbox event is listed with them and put back in line by its retry', async () => {
+    const key = `pay_stuck_${Date.now().toString(36)}`;
+    await h.db.query('INSERT INTO outbox_streams (ordering_key, last_seq) VALUES ($1, 1)', [key]);
+    await h.db.query(
+      `INSERT INTO outbox (topic, aggregate_id, ordering_key, seq, payload, created_at) VALUES ('payment.teleported', 'x', $1, 1, $2, now())`,
+      [key, JSON.stringify({ payment_id: key })],
+    );
+    await h.outbox.run();
+    const dead = (await stuck()).find((r) => r.kind === 'outbox');
+    expect(dead).toMatchObject({ kind: 'outbox', topic: 'payment.teleported', ordering_key: key, last_error: 'unknown topic payment.teleported' });
+    const retried = await h.call('POST', `/v1/ops/stuck/outbox/${(dead as { id: string }).id}/retry`, { key: h.opsKey });
+    expect(retried.status).toBe(200);
+    expect((await h.db.query<{ state: string }>('SELECT state FROM outbox WHERE ordering_key = $1', [key])).rows[0]!.state).toBe('pending');
+    expect((await h.call('POST', '/v1/ops/stuck/outbox/999999999/retry', { key: h.opsKey })).status).toBe(404);
+  });
 });
