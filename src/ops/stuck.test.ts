@@ -47,6 +47,7 @@ describe('the stuck list', () => {
   test('a release the provider keeps refusing is set aside after its tries; the others are released; ops retry it', async () => {
     const shipped = [await shippedOrder(5_000), await shippedOrder(6_000)];
     for (const o of shipped) await confirm(o);
+    await h.outbox.run(); // order.completed schedules the releases
     const [bad, good] = shipped.map((o) => o.orderId) as [string, string];
     // The provider does not know this trade (a corrupted reference): every try fails.
     const original = (await h.escrow.ofOrder(bad))!.transaction_id;

@@ -48,6 +48,7 @@ async function completedOrder(method: 'wechatpay' | 'alipay', price: number): Pr
   expect((await h.call('POST', `/v1/orders/${orderId}/ship`, { key: m.key })).status).toBe(200);
   await h.advance(2_000); // past the sandboxes' settlement delay
   expect((await h.call('POST', `/v1/orders/${orderId}/confirm-receipt`, { key: buy.key })).body.status).toBe('completed');
+  await h.outbox.run(); // order.completed schedules the release
   expect((await h.escrow.ofOrder(orderId))?.status).toBe('pending');
   return orderId;
 }
