@@ -91,6 +91,10 @@ describe('every API POST route goes through the door', () => {
     await twice('/v1/merchants/:id/payment-methods/:method/accept', 'POST', `/v1/merchants/${m.id}/payment-methods/wechatpay/accept`, m.key, { agreement_version: '2026-11' });
     await twice('/v1/commission-rates', 'POST', '/v1/commission-rates', ops, { category: 'door', rate_bp: 500, effective_from: '2026-01-01T00:00:00Z' });
     await twice('/v1/reconciliations', 'POST', '/v1/reconciliations', ops, { provider: 'alipay', date: '2026-01-01' });
+    await h.db.query(
+      `INSERT INTO sweep_claims (kind, id, owner, lease_until, next_try_at, failures, last_error, failed_at, dead_at) VALUES ('refund', 'rfd_door', 'x', now(), now(), 16, 'e', now(), now())`,
+    );
+    await twice('/v1/ops/stuck/:kind/:id/retry', 'POST', '/v1/ops/stuck/refund/rfd_door/retry', ops);
 
     expect([...exercised.keys()].sort()).toEqual([...new Set(doorRoutes.get(h.app))].sort());
     await invariantsHold();

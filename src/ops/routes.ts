@@ -4,7 +4,8 @@ import { Type } from 'typebox';
 import type { ModuleContext } from '../shared/context';
 import { HutongError } from '../shared/errors';
 import type { OutboxDispatcher } from '../outbox/dispatcher';
-import type { OutboxRow } from '../outbox/store';
+import { outboxStore, type OutboxRow } from '../outbox/store';
+import { writeOnce } from '../shared/door';
 import { SWEEP_KINDS } from './claims';
 import { claimStore, type ClaimRow } from './store';
 
@@ -59,12 +60,14 @@ export function opsRoutes(app: FastifyInstance, ctx: ModuleContext, outbox: Outb
     },
   }, async (req) => {
     const { kind, id } = req.params as { kind: string; id: string };
+    // The change and its idempotency record commit together (the door), so a retried request replays this answer.
     if (kind === OUTBOX_KIND) {
       const dead = (await outbox.deadLetters(STUCK_LIST_MAX)).find((e) => String(e.id) === id);
-      if (!dead || !(await outbox.retry(dead.id))) throw new HutongError('not_found', `No dead outbox event ${id}.`);
+      const retried = dead !== undefined && (await writeOnce(ctx.db, (q) => outboxStore.retry(q, dead.id)));
+      if (!dead || !retried) throw new HutongError('not_found', `No dead outbox event ${id}.`);
       return { ...deadEventJson(dead), failures: 0 };
     }
-    const revived = await claimStore.revive(ctx.db, kind, id, ctx.clock.now());
+    const revived = await writeOnce(ctx.db, (q) => claimStore.revive(q, kind, id, ctx.clock.now()));
     if (!revived) throw new HutongError('not_found', `No stuck ${kind} ${id}.`);
     return stuckJson(revived);
   });
