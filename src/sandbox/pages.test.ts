@@ -52,7 +52,7 @@ async function watchedPage(): Promise<Watched> {
   const navigations: string[] = [];
   page.on('dialog', (d) => {
     dialogs.push(d.message());
-    void d.dismiss();
+    void d.dismiss().catch(() => undefined);
   });
   const errors: string[] = [];
   page.on('framenavigated', (f) => navigations.push(f.url()));
