@@ -74,6 +74,8 @@ export async function buildInto(target: string): Promise<void> {
   mkdirSync(tmp, { recursive: true });
   try {
     await buildWeb(tmp);
+    // Another process finished the same build first: keep it (servers may be reading it), drop ours.
+    if (pagesComplete(target)) return;
     const old = `${tmp}-old`;
     if (existsSync(target)) renameSync(target, old);
     try {
