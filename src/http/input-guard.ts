@@ -31,7 +31,8 @@ export function installInputGuard(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.url === undefined) return;
     const params = request.params as Record<string, string> | undefined;
-    if (params && Object.values(params).some((p) => p === '')) {
+    // A wildcard may be empty (`/shop/` is the storefront's page); a named parameter names a resource.
+    if (params && Object.entries(params).some(([name, value]) => name !== '*' && value === '')) {
       throw new HutongError('route_not_found', `No route ${request.method} ${request.routeOptions.url.replace(/:[^/]+/g, '…')} with an empty parameter.`);
     }
   });
