@@ -4,11 +4,8 @@ import { ConfigError, loadConfig } from './config';
 import { createHutong } from './app';
 import { seedDemo } from './demo/seed';
 import { mountSandboxes } from './sandbox/mount';
-import { makePrivate } from './shared/private-files';
+import { keepPrivate, makePrivate } from './shared/private-files';
 import { installProcessSafetyNet } from './shared/process';
-
-/** PGlite keeps creating files (0666) as tables grow: the data directory's modes are fixed again this often. */
-const PRIVATE_FILES_EVERY_MS = 60_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,15 +16,7 @@ async function main(): Promise<void> {
   installProcessSafetyNet(hutong.app.log);
   const url = await hutong.listen();
   const demo = await seedDemo(hutong);
-  makePrivate(config.dataDir);
-  const keeper = setInterval(() => {
-    try {
-      makePrivate(config.dataDir);
-    } catch (err) {
-      hutong.app.log.warn({ err: String(err) }, 'fixing the data directory’s file modes failed');
-    }
-  }, PRIVATE_FILES_EVERY_MS);
-  keeper.unref();
+  const stopKeeping = keepPrivate(config.dataDir, (err) => hutong.app.log.warn({ err: String(err) }, 'fixing the data directory’s file modes failed'));
   const lines = [
     '',
     `Hutong demo is running at ${url}  (API docs: ${url}/docs, storefront: ${url}/shop)`,
@@ -43,7 +32,7 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(lines.join('\n') + '\n');
   const shutdown = async () => {
-    clearInterval(keeper);
+    stopKeeping();
     await hutong.close();
     makePrivate(config.dataDir);
     process.exit(0);

@@ -59,3 +59,20 @@ export function exposedPaths(dir: string): string[] {
   walk(dir);
   return exposed;
 }
+
+/** PGlite keeps creating files (0666) as tables grow: a directory kept private is fixed again this often. */
+const KEEP_PRIVATE_EVERY_MS = 60_000;
+
+/** Makes `dir` private now and again every minute (the 0700 directory guards new files meanwhile); returns a stop. */
+export function keepPrivate(dir: string, onError: (err: unknown) => void): () => void {
+  makePrivate(dir);
+  const timer = setInterval(() => {
+    try {
+      makePrivate(dir);
+    } catch (err) {
+      onError(err);
+    }
+  }, KEEP_PRIVATE_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

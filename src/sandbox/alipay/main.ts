@@ -7,6 +7,7 @@ import { parseFaults } from './faults';
 import type { AlipayFaults } from './types';
 import { SANDBOX_CLIENT } from '../access';
 import { SAFETY_FLAGS, safetyFromCli } from '../guard';
+import { keepPrivate } from '../../shared/private-files';
 
 const PREFIX = '/sandbox/alipay';
 const DEFAULT_PORT = 8620;
@@ -74,6 +75,9 @@ async function main(): Promise<void> {
     const base = `${req.protocol}://${req.headers.host}${PREFIX}`;
     return { gateway: `${base}/gateway.do`, register_app: `POST ${base}/apps`, wallet: `POST ${base}/wallet/pay`, clock: `${base}/clock`, faults: `${base}/faults` };
   });
+  // The books hold the sandbox's signing keys: readable by this user only (PGlite writes its files 0666).
+  const dataDir = o.dataDir ?? env.HUTONG_SANDBOX_DATA_DIR;
+  if (dataDir) keepPrivate(dataDir, (err) => app.log.warn({ err: String(err) }, 'fixing the data directory’s file modes failed'));
   app.addHook('onClose', async () => sandbox.close());
   const port = number('--port', o.port ?? env.PORT) ?? DEFAULT_PORT;
   await app.listen({ host: o.host ?? '127.0.0.1', port });

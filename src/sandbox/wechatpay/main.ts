@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import { checkFaults, type WechatpayFaults } from './faults';
 import { createWechatpaySandbox } from './index';
 import { SAFETY_FLAGS, safetyFromCli } from '../guard';
+import { keepPrivate } from '../../shared/private-files';
 
 function numberFrom(name: string, text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
     logger: app.log,
   });
   await app.register(sandbox.plugin, { prefix: o.prefix ?? '/sandbox/wechatpay' });
+  // The books hold the sandbox's keys and the APIv3 key: readable by this user only (PGlite writes its files 0666).
+  if (dataDir) keepPrivate(dataDir, (err) => app.log.warn({ err: String(err) }, 'fixing the data directory’s file modes failed'));
   const address = await app.listen({ host: '127.0.0.1', port });
   // Printed only when made here: a token the operator configured is theirs already.
   if (!safety.adminToken) process.stdout.write(`Sandbox admin token (clock, faults, books): ${sandbox.adminToken}\n`);
