@@ -114,7 +114,7 @@ describe('hutong check', () => {
     for (const env of [direct, viaServer]) {
       const run = await hutongCli(['check'], env);
       expect(run.code).toBe(0);
-      for (const name of ['entries_balance', 'balances_equal_postings', 'refunded_within_paid', 'escrow_equals_provider_unsplit', 'balances_equal_provider']) {
+      for (const name of ['entries_balance', 'balances_equal_postings', 'refunded_within_paid', 'losing_attempts_refunded', 'escrow_equals_provider_unsplit', 'balances_equal_provider']) {
         expect(run.stdout).toMatch(new RegExp(`${name}\\s+ok`));
       }
       expect(run.stdout).toContain('all invariants hold');

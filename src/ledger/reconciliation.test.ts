@@ -188,7 +188,7 @@ describe('the ledger’s invariants (what `hutong check` prints)', () => {
     const healthy = await h.call('GET', '/v1/ledger/invariants', { key: h.opsKey });
     expect(healthy.body.ok).toBe(true);
     expect(healthy.body.invariants.map((i: { name: string; violations: unknown[] }) => [i.name, i.violations.length])).toEqual([
-      ['entries_balance', 0], ['balances_equal_postings', 0], ['refunded_within_paid', 0], ['escrow_equals_provider_unsplit', 0], ['balances_equal_provider', 0],
+      ['entries_balance', 0], ['balances_equal_postings', 0], ['refunded_within_paid', 0], ['losing_attempts_refunded', 0], ['escrow_equals_provider_unsplit', 0], ['balances_equal_provider', 0],
     ]);
 
     // A made-up unfreeze: it balances, so only the comparison with the provider can tell it is false.
