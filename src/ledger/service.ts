@@ -74,7 +74,8 @@ export class LedgerService {
     const fee = this.paymentFee(provider, paid);
     const feeReturned = -(await store.tradeBalance(q, tradeRef, `${feesAccount(provider)}`)) + fee;
     if (refundedBefore + refund >= paid) return fen(fee - feeReturned);
-    return mulDivRoundHalfUpFen(fee, refund, paid);
+    // Many small refunds each round their share up: never give back more fee than is left (as the providers do).
+    return fen(Math.min(mulDivRoundHalfUpFen(fee, refund, paid), fee - feeReturned));
   }
 
   /** Does the merchant's money carry the fee (net amounts), or does the platform pay it? */
