@@ -147,6 +147,8 @@ async function runEngine(engine: 'postgres' | 'pglite', opts: Options, checkouts
     HUTONG_SANDBOX_SETTLE_DELAY_MS: String(KNOBS.settleDelayMs),
     HUTONG_SANDBOX_NOTIFY_TIME_SCALE: String(KNOBS.notifyTimeScale),
     HUTONG_BUYER_SIGNUPS_PER_MINUTE: '1000000',
+    // The abuse limits are not what this run is about (several devices paying one payment is).
+    HUTONG_PAYMENT_ATTEMPTS_PER_MINUTE: '100000',
     HUTONG_WORKER_INTERVAL_MS: '250',
     LOG_LEVEL: 'warn',
   };
