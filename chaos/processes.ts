@@ -22,7 +22,10 @@ export interface Kill {
 
 export class HutongProcess {
   private child: ChildProcess | undefined;
+  private killing = false;
   starts = 0;
+  /** Exits nobody asked for (a crash): each is a failure of the run. */
+  readonly crashes: string[] = [];
 
   constructor(
     readonly name: string,
@@ -48,8 +51,14 @@ export class HutongProcess {
     this.starts++;
     const log = openSync(join(this.logDir, `${this.name}.log`), 'a');
     const env = { ...process.env, ...this.env, PORT: String(this.port), NODE_OPTIONS: '' };
-    this.child = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, LAUNCHER, this.role], { cwd: ROOT, env, stdio: ['pipe', log, log] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, LAUNCHER, this.role], { cwd: ROOT, env, stdio: ['pipe', log, log] });
+    this.child = child;
+    this.killing = false;
     closeSync(log);
+    child.once('exit', (code, signal) => {
+      if (this.killing || this.child !== child) return;
+      this.crashes.push(`${this.name} (pid ${child.pid}) exited by itself: code ${code}, signal ${signal}`);
+    });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       if (!this.up) throw new Error(`${this.name} exited while starting (see ${join(this.logDir, `${this.name}.log`)})`);
@@ -68,6 +77,7 @@ export class HutongProcess {
     const child = this.child;
     if (!child || !this.up) return 0;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.killing = true;
     child.kill('SIGKILL');
     await exited;
     return child.pid ?? 0;
@@ -77,6 +87,7 @@ export class HutongProcess {
     const child = this.child;
     if (!child || !this.up) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.killing = true;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
@@ -91,6 +102,8 @@ export class HutongProcess {
 export class Killer {
   readonly kills: Kill[] = [];
   private stopping = false;
+  /** True between a kill and the restart it is followed by. */
+  restarting = false;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -112,12 +125,14 @@ export class Killer {
       await sleep(between(this.opts.everyMs));
       const victim = this.processes[Math.floor(Math.random() * this.processes.length)]!;
       const atMs = Date.now() - this.opts.t0;
+      this.restarting = true;
       const pid = await victim.kill();
       const downMs = Math.round(between(this.opts.downMs));
       this.opts.log(`SIGKILL ${victim.name} (pid ${pid}); restarting in ${downMs} ms`);
       await sleep(downMs);
       await victim.start();
       await this.opts.afterStart?.(victim);
+      this.restarting = false;
       this.kills.push({ process: victim.name, pid, atMs, downMs });
     }
   }

@@ -207,7 +207,11 @@ async function runEngine(engine: 'postgres' | 'pglite', opts: Options, checkouts
     const days = new Set([shanghaiDate(Date.now())]);
     log(`${engine}: ${checkouts} checkouts from ${opts.clients} clients; SIGKILLs every 2–8 s`);
     killer.start();
-    const progress = setInterval(() => log(`${engine}: ${workload.stats.checkouts} checkouts, ${workload.stats.paid} paid, ${killer.kills.length} kills, ${workload.retries.retried} retries`), 10_000);
+    const progress = setInterval(() => {
+      log(`${engine}: ${workload.stats.checkouts} checkouts, ${workload.stats.paid} paid, ${killer.kills.length} kills, ${workload.retries.retried} retries`);
+      // A process that died by itself is a finding (reported at the end); it is started again so the run goes on.
+      for (const p of processes) if (!p.up && p.crashes.length > 0 && !killer.restarting) void p.start().catch((err) => log(`restarting ${p.name}: ${String(err)}`));
+    }, 10_000);
     await workload.run(checkouts, opts.clients, Date.now() + opts.workloadCapS * 1000);
     clearInterval(progress);
     await killer.stop();
@@ -241,6 +245,8 @@ async function runEngine(engine: 'postgres' | 'pglite', opts: Options, checkouts
         failures: killer.kills.length === 0 ? ['no kill happened'] : [],
       });
     }
+    const crashes = processes.flatMap((p) => p.crashes);
+    checks.push({ name: 'no_crash', description: 'no Hutong process exited unless killed', failures: crashes });
     if (killer.kills.length < (engine === 'postgres' ? opts.kills : 2)) checks.push({ name: 'kills', description: 'enough SIGKILLs happened', failures: [`only ${killer.kills.length}`] });
     return {
       engine, processes: processes.length, workload: workload.stats, retried: workload.retries.retried, longest: workload.retries.longest, kills: killer.kills,
