@@ -167,7 +167,8 @@ async function runEngine(engine: 'postgres' | 'pglite', opts: Options, checkouts
       process.env.HUTONG_SANDBOX_ADMIN_TOKEN = adminToken; // the sandbox servers inherit it
       servers = await startSandboxServers(logDir, KNOBS);
       const ports = [await freePort(), await freePort()];
-      env = { ...common, ...servers.env, DATABASE_URL: databaseUrl, HUTONG_DATA_KEY: randomBytes(32).toString('base64'), HUTONG_PUBLIC_URL: `http://127.0.0.1:${ports[0]}` };
+      // The gateways are Hutong's own sandboxes (test identities allowed in onboarding), said explicitly.
+      env = { ...common, ...servers.env, HUTONG_ALIPAY_GATEWAY_IS_SANDBOX: '1', HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX: '1', DATABASE_URL: databaseUrl, HUTONG_DATA_KEY: randomBytes(32).toString('base64'), HUTONG_PUBLIC_URL: `http://127.0.0.1:${ports[0]}` };
       setup = await createHutong({ config: loadConfig({ ...env, PORT: '0' }), db: openPostgres(databaseUrl, 4), ephemeral: true, startWorker: false, sandboxes: false, logLevel: 'warn' });
       setupUrl = await setup.listen();
       for (const [n, port] of ports.entries()) processes.push(new HutongProcess(`hutong-${n + 1}`, port, { ...env, HUTONG_DATA_DIR: join(workDir, engine, `data-${n + 1}`) }, logDir));
