@@ -4,6 +4,7 @@
 // outlives the run.
 import { createHutong } from '../src/app';
 import { loadConfig } from '../src/config';
+import { mountSandboxes } from '../src/sandbox/mount';
 
 type Role = 'api' | 'worker' | 'all';
 
@@ -11,7 +12,9 @@ async function main(): Promise<void> {
   const role = (process.argv[2] ?? 'all') as Role;
   if (!['api', 'worker', 'all'].includes(role)) throw new Error(`unknown role ${role}`);
   const config = loadConfig(process.env);
-  const hutong = await createHutong({ config, startWorker: role !== 'api', logLevel: process.env.LOG_LEVEL ?? 'warn' });
+  // On PostgreSQL with gateways configured: production; on the embedded default: the demo, its sandboxes in-process.
+  const mode = config.databaseUrl ? { name: 'production' as const } : { name: 'demo' as const, mountSandboxes };
+  const hutong = await createHutong({ mode, config, startWorker: role !== 'api', logLevel: process.env.LOG_LEVEL ?? 'warn' });
   const url = await hutong.listen();
   process.stdout.write(`hutong ${role} ready at ${url} (pid ${process.pid})\n`);
   process.once('SIGTERM', () => void hutong.close().finally(() => process.exit(0)));

@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import { createHutong, type Hutong } from '../src/app';
 import { loadConfig } from '../src/config';
 import { openPostgres } from '../src/shared/db';
+import { mountSandboxes } from '../src/sandbox/mount';
 import { freePort, startPostgres, type BenchPostgres } from '../bench/postgres';
 import { killSandboxServersNow, startSandboxServers, type SandboxServers } from '../bench/sandboxes';
 import { call, sleep } from './http';
@@ -169,13 +170,13 @@ async function runEngine(engine: 'postgres' | 'pglite', opts: Options, checkouts
       const ports = [await freePort(), await freePort()];
       // The gateways are Hutong's own sandboxes (test identities allowed in onboarding), said explicitly.
       env = { ...common, ...servers.env, HUTONG_ALIPAY_GATEWAY_IS_SANDBOX: '1', HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX: '1', DATABASE_URL: databaseUrl, HUTONG_DATA_KEY: randomBytes(32).toString('base64'), HUTONG_PUBLIC_URL: `http://127.0.0.1:${ports[0]}` };
-      setup = await createHutong({ config: loadConfig({ ...env, PORT: '0' }), db: openPostgres(databaseUrl, 4), ephemeral: true, startWorker: false, sandboxes: false, logLevel: 'warn' });
+      setup = await createHutong({ mode: { name: 'production' }, config: loadConfig({ ...env, PORT: '0' }), db: openPostgres(databaseUrl, 4), ephemeral: true, startWorker: false, logLevel: 'warn' });
       setupUrl = await setup.listen();
       for (const [n, port] of ports.entries()) processes.push(new HutongProcess(`hutong-${n + 1}`, port, { ...env, HUTONG_DATA_DIR: join(workDir, engine, `data-${n + 1}`) }, logDir));
     } else {
       const port = await freePort();
       env = { ...common, HUTONG_DATA_DIR: join(workDir, engine, 'data'), PORT: String(port), HUTONG_PUBLIC_URL: `http://127.0.0.1:${port}` };
-      setup = await createHutong({ config: loadConfig(env), logLevel: 'warn' });
+      setup = await createHutong({ mode: { name: 'demo', mountSandboxes }, config: loadConfig(env), logLevel: 'warn' });
       setupUrl = await setup.listen();
       processes.push(new HutongProcess('hutong', port, env, logDir));
     }

@@ -70,7 +70,7 @@ export async function settle(h: TestHutong, condition: () => Promise<boolean>, w
 export async function violatedInvariants(h: TestHutong): Promise<InvariantResult[]> {
   await h.worker.runOnce();
   await h.outbox.run();
-  const results = await checkInvariants({ db: h.db, providers: h.providers, books: sandboxBooks(h.url) });
+  const results = await checkInvariants({ db: h.db, providers: h.providers, books: sandboxBooks(h.url, h.sandboxes?.adminToken) });
   return results.filter((r) => r.violations.length > 0);
 }
 
