@@ -33,6 +33,8 @@ export class HutongProcess {
     private readonly env: Record<string, string>,
     private readonly logDir: string,
     private readonly role: 'api' | 'worker' | 'all' = 'all',
+    /** `serve`: the production entry `hutong serve --role … --local` (compiled); `direct`: createHutong through tsx. */
+    private readonly launcher: 'serve' | 'direct' = 'direct',
   ) {}
 
   get url(): string {
@@ -51,7 +53,10 @@ export class HutongProcess {
     this.starts++;
     const log = openSync(join(this.logDir, `${this.name}.log`), 'a');
     const env = { ...process.env, ...this.env, PORT: String(this.port), NODE_OPTIONS: '' };
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, LAUNCHER, this.role], { cwd: ROOT, env, stdio: ['pipe', log, log] });
+    const args = this.launcher === 'serve'
+      ? ['--import', GUARD, join(ROOT, 'bin', 'hutong.mjs'), 'serve', '--role', this.role, '--local']
+      : ['--import', 'tsx', '--import', GUARD, LAUNCHER, this.role];
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['pipe', log, log] });
     this.child = child;
     this.killing = false;
     closeSync(log);

@@ -29,6 +29,7 @@ const log = (m: string) => process.stderr.write(`[chaos ${((Date.now() - t0) / 1
 
 interface Options {
   engine: 'postgres' | 'pglite' | 'both';
+  launcher: 'serve' | 'direct';
   checkouts: number;
   pgliteCheckouts: number;
   clients: number;
@@ -39,8 +40,8 @@ interface Options {
   keep: boolean;
 }
 
-const FULL: Options = { engine: 'both', checkouts: 2000, pgliteCheckouts: 400, clients: 8, kills: 12, merchants: 6, workloadCapS: 2400, settleCapS: 600, keep: false };
-const SHORT: Options = { engine: 'both', checkouts: 80, pgliteCheckouts: 30, clients: 8, kills: 3, merchants: 3, workloadCapS: 240, settleCapS: 240, keep: false };
+const FULL: Options = { engine: 'both', launcher: 'serve', checkouts: 2000, pgliteCheckouts: 400, clients: 8, kills: 12, merchants: 6, workloadCapS: 2400, settleCapS: 600, keep: false };
+const SHORT: Options = { engine: 'both', launcher: 'serve', checkouts: 80, pgliteCheckouts: 30, clients: 8, kills: 3, merchants: 3, workloadCapS: 240, settleCapS: 240, keep: false };
 
 const KNOBS = { applymentDelayMs: 300, settleDelayMs: 200, notifyTimeScale: 0.01, feeRateBp: { alipay: 60, wechatpay: 60 } };
 /** The issue's fault mix: 20 % duplicated, 10 % dropped, 10 % reordered notifications, 5 % failed calls. */
@@ -50,6 +51,7 @@ const NOTIFY_DELAY_MS = 1_500;
 const NOTIFICATIONS_PER_CHECKOUT = 1.6;
 const CALLS_PER_CHECKOUT = 4;
 
+const BUILD_TIMEOUT_MS = 600_000;
 const adminToken = randomBytes(24).toString('hex');
 const adminHeaders = { authorization: `Bearer ${adminToken}` };
 
@@ -115,6 +117,17 @@ async function buildMarket(h: Hutong, url: string, opsKey: string, merchants: nu
   return market;
 }
 
+/** `hutong serve` runs compiled JavaScript only: build it when dist/ is older than the sources (bounded). */
+async function currentBuild(): Promise<boolean> {
+  const { compiledIsCurrent } = (await import(join(ROOT, 'bin', 'build-state.mjs'))) as { compiledIsCurrent(): boolean };
+  if (compiledIsCurrent()) return true;
+  log('building for hutong serve (npm run build)…');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+  if (r.status === 0 && compiledIsCurrent()) return true;
+  log(`the build failed (exit ${r.status}); starting Hutong through createHutong instead: ${(r.stderr || r.stdout).slice(-400)}`);
+  return false;
+}
+
 function shanghaiDate(ms: number): string {
   return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
 }
@@ -128,6 +141,7 @@ function hutongCheck(env: Record<string, string>): CheckResult {
 interface EngineReport {
   engine: string;
   processes: number;
+  launcher: string;
   workload: Workload['stats'];
   retried: number;
   longest: { ms: number; what: string };
@@ -160,6 +174,7 @@ async function runEngine(engine: 'postgres' | 'pglite', opts: Options, checkouts
   mkdirSync(logDir, { recursive: true });
   try {
     let env: Record<string, string>;
+    let launcherUsed = 'createHutong through tsx (chaos/hutong-process.ts), the demo mode on PGlite';
     let setup: Hutong;
     let setupUrl: string;
     if (engine === 'postgres') {
@@ -172,7 +187,9 @@ async function runEngine(engine: 'postgres' | 'pglite', opts: Options, checkouts
       env = { ...common, ...servers.env, HUTONG_ALIPAY_GATEWAY_IS_SANDBOX: '1', HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX: '1', DATABASE_URL: databaseUrl, HUTONG_DATA_KEY: randomBytes(32).toString('base64'), HUTONG_PUBLIC_URL: `http://127.0.0.1:${ports[0]}` };
       setup = await createHutong({ mode: { name: 'production' }, config: loadConfig({ ...env, PORT: '0' }), db: openPostgres(databaseUrl, 4), ephemeral: true, startWorker: false, logLevel: 'warn' });
       setupUrl = await setup.listen();
-      for (const [n, port] of ports.entries()) processes.push(new HutongProcess(`hutong-${n + 1}`, port, { ...env, HUTONG_DATA_DIR: join(workDir, engine, `data-${n + 1}`) }, logDir));
+      const launcher = opts.launcher === 'serve' && (await currentBuild()) ? 'serve' : 'direct';
+      launcherUsed = launcher === 'serve' ? 'hutong serve --role all --local' : 'createHutong through tsx (chaos/hutong-process.ts)';
+      for (const [n, port] of ports.entries()) processes.push(new HutongProcess(`hutong-${n + 1}`, port, { ...env, HUTONG_DATA_DIR: join(workDir, engine, `data-${n + 1}`) }, logDir, 'all', launcher));
     } else {
       const port = await freePort();
       env = { ...common, HUTONG_DATA_DIR: join(workDir, engine, 'data'), PORT: String(port), HUTONG_PUBLIC_URL: `http://127.0.0.1:${port}` };
@@ -251,7 +268,7 @@ async function runEngine(engine: 'postgres' | 'pglite', opts: Options, checkouts
     checks.push({ name: 'no_crash', description: 'no Hutong process exited unless killed', failures: crashes });
     if (killer.kills.length < (engine === 'postgres' ? opts.kills : 2)) checks.push({ name: 'kills', description: 'enough SIGKILLs happened', failures: [`only ${killer.kills.length}`] });
     return {
-      engine, processes: processes.length, workload: workload.stats, retried: workload.retries.retried, longest: workload.retries.longest, kills: killer.kills,
+      engine, processes: processes.length, launcher: launcherUsed, workload: workload.stats, retried: workload.retries.retried, longest: workload.retries.longest, kills: killer.kills,
       faults: { ...faults, alipayLeft: alipayFired }, settled: calm, checks, seconds: Math.round((Date.now() - started) / 1000),
     };
   } finally {
@@ -265,6 +282,7 @@ function printReport(r: EngineReport): boolean {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const w = r.workload;
   out(`\n== ${r.engine} (${r.processes} Hutong process${r.processes > 1 ? 'es' : ''}, sandboxes ${r.engine === 'postgres' ? 'as their own processes' : 'in-process, persisted'}) — ${r.seconds} s`);
+  out(`processes started with: ${r.launcher}`);
   out(`checkouts ${w.checkouts} (multi-merchant ${w.multiMerchant}), wallet-paid ${w.paid}, double payments ${w.doublePayments}, partial refunds ${w.refunds} (replayed ${w.replayChecks}), refund requests approved ${w.refundRequests}, orders confirmed ${w.confirmed}, client retries ${r.retried}`);
   out(`longest wait for one answer (retries included): ${(r.longest.ms / 1000).toFixed(1)} s (${r.longest.what})`);
   out(`SIGKILLs ${r.kills.length}: ${r.kills.map((k) => `${k.process}@${(k.atMs / 1000).toFixed(0)}s`).join(', ')}`);
@@ -284,6 +302,7 @@ async function main(): Promise<void> {
   const program = new Command('chaos')
     .option('--short', 'the short run npm test runs')
     .option('--engine <engine>', 'postgres, pglite or both')
+    .option('--launcher <launcher>', 'serve (hutong serve, built first if stale) or direct (createHutong through tsx)')
     .option('--checkouts <n>', 'checkouts on PostgreSQL', (v) => Number.parseInt(v, 10))
     .option('--pglite-checkouts <n>', 'checkouts on PGlite', (v) => Number.parseInt(v, 10))
     .option('--clients <n>', 'concurrent clients', (v) => Number.parseInt(v, 10))
@@ -293,6 +312,7 @@ async function main(): Promise<void> {
   const flags = program.opts();
   const opts: Options = { ...(flags.short ? SHORT : FULL) };
   if (flags.engine) opts.engine = flags.engine;
+  if (flags.launcher) opts.launcher = flags.launcher;
   if (flags.checkouts) opts.checkouts = flags.checkouts;
   if (flags.pgliteCheckouts) opts.pgliteCheckouts = flags.pgliteCheckouts;
   if (flags.clients) opts.clients = flags.clients;
