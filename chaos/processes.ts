@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { call, sleep } from './http';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const GUARD = fileURLToPath(new URL('../bench/exit-with-parent.ts', import.meta.url));
+const GUARD = fileURLToPath(new URL('./exit-with-parent.mjs', import.meta.url));
 const LAUNCHER = fileURLToPath(new URL('./hutong-process.ts', import.meta.url));
 /** A loaded machine compiles and migrates slowly (PGlite above all): how long a start may take. */
 const READY_TIMEOUT_MS = 300_000;
