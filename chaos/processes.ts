@@ -121,7 +121,11 @@ export class Killer {
   ) {}
 
   start(): void {
-    this.loop = this.run();
+    // A failed restart ends the kills (reported by the end checks), never the run.
+    this.loop = this.run().catch((err) => {
+      this.restarting = false;
+      this.opts.log(`the killer stopped: ${String(err)}`);
+    });
   }
 
   private async run(): Promise<void> {
@@ -136,7 +140,7 @@ export class Killer {
       this.opts.log(`SIGKILL ${victim.name} (pid ${pid}); restarting in ${downMs} ms`);
       await sleep(downMs);
       await victim.start();
-      await this.opts.afterStart?.(victim);
+      await this.opts.afterStart?.(victim).catch((err) => this.opts.log(`after restarting ${victim.name}: ${String(err)}`));
       this.restarting = false;
       this.kills.push({ process: victim.name, pid, atMs, downMs });
     }
