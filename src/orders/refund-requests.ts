@@ -66,9 +66,10 @@ export class RefundRequests {
    * request (and its transaction makes the refund), the other gets refund_request_state_conflict and rolls back. The
    * auto-confirm clock stays paused until the refund ends.
    */
-  async decideApproved(q: Queryable, id: string, refundId: string): Promise<RefundRequestRow> {
+  async decideApproved(q: Queryable, actor: Actor, id: string, refundId: string): Promise<RefundRequestRow> {
     const decided = await store.decideRefundRequest(q, id, 'approved', { refund_id: refundId, decided_at: this.ctx.clock.now() });
     if (!decided) throw new HutongError('refund_request_state_conflict');
+    await this.audit(q, actor, decided, 'approved', { refund_id: refundId });
     return decided;
   }
 

@@ -105,7 +105,7 @@ export class RefundsService {
     const request = await this.requests.approvable(actor, id);
     let decided: RefundRequestRow | undefined;
     await this.createOrderRefund(actor, request.order_id, fen(request.amount), request.reason, async (q, refundId) => {
-      decided = await this.requests.decideApproved(q, id, refundId);
+      decided = await this.requests.decideApproved(q, actor, id, refundId);
     });
     return decided!;
   }
