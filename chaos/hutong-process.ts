@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   const hutong = await createHutong({ mode, config, startWorker: role !== 'api', logLevel: process.env.LOG_LEVEL ?? 'warn' });
   const url = await hutong.listen();
   process.stdout.write(`hutong ${role} ready at ${url} (pid ${process.pid})\n`);
-  process.once('SIGTERM', () => void hutong.close().finally(() => process.exit(0)));
+  process.once('SIGTERM', () => {
+    hutong
+      .close()
+      .catch((err) => process.stderr.write(`closing failed: ${String(err)}\n`))
+      .finally(() => process.exit(0));
+  });
 }
 
 process.on('unhandledRejection', (err) => process.stderr.write(`unhandled rejection: ${err instanceof Error ? err.stack : String(err)}\n`));
