@@ -66,23 +66,28 @@ export class OutboxDispatcher {
       total.consumed += batch.consumed;
       total.failed += batch.failed;
       total.dead += batch.dead;
-      if (batch.heads < Math.min(HEADS_PER_BATCH_MAX, room)) break;
+      // Fewer heads than asked means no other stream is due, but a stream cut at EVENTS_PER_STREAM_MAX still has
+      // events waiting: without `cut`, one busy payment (a checkout raced by many attempts) drained only 50 events
+      // per tick and the ledger lagged its refunds by ticks.
+      if (batch.heads < Math.min(HEADS_PER_BATCH_MAX, room) && !batch.cut) break;
     }
     return total;
   }
 
-  private async batch(q: Queryable, room: number): Promise<DrainResult & { heads: number }> {
+  private async batch(q: Queryable, room: number): Promise<DrainResult & { heads: number; cut: boolean }> {
     const now = this.ctx.clock.now();
     const heads = await outboxStore.claimHeads(q, now, Math.min(HEADS_PER_BATCH_MAX, room), this.ctx.db.kind === 'postgres');
-    const result = { consumed: 0, failed: 0, dead: 0, heads: heads.length };
+    const result = { consumed: 0, failed: 0, dead: 0, heads: heads.length, cut: false };
     for (const head of heads) {
       let row: OutboxRow | undefined = head;
-      for (let n = 0; row && n < EVENTS_PER_STREAM_MAX && result.consumed + result.failed + result.dead < room; n++) {
+      let n = 0;
+      for (; row && n < EVENTS_PER_STREAM_MAX && result.consumed + result.failed + result.dead < room; n++) {
         const outcome = await this.deliver(q, row, now);
         result[outcome]++;
-        if (outcome !== 'consumed') break; // the stream waits behind this event
+        if (outcome !== 'consumed') { row = undefined; break; } // the stream waits behind this event
         row = await outboxStore.next(q, row.ordering_key, row.seq);
       }
+      if (row && n === EVENTS_PER_STREAM_MAX) result.cut = true;
     }
     return result;
   }

@@ -9,7 +9,7 @@ import type { ModuleContext } from '../shared/context';
 import { fen, mulDivRoundHalfUpFen } from '../shared/money';
 import { availableAccount, holdingAccount } from '../ledger/accounts';
 import { LedgerConsumer } from '../ledger/consumer';
-import { EVENT_ATTEMPTS_MAX, EVENTS_PER_TICK_MAX, OutboxDispatcher, type OutboxConsumer } from './dispatcher';
+import { EVENT_ATTEMPTS_MAX, EVENTS_PER_STREAM_MAX, EVENTS_PER_TICK_MAX, OutboxDispatcher, type OutboxConsumer } from './dispatcher';
 import { appendEvent, outboxStore } from './store';
 import type { OutboxEvent, PayloadOf } from './events';
 import { AuditService } from '../audit/service';
@@ -202,5 +202,15 @@ describe('dead letters', () => {
     expect((await d.drain()).consumed).toBe(5);
     expect((await d.drain()).consumed).toBe(2);
     expect(EVENTS_PER_TICK_MAX).toBeGreaterThanOrEqual(1_000);
+  });
+
+  test('one drain follows a busy payment past the per-stream maximum, up to the tick maximum', async () => {
+    const d = new OutboxDispatcher(workerCtx(h.db));
+    const payment = `pay_s${Date.now().toString(36)}`;
+    const written = EVENTS_PER_STREAM_MAX * 2 + 5;
+    for (let i = 0; i < written; i++) await append({ topic: 'checkout.closed', payload: { payment_id: payment, reason: 'cancelled' } }, payment);
+    await d.drain();
+    const left = await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE ordering_key = $1 AND state <> 'consumed'`, [payment]);
+    expect({ written, left: left.rows[0]!.n }).toEqual({ written, left: 0 });
   });
 });
