@@ -1,6 +1,7 @@
 // The demo marketplace seeded on first start: three merchants with products, a live room, a buyer, and keys.
-// Demo keys are kept in the data directory (mode 0600) so a restart can print them again.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// No key is stored anywhere in clear: the data directory keeps only the seeded ids (demo.json), and every start
+// issues fresh keys for them and prints those.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hutong } from '../app';
 import { fen } from '../shared/money';
@@ -19,14 +20,25 @@ const MERCHANTS = [
   { name: '码上学 Code Academy', category: 'digital', tier: 'standard', products: [['TypeScript 课程 course', 19900, 1000, 'virtual']] },
 ] as const;
 
+/** What a restart needs to find the seeded marketplace again: ids only, never a key. */
+interface DemoIds {
+  merchants: Array<{ id: string; name: string }>;
+  buyerId: string;
+  liveRoomId: string;
+}
+
 export async function seedDemo(hutong: Hutong): Promise<DemoKeys> {
-  const file = join(hutong.config.dataDir, 'demo-keys.json');
-  if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoKeys;
-    // Files of earlier versions kept a configured key too: never print it back.
-    return saved.ops === hutong.config.opsApiKey ? { ...saved, ops: undefined } : saved;
-  }
+  const file = join(hutong.config.dataDir, 'demo.json');
+  const legacyKeysFile = join(hutong.config.dataDir, 'demo-keys.json');
+  if (existsSync(legacyKeysFile)) rmSync(legacyKeysFile); // earlier versions kept the keys themselves
   const ops = hutong.config.opsApiKey ? undefined : (await hutong.keys.issue({ role: 'ops' }, { label: 'demo ops key' })).key;
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoIds;
+    const merchants = [];
+    for (const m of saved.merchants) merchants.push({ ...m, key: (await hutong.catalog.createMerchantKey(m.id)).key });
+    const buyer = await hutong.keys.issue({ role: 'buyer', buyerId: saved.buyerId }, { label: 'demo buyer key' });
+    return { ops, merchants, buyer: { id: saved.buyerId, key: buyer.key }, liveRoomId: saved.liveRoomId };
+  }
   const merchants: DemoKeys['merchants'] = [];
   const productIds: string[] = [];
   for (const m of MERCHANTS) {
@@ -56,7 +68,7 @@ export async function seedDemo(hutong: Hutong): Promise<DemoKeys> {
     await hutong.rollout.accept({ role: 'merchant', keyId: 'seed', merchantId: m.id }, m.id, 'wechatpay', 'demo-2026-11', undefined);
   }
   const buyer = await hutong.catalog.createBuyer({ name: 'Demo Buyer' });
-  const keys: DemoKeys = { ops, merchants, buyer: { id: buyer.id, key: buyer.key }, liveRoomId: room.id };
-  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
-  return keys;
+  const ids: DemoIds = { merchants: merchants.map(({ id, name }) => ({ id, name })), buyerId: buyer.id, liveRoomId: room.id };
+  writeFileSync(file, JSON.stringify(ids, null, 2), { mode: 0o600 });
+  return { ops, merchants, buyer: { id: buyer.id, key: buyer.key }, liveRoomId: room.id };
 }

@@ -66,7 +66,7 @@ describe('npm start', () => {
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
       // PGlite's own files, both sandboxes' books, their credentials, the data key and the demo's keys.
       expect(countFiles(dataDir)).toBeGreaterThan(100);
-      for (const name of ['data.key', 'demo-keys.json', join('sandbox', 'credentials.json')]) expect(statSync(join(dataDir, name)).mode & 0o777).toBe(0o600);
+      for (const name of ['data.key', 'demo.json', join('sandbox', 'credentials.json')]) expect(statSync(join(dataDir, name)).mode & 0o777).toBe(0o600);
       expect(exposedPaths(dataDir)).toEqual([]);
     } finally {
       demo.child.kill('SIGTERM');
