@@ -27,7 +27,11 @@ if (!findChromium() || !existsSync(CJK_FONT)) {
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = asRoot ? [] : ['sudo', '-n'];
   const apt = (args) => run(sudo[0] ?? 'apt-get', sudo.length ? [...sudo.slice(1), 'apt-get', ...args] : args);
-  if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-wqy-microhei']) !== 0 || !findChromium()) {
+  if (
+    apt(['update', '-qq']) !== 0 ||
+    apt(['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-wqy-microhei']) !== 0 ||
+    !findChromium()
+  ) {
     process.stderr.write('Could not install chromium (apt-get install chromium). Browser tests need it.\n');
     process.exit(1);
   }
@@ -35,7 +39,13 @@ if (!findChromium() || !existsSync(CJK_FONT)) {
 env.CHROMIUM_PATH = findChromium();
 
 process.stdout.write('Type check…\n');
-if (run('npx', ['tsc', '--noEmit', '-p', '.']) !== 0 || run('npx', ['tsc', '--noEmit', '-p', 'web']) !== 0) process.exit(1);
+if (run('npx', ['tsc', '--noEmit', '-p', '.']) !== 0 || run('npx', ['tsc', '--noEmit', '-p', 'web']) !== 0)
+  process.exit(1);
+process.stdout.write('Formatting…\n');
+if (run('npx', ['biome', 'format', '.']) !== 0) {
+  process.stderr.write('Some files are not formatted: run `npm run format` and commit the result.\n');
+  process.exit(1);
+}
 process.stdout.write('Floating promises…\n');
 if (run('node', ['scripts/check-promises.mjs']) !== 0) process.exit(1);
 
@@ -45,7 +55,9 @@ const extra = process.argv.slice(2);
 const verdictDir = mkdtempSync(join(tmpdir(), 'hutong-test-'));
 env.HUTONG_TEST_VERDICT_FILE = join(verdictDir, 'verdict.json');
 const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=./test/summary-reporter.ts', ...extra]);
-const verdict = existsSync(env.HUTONG_TEST_VERDICT_FILE) ? JSON.parse(readFileSync(env.HUTONG_TEST_VERDICT_FILE, 'utf8')) : null;
+const verdict = existsSync(env.HUTONG_TEST_VERDICT_FILE)
+  ? JSON.parse(readFileSync(env.HUTONG_TEST_VERDICT_FILE, 'utf8'))
+  : null;
 rmSync(verdictDir, { recursive: true, force: true });
 if (!verdict) {
   process.stderr.write('The test run ended without its summary.\n');
