@@ -38,7 +38,13 @@ async function stockOf(b: BenchHutong, productId: string): Promise<number> {
 }
 
 /** Runs one contender: `reserve` returns true for a unit reserved, false for "sold out". */
-async function contend(b: BenchHutong, name: string, productId: string, opts: HotSkuOptions, reserve: (worker: number) => Promise<boolean>): Promise<HotSkuRun> {
+async function contend(
+  b: BenchHutong,
+  name: string,
+  productId: string,
+  opts: HotSkuOptions,
+  reserve: (worker: number) => Promise<boolean>,
+): Promise<HotSkuRun> {
   await setStock(b, productId, opts.stock);
   const requests = opts.stock + opts.concurrency * 2;
   let reserved = 0;
@@ -49,16 +55,28 @@ async function contend(b: BenchHutong, name: string, productId: string, opts: Ho
   });
   const finalStock = await stockOf(b, productId);
   const run: HotSkuRun = {
-    name, stock: opts.stock, requests, reserved, refused, finalStock, elapsedMs: loops.elapsedMs,
-    perSecond: perSecond(reserved, loops.elapsedMs), failed: loops.failed, errors: loops.errors, timedOut: loops.timedOut,
+    name,
+    stock: opts.stock,
+    requests,
+    reserved,
+    refused,
+    finalStock,
+    elapsedMs: loops.elapsedMs,
+    perSecond: perSecond(reserved, loops.elapsedMs),
+    failed: loops.failed,
+    errors: loops.errors,
+    timedOut: loops.timedOut,
   };
   // Zero oversell: every unit sold once, none sold twice, stock never negative.
   if (finalStock < 0 || reserved + finalStock !== opts.stock) {
     throw new BenchError(`${name}: OVERSELL or lost stock: ${reserved} reserved, stock ${opts.stock} → ${finalStock}`);
   }
-  if (!loops.timedOut && !loops.failed && finalStock !== 0) throw new BenchError(`${name}: ${finalStock} units left unsold`);
-  progress(`hot SKU ${name}: ${reserved} of ${opts.stock} units in ${(loops.elapsedMs / 1000).toFixed(2)} s = ${run.perSecond.toFixed(0)}/s, ${refused} refused (sold out), final stock ${finalStock}` +
-    (loops.failed ? `; ${loops.failed} failed: ${loops.errors[0]}` : ''));
+  if (!loops.timedOut && !loops.failed && finalStock !== 0)
+    throw new BenchError(`${name}: ${finalStock} units left unsold`);
+  progress(
+    `hot SKU ${name}: ${reserved} of ${opts.stock} units in ${(loops.elapsedMs / 1000).toFixed(2)} s = ${run.perSecond.toFixed(0)}/s, ${refused} refused (sold out), final stock ${finalStock}` +
+      (loops.failed ? `; ${loops.failed} failed: ${loops.errors[0]}` : ''),
+  );
   return run;
 }
 
@@ -74,11 +92,22 @@ export interface HotSkuResult {
   reserveStock: HotSkuRun;
 }
 
-export async function hotSku(b: BenchHutong, market: Market, databaseUrl: string, opts: HotSkuOptions): Promise<HotSkuResult> {
+export async function hotSku(
+  b: BenchHutong,
+  market: Market,
+  databaseUrl: string,
+  opts: HotSkuOptions,
+): Promise<HotSkuResult> {
   const merchant = market.merchants[0]!;
-  const product = await b.http.expect(201, 'POST', '/v1/products', { key: merchant.key, body: { name: 'Flash-sale item', price: 990, stock: opts.stock } });
+  const product = await b.http.expect(201, 'POST', '/v1/products', {
+    key: merchant.key,
+    body: { name: 'Flash-sale item', price: 990, stock: opts.stock },
+  });
   const buyers: Array<{ id: string; key: string }> = [];
-  for (let i = 0; i < opts.concurrency; i++) buyers.push(await b.http.expect(201, 'POST', '/v1/buyers', { key: b.opsKey, body: { name: `Flash buyer ${i + 1}` } }));
+  for (let i = 0; i < opts.concurrency; i++)
+    buyers.push(
+      await b.http.expect(201, 'POST', '/v1/buyers', { key: b.opsKey, body: { name: `Flash buyer ${i + 1}` } }),
+    );
   progress(`hot SKU: ${opts.stock} units, ${opts.concurrency} concurrent buyers`);
 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.concurrency });
@@ -89,12 +118,17 @@ export async function hotSku(b: BenchHutong, market: Market, databaseUrl: string
       return r.rowCount === 1;
     });
     const checkout = await contend(b, 'POST /v1/orders', product.id, opts, async (worker) => {
-      const res = await b.http.call('POST', '/v1/orders', { key: buyers[worker]!.key, body: { items: [{ product_id: product.id, quantity: 1 }] } });
+      const res = await b.http.call('POST', '/v1/orders', {
+        key: buyers[worker]!.key,
+        body: { items: [{ product_id: product.id, quantity: 1 }] },
+      });
       if (res.status === 201) return true;
       if (res.status === 409 && res.body?.error?.code === 'insufficient_stock') return false;
       throw new BenchError(`POST /v1/orders → ${res.status} ${res.text.slice(0, 200)}`);
     });
-    const reserveStock = await contend(b, 'reserveStock in a transaction', product.id, opts, (async () => db.tx((q) => catalogStore.reserveStock(q, product.id, 1))));
+    const reserveStock = await contend(b, 'reserveStock in a transaction', product.id, opts, async () =>
+      db.tx((q) => catalogStore.reserveStock(q, product.id, 1)),
+    );
     return { naive, checkout, reserveStock };
   } finally {
     await pool.end();

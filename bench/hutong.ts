@@ -42,7 +42,14 @@ const KNOBS: SandboxKnobs = {
   feeRateBp: { alipay: 60, wechatpay: 60 },
 };
 
-interface StartOptions { sandboxes: SandboxMode; connections: number; logFile: string; logLevel: string; workerIntervalMs: number; poolSize: number }
+interface StartOptions {
+  sandboxes: SandboxMode;
+  connections: number;
+  logFile: string;
+  logLevel: string;
+  workerIntervalMs: number;
+  poolSize: number;
+}
 
 export async function startBenchHutong(databaseUrl: string, opts: StartOptions): Promise<BenchHutong> {
   const servers = opts.sandboxes === 'process' ? await startSandboxServers(dirname(opts.logFile), KNOBS) : undefined;
@@ -54,7 +61,11 @@ export async function startBenchHutong(databaseUrl: string, opts: StartOptions):
   }
 }
 
-async function startWith(databaseUrl: string, opts: StartOptions, servers: SandboxServers | undefined): Promise<BenchHutong> {
+async function startWith(
+  databaseUrl: string,
+  opts: StartOptions,
+  servers: SandboxServers | undefined,
+): Promise<BenchHutong> {
   const opsKey = `bench-ops-${randomBytes(12).toString('hex')}`;
   // Hutong's own address, chosen up front so that its public URL (the sandboxes' notify_url) can name it.
   const port = servers ? await freePort() : 0;
@@ -77,22 +88,40 @@ async function startWith(databaseUrl: string, opts: StartOptions, servers: Sandb
   const logStream = createWriteStream(opts.logFile); // one run's log
   // Sandboxes as their own processes: production mode on their gateways; in-process: the demo mode that mounts them.
   const mode = servers ? { name: 'production' as const } : { name: 'demo' as const, mountSandboxes };
-  const h = await createHutong({ mode, config, db: openPostgres(databaseUrl, opts.poolSize), ephemeral: true, startWorker: true, logLevel: opts.logLevel, logStream });
+  const h = await createHutong({
+    mode,
+    config,
+    db: openPostgres(databaseUrl, opts.poolSize),
+    ephemeral: true,
+    startWorker: true,
+    logLevel: opts.logLevel,
+    logStream,
+  });
   let url: string;
   try {
-    if (servers && h.sandboxes) throw new BenchError('Hutong mounted its own sandboxes although both gateways are configured');
+    if (servers && h.sandboxes)
+      throw new BenchError('Hutong mounted its own sandboxes although both gateways are configured');
     url = await h.listen();
-    if (h.config.publicUrl !== url) throw new BenchError(`Hutong's public URL ${h.config.publicUrl} is not its address ${url}`);
+    if (h.config.publicUrl !== url)
+      throw new BenchError(`Hutong's public URL ${h.config.publicUrl} is not its address ${url}`);
   } catch (err) {
     await h.close();
     throw err;
   }
   const http = new HttpClient(url, opts.connections);
   const sandboxHttp = servers
-    ? { alipay: new HttpClient(servers.origin.alipay, opts.connections), wechatpay: new HttpClient(servers.origin.wechatpay, opts.connections) }
+    ? {
+        alipay: new HttpClient(servers.origin.alipay, opts.connections),
+        wechatpay: new HttpClient(servers.origin.wechatpay, opts.connections),
+      }
     : { alipay: http, wechatpay: http };
   return {
-    h, url, opsKey, http, sandboxes: opts.sandboxes, sandboxHttp,
+    h,
+    url,
+    opsKey,
+    http,
+    sandboxes: opts.sandboxes,
+    sandboxHttp,
     async close() {
       await Promise.all([...new Set([http, sandboxHttp.alipay, sandboxHttp.wechatpay])].map((c) => c.close()));
       try {
@@ -111,11 +140,17 @@ async function accountActive(b: BenchHutong, merchantId: string, provider: strin
 }
 
 /** Merchants live on both providers (Alipay onboards on creation; WeChat Pay applied for), a product each, buyers. */
-export async function setupMarket(b: BenchHutong, sizes: { merchants: number; buyers: number; stock: number }): Promise<Market> {
+export async function setupMarket(
+  b: BenchHutong,
+  sizes: { merchants: number; buyers: number; stock: number },
+): Promise<Market> {
   await b.http.expect(200, 'PATCH', '/v1/payment-methods/wechatpay', { key: b.opsKey, body: { enabled: true } });
   const merchants: Market['merchants'] = [];
   for (let i = 0; i < sizes.merchants; i++) {
-    const m = await b.http.expect(201, 'POST', '/v1/merchants', { key: b.opsKey, body: { name: `Bench shop ${i + 1}` } });
+    const m = await b.http.expect(201, 'POST', '/v1/merchants', {
+      key: b.opsKey,
+      body: { name: `Bench shop ${i + 1}` },
+    });
     const key = await b.http.expect(201, 'POST', `/v1/merchants/${m.id}/api-keys`, { key: b.opsKey });
     await b.h.accounts.apply(m.id, 'wechatpay');
     merchants.push({ id: m.id, key: key.key });
@@ -123,19 +158,28 @@ export async function setupMarket(b: BenchHutong, sizes: { merchants: number; bu
   progress(`market: ${merchants.length} merchants created; waiting for both sandboxes to approve their sub-merchants…`);
   for (const m of merchants) {
     for (const provider of ['alipay', 'wechatpay']) {
-      if (!(await waitUntil(() => accountActive(b, m.id, provider), 60_000, 100))) throw new BenchError(`${provider} onboarding of ${m.id} did not finish in 60 s`);
+      if (!(await waitUntil(() => accountActive(b, m.id, provider), 60_000, 100)))
+        throw new BenchError(`${provider} onboarding of ${m.id} did not finish in 60 s`);
     }
   }
   const products: Market['products'] = [];
   for (const [i, m] of merchants.entries()) {
-    const p = await b.http.expect(201, 'POST', '/v1/products', { key: m.key, body: { name: `Bench item ${i + 1}`, price: 1000 + i * 7, stock: sizes.stock } });
+    const p = await b.http.expect(201, 'POST', '/v1/products', {
+      key: m.key,
+      body: { name: `Bench item ${i + 1}`, price: 1000 + i * 7, stock: sizes.stock },
+    });
     products.push({ id: p.id, merchantId: m.id, price: p.price });
   }
   const buyers: Market['buyers'] = [];
   for (let i = 0; i < sizes.buyers; i++) {
-    const buyer = await b.http.expect(201, 'POST', '/v1/buyers', { key: b.opsKey, body: { name: `Bench buyer ${i + 1}` } });
+    const buyer = await b.http.expect(201, 'POST', '/v1/buyers', {
+      key: b.opsKey,
+      body: { name: `Bench buyer ${i + 1}` },
+    });
     buyers.push({ id: buyer.id, key: buyer.key });
   }
-  progress(`market ready: ${merchants.length} merchants live on alipay and wechatpay, ${products.length} products, ${buyers.length} buyers`);
+  progress(
+    `market ready: ${merchants.length} merchants live on alipay and wechatpay, ${products.length} products, ${buyers.length} buyers`,
+  );
   return { merchants, products, buyers };
 }

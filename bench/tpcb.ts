@@ -14,7 +14,9 @@ function pgbenchCandidates(): string[] {
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
     // Prefer the server's own major (15), then the newest other one.
-    const majors = readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => (a === '15' ? -1 : b === '15' ? 1 : Number(b) - Number(a)));
+    const majors = readdirSync(root)
+      .filter((d) => /^\d+$/.test(d))
+      .sort((a, b) => (a === '15' ? -1 : b === '15' ? 1 : Number(b) - Number(a)));
     for (const major of majors) found.push(`${root}/${major}/bin/pgbench`);
   }
   const which = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' });
@@ -33,10 +35,14 @@ export function findOrInstallPgbench(): string {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
   if (!isRoot || !hasApt) {
-    throw new BenchError(`pgbench not found, and it cannot be installed here (${isRoot ? 'no apt-get' : 'not root'}). ` +
-      `Install PostgreSQL's pgbench (Debian/Ubuntu: apt-get install ${DEBIAN_PACKAGE}) or set BENCH_PGBENCH=/path/to/pgbench.`);
+    throw new BenchError(
+      `pgbench not found, and it cannot be installed here (${isRoot ? 'no apt-get' : 'not root'}). ` +
+        `Install PostgreSQL's pgbench (Debian/Ubuntu: apt-get install ${DEBIAN_PACKAGE}) or set BENCH_PGBENCH=/path/to/pgbench.`,
+    );
   }
-  progress(`pgbench is missing: installing Debian's ${DEBIAN_PACKAGE} with apt-get (it ships /usr/lib/postgresql/15/bin/pgbench)…`);
+  progress(
+    `pgbench is missing: installing Debian's ${DEBIAN_PACKAGE} with apt-get (it ships /usr/lib/postgresql/15/bin/pgbench)…`,
+  );
   const install = spawnSync('sh', ['-c', `apt-get update -qq && apt-get install -y -qq ${DEBIAN_PACKAGE}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
@@ -79,14 +85,22 @@ export interface TpcbResult {
 }
 
 /** `pgbench -i -s <scale>` then `pgbench -c <clients> -j 2 -T <seconds>` in its own database. */
-export async function tpcb(pg: BenchPostgres, opts: { scale: number; clients: number; seconds: number }): Promise<TpcbResult> {
+export async function tpcb(
+  pg: BenchPostgres,
+  opts: { scale: number; clients: number; seconds: number },
+): Promise<TpcbResult> {
   const pgbench = findOrInstallPgbench();
   const version = spawnSync(pgbench, ['--version'], { encoding: 'utf8' }).stdout.trim();
   await pg.createDatabase('pgbench');
   progress(`TPC-B: ${version}; initialising scale ${opts.scale}…`);
   await run(pgbench, ['-i', '-q', '-s', String(opts.scale), 'pgbench'], pg, 10 * 60_000);
   progress(`TPC-B: ${opts.clients} clients for ${opts.seconds} s…`);
-  const out = await run(pgbench, ['-c', String(opts.clients), '-j', '2', '-T', String(opts.seconds), '-P', '5', 'pgbench'], pg, (opts.seconds + 120) * 1000);
+  const out = await run(
+    pgbench,
+    ['-c', String(opts.clients), '-j', '2', '-T', String(opts.seconds), '-P', '5', 'pgbench'],
+    pg,
+    (opts.seconds + 120) * 1000,
+  );
   const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
   if (!match) throw new BenchError(`could not read tps from pgbench's output:\n${out}`);
   return { pgbench, version, scale: opts.scale, clients: opts.clients, seconds: opts.seconds, tps: Number(match[1]) };

@@ -29,7 +29,12 @@ export interface LoopResult {
  * Runs `fn(i)` for i in [0, count) from `concurrency` loops, stopping early at `timeCapMs`. Every loop is bounded
  * in count and in time: nothing here can spin forever.
  */
-export async function boundedLoops(count: number, concurrency: number, timeCapMs: number, fn: (i: number, worker: number) => Promise<void>): Promise<LoopResult> {
+export async function boundedLoops(
+  count: number,
+  concurrency: number,
+  timeCapMs: number,
+  fn: (i: number, worker: number) => Promise<void>,
+): Promise<LoopResult> {
   const t0 = performance.now();
   const deadline = t0 + timeCapMs;
   let next = 0;
@@ -78,11 +83,18 @@ export interface JsonAnswer {
 export class HttpClient {
   readonly pool: Pool;
 
-  constructor(readonly origin: string, connections: number) {
+  constructor(
+    readonly origin: string,
+    connections: number,
+  ) {
     this.pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
-  async call(method: Dispatcher.HttpMethod, path: string, opts: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<JsonAnswer> {
+  async call(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    opts: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<JsonAnswer> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.key) headers.authorization = `Bearer ${opts.key}`;
     let body = opts.raw;
@@ -98,7 +110,12 @@ export class HttpClient {
   }
 
   /** Like call, but any status other than `expected` is an error naming the answer. */
-  async expect(expected: number | number[], method: Dispatcher.HttpMethod, path: string, opts: Parameters<HttpClient['call']>[2] = {}): Promise<any> {
+  async expect(
+    expected: number | number[],
+    method: Dispatcher.HttpMethod,
+    path: string,
+    opts: Parameters<HttpClient['call']>[2] = {},
+  ): Promise<any> {
     const res = await this.call(method, path, opts);
     const ok = Array.isArray(expected) ? expected.includes(res.status) : res.status === expected;
     if (!ok) throw new BenchError(`${method} ${path} → ${res.status} ${res.text.slice(0, 200)}`);

@@ -15,7 +15,8 @@ function refuse(message) {
 const SOURCE_CLI = join(ROOT, 'src', 'cli', 'index.ts');
 
 if (process.argv[2] === 'serve') {
-  if (!existsSync(COMPILED)) refuse('the server is not built: run `npm run build` first (hutong serve runs compiled JavaScript only)');
+  if (!existsSync(COMPILED))
+    refuse('the server is not built: run `npm run build` first (hutong serve runs compiled JavaScript only)');
   if (!compiledIsCurrent()) refuse('dist/ is older than the sources beside it: run `npm run build`');
   await import(pathToFileURL(COMPILED).href);
 } else if (existsSync(SOURCE_CLI) && !compiledIsCurrent()) {

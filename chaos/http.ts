@@ -15,7 +15,12 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function call(base: string, method: string, path: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
   let body: string | undefined;
@@ -41,7 +46,12 @@ export function codeOf(a: Answer): string | undefined {
 /** Worth another try with the same key: the server died, failed, or is still running the first one. */
 function retryable(a: Answer): boolean {
   const code = codeOf(a);
-  return a.status >= 500 || a.status === 429 || code === 'idempotency_key_in_use' || code === 'idempotency_request_in_progress';
+  return (
+    a.status >= 500 ||
+    a.status === 429 ||
+    code === 'idempotency_key_in_use' ||
+    code === 'idempotency_request_in_progress'
+  );
 }
 
 export class Retries {
@@ -54,13 +64,19 @@ export class Retries {
    * Sends until an answer that is not retryable, choosing a server each time (`bases()` may change as servers
    * restart). Throws after RETRIES_MAX tries or REQUEST_DEADLINE_MS with the last error.
    */
-  async send(bases: () => string[], method: string, path: string, opts: Parameters<typeof call>[3] = {}): Promise<Answer> {
+  async send(
+    bases: () => string[],
+    method: string,
+    path: string,
+    opts: Parameters<typeof call>[3] = {},
+  ): Promise<Answer> {
     let last: unknown;
     const started = Date.now();
     const deadline = started + REQUEST_DEADLINE_MS;
     const note = () => {
       const ms = Date.now() - started;
-      if (ms > this.longest.ms) this.longest = { ms, what: `${method} ${path.replace(/\/[a-z]+_[A-Za-z0-9]+/g, '/:id')}` };
+      if (ms > this.longest.ms)
+        this.longest = { ms, what: `${method} ${path.replace(/\/[a-z]+_[A-Za-z0-9]+/g, '/:id')}` };
     };
     for (let attempt = 0; attempt < RETRIES_MAX && Date.now() < deadline; attempt++) {
       const choices = bases();

@@ -14,7 +14,12 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   // On PostgreSQL with gateways configured: production; on the embedded default: the demo, its sandboxes in-process.
   const mode = config.databaseUrl ? { name: 'production' as const } : { name: 'demo' as const, mountSandboxes };
-  const hutong = await createHutong({ mode, config, startWorker: role !== 'api', logLevel: process.env.LOG_LEVEL ?? 'warn' });
+  const hutong = await createHutong({
+    mode,
+    config,
+    startWorker: role !== 'api',
+    logLevel: process.env.LOG_LEVEL ?? 'warn',
+  });
   const url = await hutong.listen();
   process.stdout.write(`hutong ${role} ready at ${url} (pid ${process.pid})\n`);
   process.once('SIGTERM', () => {
@@ -25,7 +30,9 @@ async function main(): Promise<void> {
   });
 }
 
-process.on('unhandledRejection', (err) => process.stderr.write(`unhandled rejection: ${err instanceof Error ? err.stack : String(err)}\n`));
+process.on('unhandledRejection', (err) =>
+  process.stderr.write(`unhandled rejection: ${err instanceof Error ? err.stack : String(err)}\n`),
+);
 main().catch((err) => {
   process.stderr.write(`hutong failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);

@@ -53,9 +53,10 @@ export class HutongProcess {
     this.starts++;
     const log = openSync(join(this.logDir, `${this.name}.log`), 'a');
     const env = { ...process.env, ...this.env, PORT: String(this.port), NODE_OPTIONS: '' };
-    const args = this.launcher === 'serve'
-      ? ['--import', GUARD, join(ROOT, 'bin', 'hutong.mjs'), 'serve', '--role', this.role, '--local']
-      : ['--import', 'tsx', '--import', GUARD, LAUNCHER, this.role];
+    const args =
+      this.launcher === 'serve'
+        ? ['--import', GUARD, join(ROOT, 'bin', 'hutong.mjs'), 'serve', '--role', this.role, '--local']
+        : ['--import', 'tsx', '--import', GUARD, LAUNCHER, this.role];
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['pipe', log, log] });
     this.child = child;
     this.killing = false;
@@ -66,7 +67,8 @@ export class HutongProcess {
     });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      if (!this.up) throw new Error(`${this.name} exited while starting (see ${join(this.logDir, `${this.name}.log`)})`);
+      if (!this.up)
+        throw new Error(`${this.name} exited while starting (see ${join(this.logDir, `${this.name}.log`)})`);
       try {
         if ((await call(this.url, 'GET', '/healthz')).status === 200) return;
       } catch {
@@ -114,7 +116,12 @@ export class Killer {
   constructor(
     private readonly processes: HutongProcess[],
     private readonly opts: {
-      minimum: number; killsMax: number; everyMs: [number, number]; downMs: [number, number]; t0: number; log: (m: string) => void;
+      minimum: number;
+      killsMax: number;
+      everyMs: [number, number];
+      downMs: [number, number];
+      t0: number;
+      log: (m: string) => void;
       /** After each restart (e.g. in-process sandboxes lose their fault knobs with the process). */
       afterStart?: (p: HutongProcess) => Promise<void>;
     },
@@ -140,7 +147,9 @@ export class Killer {
       this.opts.log(`SIGKILL ${victim.name} (pid ${pid}); restarting in ${downMs} ms`);
       await sleep(downMs);
       await victim.start();
-      await this.opts.afterStart?.(victim).catch((err) => this.opts.log(`after restarting ${victim.name}: ${String(err)}`));
+      await this.opts
+        .afterStart?.(victim)
+        .catch((err) => this.opts.log(`after restarting ${victim.name}: ${String(err)}`));
       this.restarting = false;
       this.kills.push({ process: victim.name, pid, atMs, downMs });
     }

@@ -66,7 +66,17 @@ function walletBody(action: { type: string; code_url?: string; url?: string; par
 export class Workload {
   readonly records: CheckoutRecord[] = [];
   readonly retries = new Retries();
-  readonly stats: WorkloadStats = { checkouts: 0, paid: 0, multiMerchant: 0, doublePayments: 0, refunds: 0, refundRequests: 0, confirmed: 0, replayChecks: 0, failures: [] };
+  readonly stats: WorkloadStats = {
+    checkouts: 0,
+    paid: 0,
+    multiMerchant: 0,
+    doublePayments: 0,
+    refunds: 0,
+    refundRequests: 0,
+    confirmed: 0,
+    replayChecks: 0,
+    failures: [],
+  };
 
   constructor(
     private readonly market: Market,
@@ -74,13 +84,18 @@ export class Workload {
     private readonly runId: string,
   ) {}
 
-  private send(method: string, path: string, opts: { key?: string; body?: unknown; idem?: string } = {}): Promise<Answer> {
+  private send(
+    method: string,
+    path: string,
+    opts: { key?: string; body?: unknown; idem?: string } = {},
+  ): Promise<Answer> {
     const headers: Record<string, string> = opts.idem ? { 'idempotency-key': `${this.runId}-${opts.idem}` } : {};
     return this.retries.send(() => this.endpoints.api(), method, path, { key: opts.key, body: opts.body, headers });
   }
 
   private expect(answer: Answer, status: number, what: string): any {
-    if (answer.status !== status) throw new Error(`${what}: ${answer.status} ${codeOf(answer) ?? JSON.stringify(answer.body).slice(0, 200)}`);
+    if (answer.status !== status)
+      throw new Error(`${what}: ${answer.status} ${codeOf(answer) ?? JSON.stringify(answer.body).slice(0, 200)}`);
     return answer.body;
   }
 
@@ -94,7 +109,8 @@ export class Workload {
         try {
           await this.checkout(i);
         } catch (err) {
-          if (this.stats.failures.length < FAILURES_LISTED_MAX) this.stats.failures.push(`checkout ${i}: ${String((err as Error).message ?? err)}`);
+          if (this.stats.failures.length < FAILURES_LISTED_MAX)
+            this.stats.failures.push(`checkout ${i}: ${String((err as Error).message ?? err)}`);
         }
       }
     };
@@ -102,15 +118,38 @@ export class Workload {
   }
 
   private async checkout(i: number): Promise<void> {
-    const buyer = this.expect(await this.send('POST', '/v1/buyers', { key: this.market.publishableKey, body: { name: `Chaos buyer ${i}` } }), 201, 'buyer');
+    const buyer = this.expect(
+      await this.send('POST', '/v1/buyers', { key: this.market.publishableKey, body: { name: `Chaos buyer ${i}` } }),
+      201,
+      'buyer',
+    );
     const merchantCount = Math.random() < 0.35 ? 2 : 1;
     const merchants = [...this.market.merchants].sort(() => Math.random() - 0.5).slice(0, merchantCount);
-    const items = merchants.map((m) => ({ product_id: pick(this.market.products.filter((p) => p.merchantId === m.id)).id, quantity: 1 + Math.floor(Math.random() * 2) }));
-    const co = this.expect(await this.send('POST', '/v1/orders', { key: buyer.key, body: { items }, idem: `co-${i}` }), 201, 'checkout');
+    const items = merchants.map((m) => ({
+      product_id: pick(this.market.products.filter((p) => p.merchantId === m.id)).id,
+      quantity: 1 + Math.floor(Math.random() * 2),
+    }));
+    const co = this.expect(
+      await this.send('POST', '/v1/orders', { key: buyer.key, body: { items }, idem: `co-${i}` }),
+      201,
+      'checkout',
+    );
     const record: CheckoutRecord = {
-      index: i, buyerKey: buyer.key, paymentId: co.payment.id, amount: co.payment.amount,
-      orders: co.orders.map((o: { id: string; merchant_id: string; amount: number }) => ({ id: o.id, merchantId: o.merchant_id, amount: o.amount })),
-      walletPaid: [], doublePayment: false, refunds: new Map(), refundRequestsApproved: 0, confirmed: 0, problems: [],
+      index: i,
+      buyerKey: buyer.key,
+      paymentId: co.payment.id,
+      amount: co.payment.amount,
+      orders: co.orders.map((o: { id: string; merchant_id: string; amount: number }) => ({
+        id: o.id,
+        merchantId: o.merchant_id,
+        amount: o.amount,
+      })),
+      walletPaid: [],
+      doublePayment: false,
+      refunds: new Map(),
+      refundRequestsApproved: 0,
+      confirmed: 0,
+      problems: [],
     };
     this.records.push(record);
     this.stats.checkouts++;
@@ -121,7 +160,10 @@ export class Workload {
       // A double payment: both attempts opened, then both paid at once — the buyer's two devices.
       record.doublePayment = true;
       this.stats.doublePayments++;
-      const attempts = [await this.openAttempt(record, first, 1), await this.openAttempt(record, first === 'alipay' ? 'wechatpay' : 'alipay', 2)];
+      const attempts = [
+        await this.openAttempt(record, first, 1),
+        await this.openAttempt(record, first === 'alipay' ? 'wechatpay' : 'alipay', 2),
+      ];
       await Promise.all(attempts.map((a) => a && this.pay(record, a)));
     } else {
       const attempt = await this.openAttempt(record, first, 1);
@@ -137,8 +179,16 @@ export class Workload {
     else if (r < 0.5) await this.shipAndConfirm(record, i);
   }
 
-  private async openAttempt(record: CheckoutRecord, method: Method, n: number): Promise<{ id: string; method: Method; action: any } | undefined> {
-    const attempt = await this.send('POST', `/v1/payments/${record.paymentId}/attempts`, { key: record.buyerKey, body: { method, scene: 'qr' }, idem: `att-${record.index}-${n}` });
+  private async openAttempt(
+    record: CheckoutRecord,
+    method: Method,
+    n: number,
+  ): Promise<{ id: string; method: Method; action: any } | undefined> {
+    const attempt = await this.send('POST', `/v1/payments/${record.paymentId}/attempts`, {
+      key: record.buyerKey,
+      body: { method, scene: 'qr' },
+      idem: `att-${record.index}-${n}`,
+    });
     if (attempt.status !== 201) {
       record.problems.push(`attempt ${method}: ${attempt.status} ${codeOf(attempt)}`);
       return undefined;
@@ -148,7 +198,10 @@ export class Workload {
 
   private async pay(record: CheckoutRecord, attempt: { id: string; method: Method; action: any }): Promise<void> {
     const sandbox = () => [this.endpoints.sandbox(attempt.method)];
-    const paid = await this.retries.send(sandbox, 'POST', `/sandbox/${attempt.method}/wallet/pay`, { body: walletBody(attempt.action), headers: this.endpoints.sandboxAdminHeaders });
+    const paid = await this.retries.send(sandbox, 'POST', `/sandbox/${attempt.method}/wallet/pay`, {
+      body: walletBody(attempt.action),
+      headers: this.endpoints.sandboxAdminHeaders,
+    });
     if (paid.status === 200) record.walletPaid.push({ attemptId: attempt.id, method: attempt.method });
   }
 
@@ -167,14 +220,27 @@ export class Workload {
     const order = pick(record.orders);
     const amount = Math.max(1, Math.floor(order.amount * (0.1 + Math.random() * 0.4)));
     const key = `rf-${i}`;
-    const refund = this.expect(await this.send('POST', `/v1/orders/${order.id}/refunds`, { key: merchantOf(order.merchantId).key, body: { amount }, idem: key }), 201, 'refund');
+    const refund = this.expect(
+      await this.send('POST', `/v1/orders/${order.id}/refunds`, {
+        key: merchantOf(order.merchantId).key,
+        body: { amount },
+        idem: key,
+      }),
+      201,
+      'refund',
+    );
     record.refunds.set(key, refund.id);
     this.stats.refunds++;
     if (Math.random() < 0.3) {
       // The client never saw the answer and sends it again, later: the same refund comes back, no second one.
-      const again = await this.send('POST', `/v1/orders/${order.id}/refunds`, { key: merchantOf(order.merchantId).key, body: { amount }, idem: key });
+      const again = await this.send('POST', `/v1/orders/${order.id}/refunds`, {
+        key: merchantOf(order.merchantId).key,
+        body: { amount },
+        idem: key,
+      });
       this.stats.replayChecks++;
-      if (again.status !== 201 || again.body.id !== refund.id) record.problems.push(`refund replay ${key}: ${again.status} ${again.body?.id ?? codeOf(again)} ≠ ${refund.id}`);
+      if (again.status !== 201 || again.body.id !== refund.id)
+        record.problems.push(`refund replay ${key}: ${again.status} ${again.body?.id ?? codeOf(again)} ≠ ${refund.id}`);
     }
   }
 
@@ -182,8 +248,20 @@ export class Workload {
     const order = pick(record.orders);
     const merchant = this.market.merchants.find((m) => m.id === order.merchantId)!;
     const amount = Math.max(1, Math.floor(order.amount * (0.2 + Math.random() * 0.8)));
-    const asked = this.expect(await this.send('POST', `/v1/orders/${order.id}/refund-requests`, { key: record.buyerKey, body: { amount, reason: 'chaos' }, idem: `rr-${i}` }), 201, 'refund request');
-    const approved = this.expect(await this.send('POST', `/v1/refund-requests/${asked.id}/approve`, { key: merchant.key, idem: `ap-${i}` }), 200, 'approve');
+    const asked = this.expect(
+      await this.send('POST', `/v1/orders/${order.id}/refund-requests`, {
+        key: record.buyerKey,
+        body: { amount, reason: 'chaos' },
+        idem: `rr-${i}`,
+      }),
+      201,
+      'refund request',
+    );
+    const approved = this.expect(
+      await this.send('POST', `/v1/refund-requests/${asked.id}/approve`, { key: merchant.key, idem: `ap-${i}` }),
+      200,
+      'approve',
+    );
     record.refunds.set(`ap-${i}`, approved.refund_id);
     record.refundRequestsApproved++;
     this.stats.refundRequests++;
@@ -192,8 +270,19 @@ export class Workload {
   private async shipAndConfirm(record: CheckoutRecord, i: number): Promise<void> {
     for (const [n, order] of record.orders.entries()) {
       const merchant = this.market.merchants.find((m) => m.id === order.merchantId)!;
-      this.expect(await this.send('POST', `/v1/orders/${order.id}/ship`, { key: merchant.key, idem: `sh-${i}-${n}` }), 200, 'ship');
-      this.expect(await this.send('POST', `/v1/orders/${order.id}/confirm-receipt`, { key: record.buyerKey, idem: `cf-${i}-${n}` }), 200, 'confirm');
+      this.expect(
+        await this.send('POST', `/v1/orders/${order.id}/ship`, { key: merchant.key, idem: `sh-${i}-${n}` }),
+        200,
+        'ship',
+      );
+      this.expect(
+        await this.send('POST', `/v1/orders/${order.id}/confirm-receipt`, {
+          key: record.buyerKey,
+          idem: `cf-${i}-${n}`,
+        }),
+        200,
+        'confirm',
+      );
       record.confirmed++;
       this.stats.confirmed++;
     }

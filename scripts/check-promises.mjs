@@ -11,7 +11,11 @@ import ts from 'typescript5';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ASSIGNMENTS = new Set([ts.SyntaxKind.EqualsToken, ts.SyntaxKind.QuestionQuestionEqualsToken, ts.SyntaxKind.BarBarEqualsToken]);
+const ASSIGNMENTS = new Set([
+  ts.SyntaxKind.EqualsToken,
+  ts.SyntaxKind.QuestionQuestionEqualsToken,
+  ts.SyntaxKind.BarBarEqualsToken,
+]);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function findFloatingPromises(projectDir = root) {
@@ -51,12 +55,19 @@ export function findFloatingPromises(projectDir = root) {
 
   const report = (sf, node, why) => {
     const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
-    findings.push({ file: relative(projectDir, sf.fileName), line: line + 1, column: character + 1, text: node.getText(sf).split('\n')[0].slice(0, 120), why });
+    findings.push({
+      file: relative(projectDir, sf.fileName),
+      line: line + 1,
+      column: character + 1,
+      text: node.getText(sf).split('\n')[0].slice(0, 120),
+      why,
+    });
   };
 
   const check = (sf, expr, node) => {
     if (ts.isVoidExpression(expr)) {
-      if (isThenable(checker.getTypeAtLocation(expr.expression)) && !handlesRejection(expr.expression)) report(sf, node, 'voided promise without .catch');
+      if (isThenable(checker.getTypeAtLocation(expr.expression)) && !handlesRejection(expr.expression))
+        report(sf, node, 'voided promise without .catch');
       return;
     }
     if (ts.isAwaitExpression(expr) || handlesRejection(expr)) return;
@@ -70,7 +81,8 @@ export function findFloatingPromises(projectDir = root) {
     const visit = (node) => {
       if (ts.isExpressionStatement(node)) check(sf, node.expression, node);
       // `() => p` where nothing uses the result is a statement in disguise: an arrow given as a void callback.
-      if (ts.isArrowFunction(node) && !ts.isBlock(node.body) && ts.isVoidExpression(node.body)) check(sf, node.body, node.body);
+      if (ts.isArrowFunction(node) && !ts.isBlock(node.body) && ts.isVoidExpression(node.body))
+        check(sf, node.body, node.body);
       ts.forEachChild(node, visit);
     };
     visit(sf);
@@ -82,7 +94,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const findings = findFloatingPromises(process.argv[2] ? resolve(process.argv[2]) : root);
   for (const f of findings) process.stderr.write(`${f.file}:${f.line}:${f.column}  ${f.why}: ${f.text}\n`);
   if (findings.length) {
-    process.stderr.write(`${findings.length} floating promise(s): await them, return them, or end them with .catch(…).\n`);
+    process.stderr.write(
+      `${findings.length} floating promise(s): await them, return them, or end them with .catch(…).\n`,
+    );
     process.exit(1);
   }
   process.stdout.write('No floating promises.\n');

@@ -116,18 +116,32 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const config = options.config;
   const demo = options.mode.name === 'demo' ? options.mode : undefined;
   if (demo && (config.alipay || config.wechatpay)) {
-    throw new ConfigError('the demo runs both providers on its sandboxes: unset the HUTONG_ALIPAY_* / HUTONG_WECHATPAY_* gateway variables, or run `hutong serve`');
+    throw new ConfigError(
+      'the demo runs both providers on its sandboxes: unset the HUTONG_ALIPAY_* / HUTONG_WECHATPAY_* gateway variables, or run `hutong serve`',
+    );
   }
-  if (!demo && !config.dataKey && !options.ephemeral) throw new ConfigError('HUTONG_DATA_KEY is required outside the demo (32 bytes, base64)');
-  const db = options.db ?? (config.databaseUrl ? openPostgres(config.databaseUrl) : await openPglite(join(config.dataDir, 'db')));
+  if (!demo && !config.dataKey && !options.ephemeral)
+    throw new ConfigError('HUTONG_DATA_KEY is required outside the demo (32 bytes, base64)');
+  const db =
+    options.db ??
+    (config.databaseUrl ? openPostgres(config.databaseUrl) : await openPglite(join(config.dataDir, 'db')));
   await migrate(db);
   const clock = new SystemClock();
   const wallClock = new WallClock();
   const app = Fastify({
-    logger: { ...loggerOptions(options.logLevel ?? config.logLevel), ...(options.logStream ? { stream: options.logStream } : {}) },
+    logger: {
+      ...loggerOptions(options.logLevel ?? config.logLevel),
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
     bodyLimit: 1024 * 1024,
     // A hop count becomes the function Fastify's types accept: believe the nearest `hops` proxies.
-    trustProxy: typeof config.trustProxy === 'number' ? ((hops) => (_address: string, hop: number) => hop < hops)(config.trustProxy) : config.trustProxy,
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (hops) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
     frameworkErrors,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
@@ -145,7 +159,9 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const accounts = new ProviderAccounts(ctx, providers, catalog, audit);
   const notifications = new NotificationHandler(ctx, providers, payments, refunds);
   // Outside production and without HUTONG_DATA_KEY, the demo keeps its key in its data directory (tests: in memory).
-  const sealer = new Sealer(config.dataKey ?? (options.ephemeral ? randomBytes(32) : dataKeyFromFile(join(config.dataDir, 'data.key'))));
+  const sealer = new Sealer(
+    config.dataKey ?? (options.ephemeral ? randomBytes(32) : dataKeyFromFile(join(config.dataDir, 'data.key'))),
+  );
   const onboarding = new OnboardingService(ctx, catalog, new MerchantProfiles(ctx, sealer, audit, providers), accounts);
   const rollout = new RolloutService(ctx, catalog, accounts, providers, onboarding);
   const door = new Door(db, clock, sealer, config.idempotencyTtlHours * 3_600_000);
@@ -171,7 +187,11 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   const routes = installRouteTable(app);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Hutong API', version: '0.1.0', description: 'Marketplace checkout over Alipay 直付通 and WeChat Pay 平台收付通. Amounts are integer fen.' },
+      info: {
+        title: 'Hutong API',
+        version: '0.1.0',
+        description: 'Marketplace checkout over Alipay 直付通 and WeChat Pay 平台收付通. Amounts are integer fen.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -179,7 +199,10 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Limits are counted per matched route (each route its own store) and per caller: its key, else its address
   // (behind a proxy, the client's address when HUTONG_TRUST_PROXY says which proxies to believe).
-  await app.register(rateLimit, { global: false, keyGenerator: (req) => `${req.routeOptions.url}|${req.actor?.keyId ?? '-'}|${req.ip}` });
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (req) => `${req.routeOptions.url}|${req.actor?.keyId ?? '-'}|${req.ip}`,
+  });
   installErrorHandling(app);
   installInputGuard(app);
   installAuth(app, keys);
@@ -197,36 +220,75 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
   paymentRoutes(app, { payments, refunds, notifications, accounts });
   rolloutRoutes(app, rollout, payments);
   ledgerRoutes(app, ledger);
-  reconciliationRoutes(app, new ReconciliationService(ctx, providers), { db, providers, config, sandboxes: demo !== undefined });
+  reconciliationRoutes(app, new ReconciliationService(ctx, providers), {
+    db,
+    providers,
+    config,
+    sandboxes: demo !== undefined,
+  });
   opsRoutes(app, ctx, outbox);
   if (config.testClock) {
-    app.post('/v1/test/clock', { config: { access: ['ops'], idempotent: false }, schema: { hide: true } }, async (req) => {
-      const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);
-      return { now: clock.advance(advance).toISOString() };
-    });
+    app.post(
+      '/v1/test/clock',
+      { config: { access: ['ops'], idempotent: false }, schema: { hide: true } },
+      async (req) => {
+        const advance = Number((req.body as { advance_ms?: unknown } | undefined)?.advance_ms ?? 0);
+        return { now: clock.advance(advance).toISOString() };
+      },
+    );
   }
 
   const sandboxes = demo
     ? await demo.mountSandboxes(app, {
-      dataDir: options.ephemeral ? undefined : join(config.dataDir, 'sandbox'), config: config.sandbox, log: app.log, publicUrl: config.publicUrl,
-    })
+        dataDir: options.ephemeral ? undefined : join(config.dataDir, 'sandbox'),
+        config: config.sandbox,
+        log: app.log,
+        publicUrl: config.publicUrl,
+      })
     : undefined;
   // Production knows its gateways now; the demo only once it listens (its sandboxes are at its own address).
   if (!demo) connectConfiguredProviders(providers, config, wallClock);
   // The storefront browses with a publishable key the page gets from the server: HUTONG_STOREFRONT_KEY, or one this
   // process makes on first need and keeps in memory only.
-  let storefrontKey: Promise<string> | undefined = config.storefrontKey ? Promise.resolve(config.storefrontKey) : undefined;
+  let storefrontKey: Promise<string> | undefined = config.storefrontKey
+    ? Promise.resolve(config.storefrontKey)
+    : undefined;
   const storefrontPublishableKey = (): Promise<string> => {
-    storefrontKey ??= keys.issue({ role: 'publishable' }, { label: 'storefront (made at start)' }).then((k) => k.key).catch((err: unknown) => {
-      storefrontKey = undefined;
-      throw err;
-    });
+    storefrontKey ??= keys
+      .issue({ role: 'publishable' }, { label: 'storefront (made at start)' })
+      .then((k) => k.key)
+      .catch((err: unknown) => {
+        storefrontKey = undefined;
+        throw err;
+      });
     return storefrontKey;
   };
-  if (options.pages !== false) await registerWeb(app, { storefrontKey: storefrontPublishableKey, pagesDir: options.pagesDir });
+  if (options.pages !== false)
+    await registerWeb(app, { storefrontKey: storefrontPublishableKey, pagesDir: options.pagesDir });
 
   const hutong: Hutong = {
-    app, config, db, clock, wallClock, keys, routes, catalog, orders, payments, refunds, accounts, onboarding, audit, rollout, ledger, outbox, escrow, providers, sandboxes, worker, door,
+    app,
+    config,
+    db,
+    clock,
+    wallClock,
+    keys,
+    routes,
+    catalog,
+    orders,
+    payments,
+    refunds,
+    accounts,
+    onboarding,
+    audit,
+    rollout,
+    ledger,
+    outbox,
+    escrow,
+    providers,
+    sandboxes,
+    worker,
+    door,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
@@ -235,7 +297,11 @@ export async function createHutong(options: HutongOptions): Promise<Hutong> {
       // A test server learns its own address only now (a production public URL is https and stays as configured).
       if (config.port === 0 && !config.publicUrl.startsWith('https:')) config.publicUrl = base;
       if (demo) {
-        const credentials = await sandboxCredentials(base, config, options.ephemeral ? undefined : join(config.dataDir, 'sandbox', 'credentials.json'));
+        const credentials = await sandboxCredentials(
+          base,
+          config,
+          options.ephemeral ? undefined : join(config.dataDir, 'sandbox', 'credentials.json'),
+        );
         connectSandboxProviders(providers, config, credentials, wallClock);
       }
       if (options.startWorker !== false) worker.start();

@@ -113,16 +113,21 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
 
 /** A comma-separated list of bare host names (no scheme, port or path), lower-cased. */
 function hostsFrom(env: NodeJS.ProcessEnv, name: string): string[] {
-  const hosts = (env[name] ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0);
+  const hosts = (env[name] ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h.length > 0);
   const bad = hosts.find((h) => !/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/.test(h));
-  if (bad !== undefined) throw new ConfigError(`${name} lists host names separated by commas (no scheme, port or path), got "${bad}"`);
+  if (bad !== undefined)
+    throw new ConfigError(`${name} lists host names separated by commas (no scheme, port or path), got "${bad}"`);
   return hosts;
 }
 
 function sandboxAdminTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
   const token = env.HUTONG_SANDBOX_ADMIN_TOKEN;
   if (token === undefined || token === '') return undefined;
-  if (token.length < 16 || /\s/.test(token)) throw new ConfigError('HUTONG_SANDBOX_ADMIN_TOKEN must be at least 16 characters without spaces');
+  if (token.length < 16 || /\s/.test(token))
+    throw new ConfigError('HUTONG_SANDBOX_ADMIN_TOKEN must be at least 16 characters without spaces');
   return token;
 }
 
@@ -160,13 +165,25 @@ function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
 /** The variables that together configure a provider's gateway: all of them, or none (the provider is then off). */
 export const GATEWAY_VARIABLES = {
   alipay: {
-    required: ['HUTONG_ALIPAY_GATEWAY', 'HUTONG_ALIPAY_APP_ID', 'HUTONG_ALIPAY_SELLER_ID', 'HUTONG_ALIPAY_APP_PRIVATE_KEY_FILE', 'HUTONG_ALIPAY_PUBLIC_KEY_FILE'],
+    required: [
+      'HUTONG_ALIPAY_GATEWAY',
+      'HUTONG_ALIPAY_APP_ID',
+      'HUTONG_ALIPAY_SELLER_ID',
+      'HUTONG_ALIPAY_APP_PRIVATE_KEY_FILE',
+      'HUTONG_ALIPAY_PUBLIC_KEY_FILE',
+    ],
     optional: ['HUTONG_ALIPAY_GATEWAY_IS_SANDBOX'],
   },
   wechatpay: {
     required: [
-      'HUTONG_WECHATPAY_BASE_URL', 'HUTONG_WECHATPAY_SP_MCHID', 'HUTONG_WECHATPAY_SP_APPID', 'HUTONG_WECHATPAY_SERIAL_NO',
-      'HUTONG_WECHATPAY_PRIVATE_KEY_FILE', 'HUTONG_WECHATPAY_APIV3_KEY_FILE', 'HUTONG_WECHATPAY_PUBLIC_KEY_ID', 'HUTONG_WECHATPAY_PUBLIC_KEY_FILE',
+      'HUTONG_WECHATPAY_BASE_URL',
+      'HUTONG_WECHATPAY_SP_MCHID',
+      'HUTONG_WECHATPAY_SP_APPID',
+      'HUTONG_WECHATPAY_SERIAL_NO',
+      'HUTONG_WECHATPAY_PRIVATE_KEY_FILE',
+      'HUTONG_WECHATPAY_APIV3_KEY_FILE',
+      'HUTONG_WECHATPAY_PUBLIC_KEY_ID',
+      'HUTONG_WECHATPAY_PUBLIC_KEY_FILE',
     ],
     optional: ['HUTONG_WECHATPAY_MERCHANT_TYPE', 'HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX'],
   },
@@ -183,7 +200,9 @@ export function gatewayConfigured(env: NodeJS.ProcessEnv, provider: keyof typeof
   const missing = required.find((name) => !env[name]);
   if (missing) {
     const label = provider === 'alipay' ? 'Alipay' : 'WeChat Pay';
-    throw new ConfigError(`${missing} is not set: ${label} is half configured (${set.join(', ')} set); set all ${required.length} of its gateway variables, or none to leave it off`);
+    throw new ConfigError(
+      `${missing} is not set: ${label} is half configured (${set.join(', ')} set); set all ${required.length} of its gateway variables, or none to leave it off`,
+    );
   }
   return true;
 }
@@ -207,7 +226,8 @@ function wechatpayFrom(env: NodeJS.ProcessEnv): WechatpayGatewayConfig | undefin
     throw new ConfigError('HUTONG_WECHATPAY_MERCHANT_TYPE must be ecommerce_platform or service_provider');
   }
   const apiv3Key = fileFrom(env, 'HUTONG_WECHATPAY_APIV3_KEY_FILE');
-  if (Buffer.byteLength(apiv3Key) !== 32) throw new ConfigError('HUTONG_WECHATPAY_APIV3_KEY_FILE: the APIv3 key must be 32 bytes');
+  if (Buffer.byteLength(apiv3Key) !== 32)
+    throw new ConfigError('HUTONG_WECHATPAY_APIV3_KEY_FILE: the APIv3 key must be 32 bytes');
   return {
     baseUrl: required(env, 'HUTONG_WECHATPAY_BASE_URL'),
     isSandbox: flagFrom(env, 'HUTONG_WECHATPAY_GATEWAY_IS_SANDBOX'),
@@ -232,14 +252,19 @@ function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string[] {
   if (!raw || raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (list.some((s) => !/^[0-9a-fA-F.:/]+$/.test(s))) throw new ConfigError('HUTONG_TRUST_PROXY must be true, false, a hop count or comma-separated addresses/CIDRs');
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.some((s) => !/^[0-9a-fA-F.:/]+$/.test(s)))
+    throw new ConfigError('HUTONG_TRUST_PROXY must be true, false, a hop count or comma-separated addresses/CIDRs');
   return list;
 }
 
 function storefrontKeyFrom(env: NodeJS.ProcessEnv): string | undefined {
   const key = env.HUTONG_STOREFRONT_KEY || undefined;
-  if (key !== undefined && !/^pk_[0-9A-Za-z]{8,}$/.test(key)) throw new ConfigError('HUTONG_STOREFRONT_KEY must be a publishable key (pk_…) made with POST /v1/publishable-keys');
+  if (key !== undefined && !/^pk_[0-9A-Za-z]{8,}$/.test(key))
+    throw new ConfigError('HUTONG_STOREFRONT_KEY must be a publishable key (pk_…) made with POST /v1/publishable-keys');
   return key;
 }
 
@@ -254,7 +279,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const port = intFrom(env, 'PORT', 3000);
   if (port > 65535) throw new ConfigError(`PORT must be ≤ 65535, got ${port}`);
   const opsApiKey = env.HUTONG_OPS_API_KEY || undefined;
-  if (Number(env.HUTONG_ORDER_AMOUNT_MAX_FEN) > Number.MAX_SAFE_INTEGER) throw new ConfigError('HUTONG_ORDER_AMOUNT_MAX_FEN must be at most 2^53 − 1');
+  if (Number(env.HUTONG_ORDER_AMOUNT_MAX_FEN) > Number.MAX_SAFE_INTEGER)
+    throw new ConfigError('HUTONG_ORDER_AMOUNT_MAX_FEN must be at most 2^53 − 1');
   if (opsApiKey !== undefined && opsApiKey.length < 16) {
     throw new ConfigError('HUTONG_OPS_API_KEY must be at least 16 characters');
   }

@@ -16,16 +16,22 @@ async function main(): Promise<void> {
   installProcessSafetyNet(hutong.app.log);
   const url = await hutong.listen();
   const demo = await seedDemo(hutong);
-  const stopKeeping = keepPrivate(config.dataDir, (err) => hutong.app.log.warn({ err: String(err) }, 'fixing the data directory’s file modes failed'));
+  const stopKeeping = keepPrivate(config.dataDir, (err) =>
+    hutong.app.log.warn({ err: String(err) }, 'fixing the data directory’s file modes failed'),
+  );
   const lines = [
     '',
     `Hutong demo is running at ${url}  (API docs: ${url}/docs, storefront: ${url}/shop)`,
     `Database: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`}; both providers on in-process sandboxes`,
     // A key the operator configured is theirs: the demo prints only the one it made.
-    demo.ops ? `Ops key:      ${demo.ops}` : `Ops key:      ${config.opsApiKey ? 'the one in HUTONG_OPS_API_KEY' : 'none: set HUTONG_OPS_API_KEY (the demo data was made with one)'}`,
+    demo.ops
+      ? `Ops key:      ${demo.ops}`
+      : `Ops key:      ${config.opsApiKey ? 'the one in HUTONG_OPS_API_KEY' : 'none: set HUTONG_OPS_API_KEY (the demo data was made with one)'}`,
     ...demo.merchants.map((m) => `Merchant key: ${m.key}  (${m.name}, ${m.id})`),
     `Buyer key:    ${demo.buyer.key}  (${demo.buyer.id})`,
-    ...(hutong.sandboxes?.adminTokenMade ? [`Sandbox admin token (clock, faults, books): ${hutong.sandboxes.adminToken}`] : []),
+    ...(hutong.sandboxes?.adminTokenMade
+      ? [`Sandbox admin token (clock, faults, books): ${hutong.sandboxes.adminToken}`]
+      : []),
     `Live room:    ${url}/v1/live-rooms/${demo.liveRoomId}`,
     'This is the demo. Production: npm run build, then npx hutong serve (see the README).',
     '',

@@ -39,9 +39,17 @@ export function floating(): void {
 `;
 
 test('reports each floating promise with its line and nothing else', () => {
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'es2022', lib: ['es2023', 'dom'], strict: true, types: [], noEmit: true }, include: ['*.ts'] }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'es2022', lib: ['es2023', 'dom'], strict: true, types: [], noEmit: true },
+      include: ['*.ts'],
+    }),
+  );
   writeFileSync(join(dir, 'cases.ts'), CASES);
-  const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'check-promises.mjs'), dir], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'check-promises.mjs'), dir], {
+    encoding: 'utf8',
+  });
   expect(r.status).toBe(1);
   const lines = CASES.split('\n');
   const expected = lines.flatMap((l, i) => (l.includes('// FLOAT') ? [i + 1] : []));

@@ -35,7 +35,14 @@ export class AuditService {
 
   /** Writes one row with `q`: pass the change's own transaction so both commit or neither does. */
   async record(q: Queryable, actor: AuditActor, entry: AuditEntry): Promise<void> {
-    await store.insert(q, { actor: auditActorName(actor), action: entry.action, subject: entry.subject, before: entry.before ?? null, after: entry.after ?? null, at: this.clock.now() });
+    await store.insert(q, {
+      actor: auditActorName(actor),
+      action: entry.action,
+      subject: entry.subject,
+      before: entry.before ?? null,
+      after: entry.after ?? null,
+      at: this.clock.now(),
+    });
   }
 
   /** For changes that have no transaction of their own to join (a provider's refusal, a notification rejected). */

@@ -18,7 +18,8 @@ export interface Owned {
 /** Invariant: a merchant touches only its own merchant's data, a buyer only its own; a publishable key nobody's. */
 export function ensureOwner(actor: Actor, resource: Owned): void {
   if (actor.role === 'ops') return;
-  if (actor.role === 'merchant' && resource.merchantId !== undefined && resource.merchantId === actor.merchantId) return;
+  if (actor.role === 'merchant' && resource.merchantId !== undefined && resource.merchantId === actor.merchantId)
+    return;
   if (actor.role === 'buyer' && resource.buyerId !== undefined && resource.buyerId === actor.buyerId) return;
   throw new HutongError('forbidden_resource');
 }
@@ -31,9 +32,13 @@ export function readsPublicCatalogue(actor: Actor): boolean {
 /** SQL filters for listing: the caller's own rows only (ops: all). A publishable key owns no rows. */
 export function listScope(actor: Actor): { merchantId: string | null; buyerId: string | null } {
   switch (actor.role) {
-    case 'ops': return { merchantId: null, buyerId: null };
-    case 'merchant': return { merchantId: actor.merchantId, buyerId: null };
-    case 'buyer': return { merchantId: null, buyerId: actor.buyerId };
-    case 'publishable': throw new HutongError('forbidden_role', 'A publishable key reads the public catalogue only.');
+    case 'ops':
+      return { merchantId: null, buyerId: null };
+    case 'merchant':
+      return { merchantId: actor.merchantId, buyerId: null };
+    case 'buyer':
+      return { merchantId: null, buyerId: actor.buyerId };
+    case 'publishable':
+      throw new HutongError('forbidden_role', 'A publishable key reads the public catalogue only.');
   }
 }

@@ -6,8 +6,12 @@ import { buyer, merchant } from '../../test/helpers/market';
 
 let h: TestHutong;
 const issued: string[] = [];
-beforeAll(async () => { h = await startHutong({ sandboxes: false }); });
-afterAll(async () => { await h?.close(); });
+beforeAll(async () => {
+  h = await startHutong({ sandboxes: false });
+});
+afterAll(async () => {
+  await h?.close();
+});
 
 async function newKey(merchantId: string, body?: Record<string, unknown>) {
   const res = await h.call('POST', `/v1/merchants/${merchantId}/api-keys`, { key: h.opsKey, body });
@@ -28,7 +32,13 @@ describe('merchant keys', () => {
     expect(list.status).toBe(200);
     expect(JSON.stringify(list.body)).not.toContain(k.key);
     const row = list.body.data.find((r: { id: string }) => r.id === k.id);
-    expect(row).toMatchObject({ prefix: k.prefix, label: 'till 1', status: 'active', expires_at: null, revoked_at: null });
+    expect(row).toMatchObject({
+      prefix: k.prefix,
+      label: 'till 1',
+      status: 'active',
+      expires_at: null,
+      revoked_at: null,
+    });
     expect(row.created_at).toBeTruthy();
     expect(row.last_used_at).toBeTruthy();
     expect(list.body.data.every((r: Record<string, unknown>) => !('key' in r))).toBe(true);
@@ -51,7 +61,11 @@ describe('merchant keys', () => {
 
   test('a key revoked by another process stops here within the cache time', async () => {
     if (!h.databaseUrl) throw new Error('this test needs the shared PostgreSQL');
-    const other = await startHutong({ sandboxes: false, databaseUrl: h.databaseUrl, env: { HUTONG_OPS_API_KEY: h.opsKey, HUTONG_KEY_CACHE_TTL_MS: '300' } });
+    const other = await startHutong({
+      sandboxes: false,
+      databaseUrl: h.databaseUrl,
+      env: { HUTONG_OPS_API_KEY: h.opsKey, HUTONG_KEY_CACHE_TTL_MS: '300' },
+    });
     try {
       const m = await merchant(h, 'Two processes');
       const k = await newKey(m.id);
@@ -77,14 +91,20 @@ describe('merchant keys', () => {
     expect((await h.call('GET', '/v1/orders', { key: k.key })).status).toBe(401);
     const list = await h.call('GET', `/v1/merchants/${m.id}/api-keys`, { key: h.opsKey });
     expect(list.body.data.find((r: { id: string }) => r.id === k.id).status).toBe('expired');
-    const past = await h.call('POST', `/v1/merchants/${m.id}/api-keys`, { key: h.opsKey, body: { expires_at: '2000-01-01T00:00:00Z' } });
+    const past = await h.call('POST', `/v1/merchants/${m.id}/api-keys`, {
+      key: h.opsKey,
+      body: { expires_at: '2000-01-01T00:00:00Z' },
+    });
     expect([past.status, past.body.error.code]).toEqual([422, 'validation_failed']);
   });
 
   test('rotation: both keys work during the overlap, then only the new one', async () => {
     const m = await merchant(h, 'Rotating');
     const old = await newKey(m.id);
-    const rotated = await h.call('POST', `/v1/api-keys/${old.id}/rotate`, { key: m.key, body: { overlap_seconds: 600 } });
+    const rotated = await h.call('POST', `/v1/api-keys/${old.id}/rotate`, {
+      key: m.key,
+      body: { overlap_seconds: 600 },
+    });
     expect(rotated.status).toBe(201);
     issued.push(rotated.body.key);
     expect(rotated.body.previous).toMatchObject({ id: old.id, replaced_by: rotated.body.id, status: 'active' });
@@ -112,12 +132,22 @@ describe('publishable keys', () => {
     expect(shop.body).toEqual({ id: m.id, name: 'Public shop', category: 'general' });
     const shops = await h.call('GET', '/v1/merchants', { key: pk });
     expect(shops.body.data.every((s: Record<string, unknown>) => !('contact_name' in s))).toBe(true);
-    for (const [method, path] of [['GET', '/v1/orders'], ['POST', '/v1/orders'], ['GET', `/v1/merchants/${m.id}/balance`], ['GET', '/v1/api-keys']]) {
-      const res = await h.call(method as string, path as string, { key: pk, body: method === 'POST' ? { items: [] } : undefined });
+    for (const [method, path] of [
+      ['GET', '/v1/orders'],
+      ['POST', '/v1/orders'],
+      ['GET', `/v1/merchants/${m.id}/balance`],
+      ['GET', '/v1/api-keys'],
+    ]) {
+      const res = await h.call(method as string, path as string, {
+        key: pk,
+        body: method === 'POST' ? { items: [] } : undefined,
+      });
       expect([path, res.status, res.body.error.code]).toEqual([path, 403, 'forbidden_role']);
     }
     const listed = await h.call('GET', '/v1/publishable-keys', { key: h.opsKey });
-    expect(listed.body.data.some((k: { id: string; name: string }) => k.id === made.body.id && k.name === 'storefront')).toBe(true);
+    expect(
+      listed.body.data.some((k: { id: string; name: string }) => k.id === made.body.id && k.name === 'storefront'),
+    ).toBe(true);
     expect(JSON.stringify(listed.body)).not.toContain(pk);
   });
 });
@@ -131,6 +161,7 @@ test('no issued key is stored in clear in any table', async () => {
   expect(tables.length).toBeGreaterThan(10);
   for (const { table_name } of tables) {
     const { rows } = await h.db.query<{ t: string }>(`SELECT row_to_json(x)::text AS t FROM "${table_name}" x`);
-    for (const { t } of rows) for (const key of issued) expect(t.includes(key), `${table_name} holds a key`).toBe(false);
+    for (const { t } of rows)
+      for (const key of issued) expect(t.includes(key), `${table_name} holds a key`).toBe(false);
   }
 });

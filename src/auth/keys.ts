@@ -69,8 +69,13 @@ export interface KeyOptions {
 /** What the audit log keeps of a key: never the key or its hash. */
 function auditedKey(row: KeyRow) {
   return {
-    role: row.role, merchant_id: row.merchant_id, label: row.label, prefix: row.prefix,
-    expires_at: row.expires_at?.toISOString() ?? null, revoked_at: row.revoked_at?.toISOString() ?? null, replaced_by: row.replaced_by,
+    role: row.role,
+    merchant_id: row.merchant_id,
+    label: row.label,
+    prefix: row.prefix,
+    expires_at: row.expires_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+    replaced_by: row.replaced_by,
   };
 }
 
@@ -80,7 +85,8 @@ interface CachedKey {
   cachedAt: number;
 }
 
-const COLUMNS = 'id, role, merchant_id, buyer_id, label, prefix, created_at, last_used_at, expires_at, revoked_at, revoked_by, replaced_by';
+const COLUMNS =
+  'id, role, merchant_id, buyer_id, label, prefix, created_at, last_used_at, expires_at, revoked_at, revoked_by, replaced_by';
 
 export class ApiKeys {
   private readonly cache = new Map<string, CachedKey>();
@@ -108,12 +114,25 @@ export class ApiKeys {
     const { rows } = await q.query<KeyRow>(
       `INSERT INTO api_keys (id, key_hash, role, merchant_id, buyer_id, label, prefix, created_at, expires_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING ${COLUMNS}`,
-      [id, hashKey(key), owner.role, owner.role === 'merchant' ? owner.merchantId : null, owner.role === 'buyer' ? owner.buyerId : null,
-        opts.label ?? null, prefix, this.clock.now(), opts.expiresAt ?? null],
+      [
+        id,
+        hashKey(key),
+        owner.role,
+        owner.role === 'merchant' ? owner.merchantId : null,
+        owner.role === 'buyer' ? owner.buyerId : null,
+        opts.label ?? null,
+        prefix,
+        this.clock.now(),
+        opts.expiresAt ?? null,
+      ],
     );
     const row = rows[0] as KeyRow;
     if (owner.role !== 'buyer') {
-      await this.audit?.record(q, opts.actor ?? 'system', { action: 'api_key.created', subject: `api_key:${row.id}`, after: auditedKey(row) });
+      await this.audit?.record(q, opts.actor ?? 'system', {
+        action: 'api_key.created',
+        subject: `api_key:${row.id}`,
+        after: auditedKey(row),
+      });
     }
     return { key, row };
   }
@@ -126,10 +145,15 @@ export class ApiKeys {
   async authenticate(key: string): Promise<Actor | null> {
     if (key.length < 8 || key.length > 200) return null;
     const hash = hashKey(key);
-    if (this.opsKeyHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.opsKeyHash)) return { role: 'ops', keyId: 'env_ops' };
+    if (this.opsKeyHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.opsKeyHash))
+      return { role: 'ops', keyId: 'env_ops' };
     const now = this.clock.now().getTime();
     const cached = this.cache.get(hash);
-    if (cached && Date.now() - cached.cachedAt < this.cacheTtlMs && (cached.expiresAt === null || cached.expiresAt > now)) {
+    if (
+      cached &&
+      Date.now() - cached.cachedAt < this.cacheTtlMs &&
+      (cached.expiresAt === null || cached.expiresAt > now)
+    ) {
       await this.touch(cached.actor.keyId);
       return cached.actor;
     }
@@ -138,10 +162,13 @@ export class ApiKeys {
     const row = rows[0];
     if (!row || keyStatus(row, new Date(now)) !== 'active') return null;
     const actor: Actor =
-      row.role === 'merchant' ? { role: 'merchant', keyId: row.id, merchantId: row.merchant_id as string }
-      : row.role === 'buyer' ? { role: 'buyer', keyId: row.id, buyerId: row.buyer_id as string }
-      : row.role === 'publishable' ? { role: 'publishable', keyId: row.id }
-      : { role: 'ops', keyId: row.id };
+      row.role === 'merchant'
+        ? { role: 'merchant', keyId: row.id, merchantId: row.merchant_id as string }
+        : row.role === 'buyer'
+          ? { role: 'buyer', keyId: row.id, buyerId: row.buyer_id as string }
+          : row.role === 'publishable'
+            ? { role: 'publishable', keyId: row.id }
+            : { role: 'ops', keyId: row.id };
     if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { actor, expiresAt: row.expires_at?.getTime() ?? null, cachedAt: Date.now() });
     await this.touch(row.id);
@@ -188,7 +215,12 @@ export class ApiKeys {
       );
       const after = rows[0]!;
       if (!before.revoked_at) {
-        await this.audit?.record(q, actor, { action: 'api_key.revoked', subject: `api_key:${id}`, before: auditedKey(before), after: auditedKey(after) });
+        await this.audit?.record(q, actor, {
+          action: 'api_key.revoked',
+          subject: `api_key:${id}`,
+          before: auditedKey(before),
+          after: auditedKey(after),
+        });
       }
       return after;
     });
@@ -201,23 +233,40 @@ export class ApiKeys {
    * Rotation: a new key for the same owner; the old one keeps working for the overlap (then expires), so clients
    * can switch without a failed request.
    */
-  async rotate(id: string, overlapMs: number, actor: AuditActor = 'system'): Promise<{ key: string; row: KeyRow; previous: KeyRow }> {
+  async rotate(
+    id: string,
+    overlapMs: number,
+    actor: AuditActor = 'system',
+  ): Promise<{ key: string; row: KeyRow; previous: KeyRow }> {
     return writeOnce(this.db, async (q) => {
       const { rows } = await q.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
       const old = rows[0];
       if (!old) throw new HutongError('not_found', `No API key ${id}.`);
-      if (keyStatus(old, this.clock.now()) !== 'active') throw new HutongError('key_not_active', `API key ${id} is ${keyStatus(old, this.clock.now())}.`);
-      if (old.replaced_by) throw new HutongError('key_not_active', `API key ${id} was already rotated (to ${old.replaced_by}).`);
+      if (keyStatus(old, this.clock.now()) !== 'active')
+        throw new HutongError('key_not_active', `API key ${id} is ${keyStatus(old, this.clock.now())}.`);
+      if (old.replaced_by)
+        throw new HutongError('key_not_active', `API key ${id} was already rotated (to ${old.replaced_by}).`);
       const owner: KeyOwner =
-        old.role === 'merchant' ? { role: 'merchant', merchantId: old.merchant_id as string }
-        : old.role === 'buyer' ? { role: 'buyer', buyerId: old.buyer_id as string }
-        : old.role === 'publishable' ? { role: 'publishable' }
-        : { role: 'ops' };
+        old.role === 'merchant'
+          ? { role: 'merchant', merchantId: old.merchant_id as string }
+          : old.role === 'buyer'
+            ? { role: 'buyer', buyerId: old.buyer_id as string }
+            : old.role === 'publishable'
+              ? { role: 'publishable' }
+              : { role: 'ops' };
       const created = await this.create(q, owner, { label: old.label ?? undefined, expiresAt: old.expires_at, actor });
       const overlapEnd = new Date(this.clock.now().getTime() + overlapMs);
       const expires = old.expires_at && old.expires_at < overlapEnd ? old.expires_at : overlapEnd;
-      const updated = await q.query<KeyRow>(`UPDATE api_keys SET expires_at = $2, replaced_by = $3 WHERE id = $1 RETURNING ${COLUMNS}`, [id, expires, created.row.id]);
-      await this.audit?.record(q, actor, { action: 'api_key.rotated', subject: `api_key:${id}`, before: auditedKey(old), after: auditedKey(updated.rows[0] as KeyRow) });
+      const updated = await q.query<KeyRow>(
+        `UPDATE api_keys SET expires_at = $2, replaced_by = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, expires, created.row.id],
+      );
+      await this.audit?.record(q, actor, {
+        action: 'api_key.rotated',
+        subject: `api_key:${id}`,
+        before: auditedKey(old),
+        after: auditedKey(updated.rows[0] as KeyRow),
+      });
       return { ...created, previous: updated.rows[0] as KeyRow };
     });
   }

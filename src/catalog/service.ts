@@ -9,7 +9,13 @@ import type { ApiKeys, KeyOptions, KeyRow } from '../auth/keys';
 import { pageFrom } from '../shared/pagination';
 import type { Fen } from '../shared/money';
 import type { FulfilmentType } from '../config';
-import { catalogStore as store, type MerchantRow, type ProductRow, type LiveRoomRow, type LiveSessionRow } from './store';
+import {
+  catalogStore as store,
+  type MerchantRow,
+  type ProductRow,
+  type LiveRoomRow,
+  type LiveSessionRow,
+} from './store';
 
 export interface NewMerchant {
   name: string;
@@ -75,7 +81,11 @@ export class CatalogService {
   }
 
   async listMerchants(actor: Actor, query: { limit?: number; cursor?: string }) {
-    return store.merchants(this.ctx.db, readsPublicCatalogue(actor) ? null : listScope(actor).merchantId, pageFrom(query));
+    return store.merchants(
+      this.ctx.db,
+      readsPublicCatalogue(actor) ? null : listScope(actor).merchantId,
+      pageFrom(query),
+    );
   }
 
   async merchantIdsWhere(filter: { category?: string; tier?: string }): Promise<string[]> {
@@ -83,14 +93,19 @@ export class CatalogService {
   }
 
   async createMerchantKey(merchantId: string, opts: KeyOptions = {}): Promise<{ key: string; row: KeyRow }> {
-    if (!(await store.merchant(this.ctx.db, merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
+    if (!(await store.merchant(this.ctx.db, merchantId)))
+      throw new HutongError('not_found', `No merchant ${merchantId}.`);
     return this.keys.issue({ role: 'merchant', merchantId }, opts);
   }
 
-  async createProduct(actor: Actor, input: { merchantId?: string; name: string; priceFen: Fen; stock: number; fulfilmentType?: FulfilmentType }): Promise<ProductRow> {
+  async createProduct(
+    actor: Actor,
+    input: { merchantId?: string; name: string; priceFen: Fen; stock: number; fulfilmentType?: FulfilmentType },
+  ): Promise<ProductRow> {
     const merchantId = input.merchantId ?? (actor.role === 'merchant' ? actor.merchantId : undefined);
     if (!merchantId) throw new HutongError('validation_failed', 'merchant_id is required when ops creates a product.');
-    if (!(await store.merchant(this.ctx.db, merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
+    if (!(await store.merchant(this.ctx.db, merchantId)))
+      throw new HutongError('not_found', `No merchant ${merchantId}.`);
     ensureOwner(actor, { merchantId });
     const row: ProductRow = {
       id: newId('prd'),
@@ -117,27 +132,46 @@ export class CatalogService {
     return store.products(this.ctx.db, query.merchant_id ?? null, pageFrom(query));
   }
 
-  async updateProduct(actor: Actor, id: string, patch: { name?: string; priceFen?: Fen; stock?: number }): Promise<ProductRow> {
+  async updateProduct(
+    actor: Actor,
+    id: string,
+    patch: { name?: string; priceFen?: Fen; stock?: number },
+  ): Promise<ProductRow> {
     const existing = await this.product(id);
     ensureOwner(actor, { merchantId: existing.merchant_id });
-    const row = await store.updateProduct(this.ctx.db, id, { name: patch.name, price: patch.priceFen, stock: patch.stock });
+    const row = await store.updateProduct(this.ctx.db, id, {
+      name: patch.name,
+      price: patch.priceFen,
+      stock: patch.stock,
+    });
     if (!row) throw new HutongError('not_found', `No product ${id}.`);
     return row;
   }
 
   async createLiveRoom(actor: Actor, input: { merchantId?: string; title: string }): Promise<LiveRoomRow> {
     const merchantId = input.merchantId ?? (actor.role === 'merchant' ? actor.merchantId : undefined);
-    if (!merchantId) throw new HutongError('validation_failed', 'merchant_id is required when ops creates a live room.');
-    if (!(await store.merchant(this.ctx.db, merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
+    if (!merchantId)
+      throw new HutongError('validation_failed', 'merchant_id is required when ops creates a live room.');
+    if (!(await store.merchant(this.ctx.db, merchantId)))
+      throw new HutongError('not_found', `No merchant ${merchantId}.`);
     ensureOwner(actor, { merchantId });
-    const row: LiveRoomRow = { id: newId('lvr'), merchant_id: merchantId, title: input.title, created_at: this.ctx.clock.now() };
+    const row: LiveRoomRow = {
+      id: newId('lvr'),
+      merchant_id: merchantId,
+      title: input.title,
+      created_at: this.ctx.clock.now(),
+    };
     return writeOnce(this.ctx.db, async (q) => {
       await store.insertLiveRoom(q, row);
       return row;
     });
   }
 
-  async addLiveSession(actor: Actor, roomId: string, input: { host: string; startsAt: Date; endsAt: Date; featuredProductIds: string[] }): Promise<LiveSessionRow> {
+  async addLiveSession(
+    actor: Actor,
+    roomId: string,
+    input: { host: string; startsAt: Date; endsAt: Date; featuredProductIds: string[] },
+  ): Promise<LiveSessionRow> {
     const room = await this.liveRoomRow(roomId);
     ensureOwner(actor, { merchantId: room.merchant_id });
     if (input.endsAt <= input.startsAt) throw new HutongError('validation_failed', 'ends_at must be after starts_at.');
@@ -179,13 +213,21 @@ export class CatalogService {
     return store.liveRooms(this.ctx.db, query.merchant_id ?? null, pageFrom(query));
   }
 
-  async createBuyer(input: { name: string; wechatOpenid?: string }): Promise<{ id: string; key: string; wechatOpenid: string }> {
+  async createBuyer(input: {
+    name: string;
+    wechatOpenid?: string;
+  }): Promise<{ id: string; key: string; wechatOpenid: string }> {
     const id = newId('buy');
     // The sandboxes need an openid for JSAPI; a guest without one gets a synthetic, clearly marked one.
     const wechatOpenid = input.wechatOpenid ?? `o_sandbox_${randomToken(22)}`;
     // The result holds the new key: the door seals it at rest.
     return writeOnce(this.ctx.db, async (q) => {
-      await store.insertBuyer(q, { id, name: input.name, wechat_openid: wechatOpenid, created_at: this.ctx.clock.now() });
+      await store.insertBuyer(q, {
+        id,
+        name: input.name,
+        wechat_openid: wechatOpenid,
+        created_at: this.ctx.clock.now(),
+      });
       return { id, key: (await this.keys.create(q, { role: 'buyer', buyerId: id })).key, wechatOpenid };
     });
   }

@@ -94,7 +94,11 @@ export const catalogStore = {
     );
     return rows;
   },
-  async updateProduct(q: Queryable, id: string, patch: { name?: string; price?: Fen; stock?: number }): Promise<ProductRow | undefined> {
+  async updateProduct(
+    q: Queryable,
+    id: string,
+    patch: { name?: string; price?: Fen; stock?: number },
+  ): Promise<ProductRow | undefined> {
     const { rows } = await q.query<ProductRow>(
       `UPDATE products SET name = COALESCE($2, name), price = COALESCE($3, price), stock = COALESCE($4, stock)
        WHERE id = $1 RETURNING *`,
@@ -104,14 +108,22 @@ export const catalogStore = {
   },
   /** Reserves stock atomically: one conditional UPDATE, so concurrent buyers can never oversell. */
   async reserveStock(q: Queryable, productId: string, quantity: number): Promise<boolean> {
-    const r = await q.query('UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2', [productId, quantity]);
+    const r = await q.query('UPDATE products SET stock = stock - $2 WHERE id = $1 AND stock >= $2', [
+      productId,
+      quantity,
+    ]);
     return r.rowCount === 1;
   },
   async releaseStock(q: Queryable, productId: string, quantity: number): Promise<void> {
     await q.query('UPDATE products SET stock = stock + $2 WHERE id = $1', [productId, quantity]);
   },
   async insertLiveRoom(q: Queryable, r: LiveRoomRow): Promise<void> {
-    await q.query('INSERT INTO live_rooms (id, merchant_id, title, created_at) VALUES ($1,$2,$3,$4)', [r.id, r.merchant_id, r.title, r.created_at]);
+    await q.query('INSERT INTO live_rooms (id, merchant_id, title, created_at) VALUES ($1,$2,$3,$4)', [
+      r.id,
+      r.merchant_id,
+      r.title,
+      r.created_at,
+    ]);
   },
   async liveRoom(q: Queryable, id: string): Promise<LiveRoomRow | undefined> {
     return (await q.query<LiveRoomRow>('SELECT * FROM live_rooms WHERE id = $1', [id])).rows[0];
@@ -130,10 +142,19 @@ export const catalogStore = {
     );
   },
   async liveSessions(q: Queryable, roomId: string): Promise<LiveSessionRow[]> {
-    return (await q.query<LiveSessionRow>('SELECT * FROM live_sessions WHERE live_room_id = $1 ORDER BY starts_at, id', [roomId])).rows;
+    return (
+      await q.query<LiveSessionRow>('SELECT * FROM live_sessions WHERE live_room_id = $1 ORDER BY starts_at, id', [
+        roomId,
+      ])
+    ).rows;
   },
   async insertBuyer(q: Queryable, b: BuyerRow): Promise<void> {
-    await q.query('INSERT INTO buyers (id, name, wechat_openid, created_at) VALUES ($1,$2,$3,$4)', [b.id, b.name, b.wechat_openid, b.created_at]);
+    await q.query('INSERT INTO buyers (id, name, wechat_openid, created_at) VALUES ($1,$2,$3,$4)', [
+      b.id,
+      b.name,
+      b.wechat_openid,
+      b.created_at,
+    ]);
   },
   async buyer(q: Queryable, id: string): Promise<BuyerRow | undefined> {
     return (await q.query<BuyerRow>('SELECT * FROM buyers WHERE id = $1', [id])).rows[0];

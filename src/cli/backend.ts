@@ -37,9 +37,13 @@ const SERVER_TIMEOUT_MS = 10 * 60_000;
 const HEALTH_TIMEOUT_MS = 2_000;
 
 export async function openBackend(config: Config): Promise<Backend> {
-  if (config.databaseUrl) return directBackend(config, openPostgres(config.databaseUrl, 4), 'PostgreSQL (DATABASE_URL)');
+  if (config.databaseUrl)
+    return directBackend(config, openPostgres(config.databaseUrl, 4), 'PostgreSQL (DATABASE_URL)');
   if (await serverAnswers(config.publicUrl)) {
-    if (!config.opsApiKey) throw new CliError(`Hutong is running at ${config.publicUrl} and owns its embedded database: set HUTONG_OPS_API_KEY so the CLI can ask it.`);
+    if (!config.opsApiKey)
+      throw new CliError(
+        `Hutong is running at ${config.publicUrl} and owns its embedded database: set HUTONG_OPS_API_KEY so the CLI can ask it.`,
+      );
     return serverBackend(config.publicUrl, config.opsApiKey);
   }
   return directBackend(config, await openPglite(join(config.dataDir, 'db')), `PGlite in ${config.dataDir}`);
@@ -71,14 +75,19 @@ async function directBackend(config: Config, db: Db, description: string): Promi
   const sandbox = config.alipay || config.wechatpay ? undefined : savedSandboxCredentials(config);
   if (sandbox) connectSandboxProviders(providers, config, sandbox, clock);
   else connectConfiguredProviders(providers, config, clock);
-  const reconciliations = new ReconciliationService({ db, clock, config, log: pino({ level: 'silent' }), audit: new AuditService(db, clock) }, providers);
+  const reconciliations = new ReconciliationService(
+    { db, clock, config, log: pino({ level: 'silent' }), audit: new AuditService(db, clock) },
+    providers,
+  );
   const sandboxToken = config.sandbox.adminToken ?? savedAdminToken(join(config.dataDir, 'sandbox'));
   const books = providerBooks({ alipay: !!sandbox, wechatpay: !!sandbox }, config.publicUrl, providers, sandboxToken);
   return {
     description,
     async reconcile(provider, date, onProgress) {
       if (!providers.has(provider)) {
-        throw new CliError(`${provider} is not configured: configure its gateway, or start Hutong once (npm start) so it registers with its sandboxes in ${config.dataDir}.`);
+        throw new CliError(
+          `${provider} is not configured: configure its gateway, or start Hutong once (npm start) so it registers with its sandboxes in ${config.dataDir}.`,
+        );
       }
       return reconciliationJson(await reconciliations.run(provider, date, onProgress));
     },
@@ -90,12 +99,15 @@ async function directBackend(config: Config, db: Db, description: string): Promi
 function serverBackend(url: string, opsKey: string): Backend {
   const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
     const res = await request(`${url}${path}`, {
-      method, headersTimeout: SERVER_TIMEOUT_MS, bodyTimeout: SERVER_TIMEOUT_MS,
+      method,
+      headersTimeout: SERVER_TIMEOUT_MS,
+      bodyTimeout: SERVER_TIMEOUT_MS,
       headers: { authorization: `Bearer ${opsKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const answer = (await res.body.json()) as T & { error?: { code: string; message: string } };
-    if (res.statusCode >= 300) throw new CliError(`${answer.error?.code ?? res.statusCode}: ${answer.error?.message ?? 'the server refused'}`);
+    if (res.statusCode >= 300)
+      throw new CliError(`${answer.error?.code ?? res.statusCode}: ${answer.error?.message ?? 'the server refused'}`);
     return answer;
   };
   return {

@@ -11,19 +11,32 @@ export async function checkCommand(backend: Backend, opts: { json?: boolean }, i
   const results = await backend.checkInvariants((r) => {
     if (!opts.json) io.out.write(describe(r));
   });
-  if (opts.json) io.out.write(`${JSON.stringify({ ok: results.every((r) => r.violations.length === 0), invariants: results }, null, 2)}\n`);
+  if (opts.json)
+    io.out.write(
+      `${JSON.stringify({ ok: results.every((r) => r.violations.length === 0), invariants: results }, null, 2)}\n`,
+    );
   const violated = results.filter((r) => r.violations.length > 0);
-  if (!opts.json) io.out.write(violated.length === 0 ? '\nall invariants hold\n' : `\n${violated.length} invariant(s) violated\n`);
+  if (!opts.json)
+    io.out.write(violated.length === 0 ? '\nall invariants hold\n' : `\n${violated.length} invariant(s) violated\n`);
   return violated.length === 0 ? 0 : 1;
 }
 
 function describe(r: InvariantResult): string {
-  const status = r.violations.length > 0 ? `${r.violations.length} violation(s)` : r.skipped ? `ok (partly skipped: ${r.skipped})` : 'ok';
+  const status =
+    r.violations.length > 0
+      ? `${r.violations.length} violation(s)`
+      : r.skipped
+        ? `ok (partly skipped: ${r.skipped})`
+        : 'ok';
   let text = `${r.name.padEnd(32)} ${status}  — ${r.description}\n`;
   for (const v of r.violations.slice(0, LISTED_VIOLATIONS_MAX)) {
-    const amounts = v.ledger !== undefined || v.provider !== undefined ? ` (ledger ${v.ledger ?? '—'}, provider ${v.provider ?? '—'})` : '';
+    const amounts =
+      v.ledger !== undefined || v.provider !== undefined
+        ? ` (ledger ${v.ledger ?? '—'}, provider ${v.provider ?? '—'})`
+        : '';
     text += `    ${v.ref}: ${v.detail}${amounts}\n`;
   }
-  if (r.violations.length > LISTED_VIOLATIONS_MAX) text += `    … and ${r.violations.length - LISTED_VIOLATIONS_MAX} more\n`;
+  if (r.violations.length > LISTED_VIOLATIONS_MAX)
+    text += `    … and ${r.violations.length - LISTED_VIOLATIONS_MAX} more\n`;
   return text;
 }

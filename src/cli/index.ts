@@ -13,7 +13,8 @@ import { ROLES, serve, type Role } from '../serve/index';
 const io: Io = { out: process.stdout, err: process.stderr };
 
 function providerOption(value: string): ProviderName {
-  if (!(PROVIDER_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${PROVIDER_NAMES.join(', ')}`);
+  if (!(PROVIDER_NAMES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`one of ${PROVIDER_NAMES.join(', ')}`);
   return value as ProviderName;
 }
 
@@ -50,10 +51,13 @@ function roleOption(value: string): Role {
 }
 
 const program = new Command('hutong')
-  .description('Hutong: the production server, and operations (reconcile the providers’ bills, check the ledger’s invariants).')
+  .description(
+    'Hutong: the production server, and operations (reconcile the providers’ bills, check the ledger’s invariants).',
+  )
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
-program.command('reconcile')
+program
+  .command('reconcile')
   .description('Match a provider’s bills for one Asia/Shanghai day against the ledger.')
   .requiredOption('--provider <provider>', 'alipay or wechatpay', providerOption)
   .option('--date <YYYY-MM-DD>', 'the bill day (default: yesterday in Asia/Shanghai)', dateOption)
@@ -61,10 +65,13 @@ program.command('reconcile')
   .action(async (opts: { provider: ProviderName; date?: string; json?: boolean }) => {
     const date = opts.date ?? addDays(shanghaiDate(new Date()), -1);
     const { reconcileCommand } = await import('./reconcile');
-    process.exitCode = await withBackend((b) => reconcileCommand(b, { provider: opts.provider, date, json: opts.json }, io));
+    process.exitCode = await withBackend((b) =>
+      reconcileCommand(b, { provider: opts.provider, date, json: opts.json }, io),
+    );
   });
 
-program.command('serve')
+program
+  .command('serve')
   .description('Run the production server on PostgreSQL and the configured gateways (no sandbox, no demo data).')
   .option('--role <role>', 'api (HTTP only), worker (background work only) or all', roleOption, 'all')
   .option('--local', 'accept an http loopback HUTONG_PUBLIC_URL: for tests on one machine only')
@@ -80,7 +87,8 @@ program.command('serve')
     process.exit(process.exitCode);
   });
 
-program.command('check')
+program
+  .command('check')
   .description('Check the ledger’s invariants, the providers’ books included.')
   .option('--json', 'print the results as JSON')
   .action(async (opts: { json?: boolean }) => {

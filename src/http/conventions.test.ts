@@ -4,18 +4,27 @@ import { startHutong, type TestHutong } from '../../test/helpers/hutong';
 import { buyer, merchant, publishableKey } from '../../test/helpers/market';
 
 let h: TestHutong;
-beforeAll(async () => { h = await startHutong({ sandboxes: false }); });
-afterAll(async () => { await h?.close(); });
+beforeAll(async () => {
+  h = await startHutong({ sandboxes: false });
+});
+afterAll(async () => {
+  await h?.close();
+});
 
 describe('authentication and roles', () => {
   test('a request without a key gets 401 even when its body is malformed', async () => {
-    const res = await h.call('POST', '/v1/merchants', { rawBody: '{not json', headers: { 'content-type': 'application/json' } });
+    const res = await h.call('POST', '/v1/merchants', {
+      rawBody: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('unauthenticated');
   });
 
   test('an unknown key gets 401, a wrong role 403', async () => {
-    expect((await h.call('GET', '/v1/merchants', { key: 'hk_ops_nope_nope_nope' })).body.error.code).toBe('unauthenticated');
+    expect((await h.call('GET', '/v1/merchants', { key: 'hk_ops_nope_nope_nope' })).body.error.code).toBe(
+      'unauthenticated',
+    );
     const b = await buyer(h);
     const res = await h.call('POST', '/v1/merchants', { key: b.key, body: { name: 'x' } });
     expect(res.status).toBe(403);
@@ -27,7 +36,11 @@ describe('access on the matched route', () => {
   test('a path spelt with percent-encoded letters reaches the same route and needs the same key', async () => {
     const m = await merchant(h);
     const before = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys');
-    for (const path of [`/v%31/merchants/${m.id}/api-keys`, `/%761/merchants/${m.id}/api-keys`, `/v1/merch%61nts/${m.id}/api-keys`]) {
+    for (const path of [
+      `/v%31/merchants/${m.id}/api-keys`,
+      `/%761/merchants/${m.id}/api-keys`,
+      `/v1/merch%61nts/${m.id}/api-keys`,
+    ]) {
       const res = await h.call('POST', path);
       expect([path, res.status, res.body.error.code]).toEqual([path, 401, 'unauthenticated']);
       const asMerchant = await h.call('POST', path, { key: m.key });
@@ -54,7 +67,11 @@ describe('access on the matched route', () => {
 
 describe('errors', () => {
   test('malformed JSON is 400 malformed_json with a request id', async () => {
-    const res = await h.call('POST', '/v1/merchants', { key: h.opsKey, rawBody: '{"name":', headers: { 'content-type': 'application/json' } });
+    const res = await h.call('POST', '/v1/merchants', {
+      key: h.opsKey,
+      rawBody: '{"name":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('malformed_json');
     expect(res.body.error.request_id).toBeTruthy();
@@ -75,7 +92,11 @@ describe('errors', () => {
   });
 
   test('wrong content type is 415, too large a body 413, an unknown route 404 — all in the same shape', async () => {
-    const wrongType = await h.call('POST', '/v1/merchants', { key: h.opsKey, rawBody: 'name=x', headers: { 'content-type': 'text/plain' } });
+    const wrongType = await h.call('POST', '/v1/merchants', {
+      key: h.opsKey,
+      rawBody: 'name=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect([wrongType.status, wrongType.body.error.code]).toEqual([415, 'unsupported_media_type']);
     const big = await h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'x'.repeat(2 * 1024 * 1024) } });
     expect([big.status, big.body.error.code]).toEqual([413, 'body_too_large']);
@@ -125,7 +146,9 @@ describe('idempotency', () => {
     expect(second.status).toBe(201);
     expect(second.body.id).toBe(first.body.id);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
-    const { rows } = await h.db.query<{ n: number }>('SELECT count(*)::bigint AS n FROM merchants WHERE name = $1', ['Once']);
+    const { rows } = await h.db.query<{ n: number }>('SELECT count(*)::bigint AS n FROM merchants WHERE name = $1', [
+      'Once',
+    ]);
     expect(rows[0]!.n).toBe(1);
   });
 
@@ -138,16 +161,26 @@ describe('idempotency', () => {
 
   test('concurrent requests with one key execute once', async () => {
     const headers = { 'idempotency-key': 'concurrent-1' };
-    const results = await Promise.all(Array.from({ length: 8 }, () => h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'Racer' }, headers })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'Racer' }, headers }),
+      ),
+    );
     const ids = new Set(results.filter((r) => r.status === 201).map((r) => r.body.id));
     expect(ids.size).toBe(1);
     for (const r of results) expect(r.status === 201 || r.body.error.code === 'idempotency_key_in_use').toBe(true);
-    const { rows } = await h.db.query<{ n: number }>('SELECT count(*)::bigint AS n FROM merchants WHERE name = $1', ['Racer']);
+    const { rows } = await h.db.query<{ n: number }>('SELECT count(*)::bigint AS n FROM merchants WHERE name = $1', [
+      'Racer',
+    ]);
     expect(rows[0]!.n).toBe(1);
   });
 
   test('an invalid key is 422 invalid_idempotency_key', async () => {
-    const res = await h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name: 'x' }, headers: { 'idempotency-key': 'has space' } });
+    const res = await h.call('POST', '/v1/merchants', {
+      key: h.opsKey,
+      body: { name: 'x' },
+      headers: { 'idempotency-key': 'has space' },
+    });
     expect([res.status, res.body.error.code]).toEqual([422, 'invalid_idempotency_key']);
   });
 });
@@ -158,10 +191,13 @@ describe('rate limits', () => {
     try {
       const pk = await publishableKey(limited);
       const codes = [];
-      for (let i = 0; i < 3; i++) codes.push((await limited.call('POST', '/v1/buyers', { key: pk, body: { name: 'g' } })).status);
+      for (let i = 0; i < 3; i++)
+        codes.push((await limited.call('POST', '/v1/buyers', { key: pk, body: { name: 'g' } })).status);
       expect(codes).toEqual([201, 201, 429]);
       // The limit is the route's, whatever the spelling of its path.
-      expect((await limited.call('POST', '/v%31/buyers', { key: pk, body: { name: 'g' } })).body.error.code).toBe('rate_limited');
+      expect((await limited.call('POST', '/v%31/buyers', { key: pk, body: { name: 'g' } })).body.error.code).toBe(
+        'rate_limited',
+      );
       // Without a key there is no sign-up at all; ops is not limited.
       expect((await limited.call('POST', '/v1/buyers', { body: { name: 'g' } })).status).toBe(401);
       expect((await limited.call('POST', '/v1/buyers', { key: limited.opsKey, body: { name: 'g' } })).status).toBe(201);

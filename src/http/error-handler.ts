@@ -13,8 +13,14 @@ function fromFastify(err: FastifyError): HutongError | null {
   if (err.code === 'FST_ERR_BAD_URL') return new HutongError('invalid_url');
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new HutongError('parameter_too_long');
   if (err.validation) {
-    const details = { issues: err.validation.slice(0, 10).map((v) => ({ path: v.instancePath || '/', message: v.message })) };
-    return new HutongError('validation_failed', `Invalid ${err.validationContext ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`, details);
+    const details = {
+      issues: err.validation.slice(0, 10).map((v) => ({ path: v.instancePath || '/', message: v.message })),
+    };
+    return new HutongError(
+      'validation_failed',
+      `Invalid ${err.validationContext ?? 'request'}: ${err.validation[0]?.message ?? 'invalid'}`,
+      details,
+    );
   }
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -30,7 +36,8 @@ function fromFastify(err: FastifyError): HutongError | null {
   if (err.statusCode === 415) return new HutongError('unsupported_media_type');
   if (err.statusCode === 413) return new HutongError('body_too_large');
   if (err.statusCode === 429) return new HutongError('rate_limited');
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new HutongError('bad_request', err.message);
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    return new HutongError('bad_request', err.message);
   return null;
 }
 
@@ -73,13 +80,20 @@ export function installErrorHandling(app: FastifyInstance): void {
     if ((err as unknown) instanceof StoredResponse) {
       // The Idempotency-Key's recorded answer, sent as it was the first time (shared/door.ts).
       const stored = err as unknown as StoredResponse;
-      return reply.status(stored.status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(stored.body);
+      return reply
+        .status(stored.status)
+        .header('idempotent-replayed', 'true')
+        .type('application/json; charset=utf-8')
+        .send(stored.body);
     }
     const known =
-      err instanceof HutongError ? err
-      : err instanceof ProviderError ? fromProvider(err)
-      : err instanceof InvariantViolation ? null
-      : fromFastify(err);
+      err instanceof HutongError
+        ? err
+        : err instanceof ProviderError
+          ? fromProvider(err)
+          : err instanceof InvariantViolation
+            ? null
+            : fromFastify(err);
     if (!known) {
       request.log.error({ err }, 'unhandled error');
       return reply.status(500).send(body('internal_error', ERROR_CATALOGUE.internal_error.message, request.id));
@@ -88,6 +102,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.status(known.status).send(body(known.code, known.message, request.id, known.details));
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(body('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`, request.id));
+    reply
+      .status(404)
+      .send(body('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`, request.id));
   });
 }

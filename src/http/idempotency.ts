@@ -25,7 +25,10 @@ declare module 'fastify' {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }
@@ -37,7 +40,16 @@ function claimOf(door: Door, request: FastifyRequest, key: string): DoorClaim {
   const callerHash = sha256(actor ? `key:${actor.role}:${actor.keyId}` : `ip:${request.ip}`);
   const route = request.routeOptions.url ?? '';
   const scope = sha256(canonical([callerHash, request.method, route, request.params ?? {}, key]));
-  return { scope, callerHash, method: request.method, route, requestHash: sha256(canonical(request.body)), door, recorded: false, consumed: false };
+  return {
+    scope,
+    callerHash,
+    method: request.method,
+    route,
+    requestHash: sha256(canonical(request.body)),
+    door,
+    recorded: false,
+    consumed: false,
+  };
 }
 
 function applies(route: RouteOptions): boolean {
@@ -48,7 +60,13 @@ function applies(route: RouteOptions): boolean {
 /** The POST routes behind the door, by template (the route-table test walks them). */
 export const doorRoutes = new WeakMap<FastifyInstance, string[]>();
 
-async function serve(door: Door, handler: RouteHandlerMethod, app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+async function serve(
+  door: Door,
+  handler: RouteHandlerMethod,
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return handler.call(app, request, reply);
   if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw new HutongError('invalid_idempotency_key');

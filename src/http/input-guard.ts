@@ -33,13 +33,19 @@ export function installInputGuard(app: FastifyInstance): void {
     const params = request.params as Record<string, string> | undefined;
     // A wildcard may be empty (`/shop/` is the storefront's page); a named parameter names a resource.
     if (params && Object.entries(params).some(([name, value]) => name !== '*' && value === '')) {
-      throw new HutongError('route_not_found', `No route ${request.method} ${request.routeOptions.url.replace(/:[^/]+/g, '…')} with an empty parameter.`);
+      throw new HutongError(
+        'route_not_found',
+        `No route ${request.method} ${request.routeOptions.url.replace(/:[^/]+/g, '…')} with an empty parameter.`,
+      );
     }
   });
   // preValidation: after authentication (401 comes first) and after the body is parsed, before any handler.
   app.addHook('preValidation', async (request) => {
     if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body)) {
-      throw new HutongError('invalid_request', 'A NUL character (\\u0000) is not allowed in the path, the query or the body.');
+      throw new HutongError(
+        'invalid_request',
+        'A NUL character (\\u0000) is not allowed in the path, the query or the body.',
+      );
     }
   });
 }

@@ -15,7 +15,9 @@ beforeAll(async () => {
   });
   await app.ready();
 });
-afterAll(async () => { await app.close(); });
+afterAll(async () => {
+  await app.close();
+});
 
 test.each([
   ['declined', 'trade_closed', 402, 'provider_declined', false],

@@ -17,15 +17,23 @@ export const KEYLESS_PRINCIPALS: readonly Principal[] = ['public', 'provider', '
  * `@fastify/swagger-ui` under /docs (the rendered OpenAPI document and its assets).
  */
 export const PLUGIN_PUBLIC_ROUTES: ReadonlySet<string> = new Set([
-  '/docs', '/docs/', '/docs/static/index.html', '/docs/static/swagger-initializer.js', '/docs/json', '/docs/yaml', '/docs/static/*',
+  '/docs',
+  '/docs/',
+  '/docs/static/index.html',
+  '/docs/static/swagger-initializer.js',
+  '/docs/json',
+  '/docs/yaml',
+  '/docs/static/*',
 ]);
 
 /** Why a declaration is unacceptable, or null. Keyless and keyed principals never mix: a route either needs a key or not. */
 export function accessProblem(access: unknown): string | null {
   if (!Array.isArray(access) || access.length === 0) return 'declares no access (config.access)';
-  for (const p of access) if (!(PRINCIPALS as readonly unknown[]).includes(p)) return `declares an unknown principal "${String(p)}"`;
+  for (const p of access)
+    if (!(PRINCIPALS as readonly unknown[]).includes(p)) return `declares an unknown principal "${String(p)}"`;
   const keyless = access.filter((p) => KEYLESS_PRINCIPALS.includes(p as Principal));
-  if (keyless.length > 0 && keyless.length !== access.length) return 'mixes principals that need a key with ones that do not';
+  if (keyless.length > 0 && keyless.length !== access.length)
+    return 'mixes principals that need a key with ones that do not';
   return null;
 }
 

@@ -5,7 +5,14 @@ import type { Queryable } from '../shared/db';
 import { fen } from '../shared/money';
 import type { OutboxEvent, PayloadOf, Topic } from '../outbox/events';
 import type { EventMeta, OutboxConsumer } from '../outbox/dispatcher';
-import { BUYERS_ACCOUNT, availableAccount, commissionAccount, feesAccount, holdingAccount, platformFeeAccount } from './accounts';
+import {
+  BUYERS_ACCOUNT,
+  availableAccount,
+  commissionAccount,
+  feesAccount,
+  holdingAccount,
+  platformFeeAccount,
+} from './accounts';
 import type { LedgerService } from './service';
 import { ledgerStore } from './store';
 
@@ -19,7 +26,13 @@ type TradeEvent = Pick<PayloadOf<'escrow.released'>, 'provider' | 'order_id' | '
 
 /** What the ledger posts from; every other topic is for other modules. */
 const TOPICS = [
-  'payment.sub_order_paid', 'refund.processing', 'refund.succeeded', 'refund.closed', 'escrow.released', 'escrow.unfrozen', 'escrow.commission_returned',
+  'payment.sub_order_paid',
+  'refund.processing',
+  'refund.succeeded',
+  'refund.closed',
+  'escrow.released',
+  'escrow.unfrozen',
+  'escrow.commission_returned',
 ] as const satisfies readonly Topic[];
 
 export class LedgerConsumer implements OutboxConsumer {
@@ -50,7 +63,17 @@ export class LedgerConsumer implements OutboxConsumer {
   }
 
   private base(row: EventRow, e: TradeEvent, key: string, description: string) {
-    return { key, cause: row.topic, causeId: String(row.id), provider: e.provider, merchantId: e.merchant_id, orderId: e.order_id, tradeRef: e.out_trade_no, description, occurredAt: row.created_at };
+    return {
+      key,
+      cause: row.topic,
+      causeId: String(row.id),
+      provider: e.provider,
+      merchantId: e.merchant_id,
+      orderId: e.order_id,
+      tradeRef: e.out_trade_no,
+      description,
+      occurredAt: row.created_at,
+    };
   }
 
   /**
@@ -71,7 +94,14 @@ export class LedgerConsumer implements OutboxConsumer {
     if (await this.ledger.hasEntry(q, key)) return;
     const paid = fen(e.trade_amount);
     const refundedBefore = fen(paid + (await ledgerStore.tradeBalance(q, e.out_trade_no, BUYERS_ACCOUNT)));
-    const feeShare = await this.ledger.refundFeeShare(q, e.provider, e.out_trade_no, paid, refundedBefore, fen(e.amount));
+    const feeShare = await this.ledger.refundFeeShare(
+      q,
+      e.provider,
+      e.out_trade_no,
+      paid,
+      refundedBefore,
+      fen(e.amount),
+    );
     // The fee share comes back to whoever bore the fee; the rest of the refund leaves the merchant's money,
     // escrow first, then (after release or an unfreeze) its available balance.
     const merchantPays = this.ledger.merchantBearsFee(e.provider);
@@ -95,26 +125,42 @@ export class LedgerConsumer implements OutboxConsumer {
       [`refund:${e.refund_id}:out`],
     );
     if (out.rows.length === 0) return;
-    await this.ledger.post(q, { ...this.base(row, e, `refund:${e.refund_id}:back`, `refund ${e.refund_id} closed`), postings: out.rows.map((p) => ({ account: p.account, amount: -p.amount })) });
+    await this.ledger.post(q, {
+      ...this.base(row, e, `refund:${e.refund_id}:back`, `refund ${e.refund_id} closed`),
+      postings: out.rows.map((p) => ({ account: p.account, amount: -p.amount })),
+    });
   }
 
   private async released(q: Queryable, row: EventRow, e: PayloadOf<'escrow.released'>): Promise<void> {
     const holding = await this.ledger.tradeHolding(q, e.provider, e.merchant_id, e.out_trade_no);
-    await this.ledger.post(q, { ...this.base(row, e, `release:${e.out_trade_no}`, 'escrow released on receipt'), postings: this.ledger.releasePostings(e.provider, e.merchant_id, holding, fen(e.commission)) });
+    await this.ledger.post(q, {
+      ...this.base(row, e, `release:${e.out_trade_no}`, 'escrow released on receipt'),
+      postings: this.ledger.releasePostings(e.provider, e.merchant_id, holding, fen(e.commission)),
+    });
   }
 
   private async unfrozen(q: Queryable, row: EventRow, e: PayloadOf<'escrow.unfrozen'>): Promise<void> {
     const holding = await this.ledger.tradeHolding(q, e.provider, e.merchant_id, e.out_trade_no);
     await this.ledger.post(q, {
       ...this.base(row, e, `unfreeze:${e.out_order_no}`, 'escrow unfrozen for a refund'),
-      postings: [{ account: holdingAccount(e.provider, e.merchant_id), amount: -holding }, { account: availableAccount(e.provider, e.merchant_id), amount: holding }],
+      postings: [
+        { account: holdingAccount(e.provider, e.merchant_id), amount: -holding },
+        { account: availableAccount(e.provider, e.merchant_id), amount: holding },
+      ],
     });
   }
 
-  private async commissionReturned(q: Queryable, row: EventRow, e: PayloadOf<'escrow.commission_returned'>): Promise<void> {
+  private async commissionReturned(
+    q: Queryable,
+    row: EventRow,
+    e: PayloadOf<'escrow.commission_returned'>,
+  ): Promise<void> {
     await this.ledger.post(q, {
       ...this.base(row, e, `return:${e.out_return_no}`, 'commission returned before a refund'),
-      postings: [{ account: commissionAccount(e.provider), amount: -e.amount }, { account: availableAccount(e.provider, e.merchant_id), amount: e.amount }],
+      postings: [
+        { account: commissionAccount(e.provider), amount: -e.amount },
+        { account: availableAccount(e.provider, e.merchant_id), amount: e.amount },
+      ],
     });
   }
 }

@@ -44,21 +44,33 @@ export const HELD_TRADES_MAX = 10_000;
 // Invariant: every journal entry's postings sum to zero.
 export async function entriesBalance(db: Queryable): Promise<InvariantResult> {
   const ids = await ledgerStore.unbalancedEntries(db);
-  return { name: 'entries_balance', description: 'every entry sums to zero', violations: ids.map((id) => ({ ref: id, detail: 'postings do not sum to zero' })) };
+  return {
+    name: 'entries_balance',
+    description: 'every entry sums to zero',
+    violations: ids.map((id) => ({ ref: id, detail: 'postings do not sum to zero' })),
+  };
 }
 
 // Invariant: each account's running balance equals the sum of its postings.
 export async function balancesEqualPostings(db: Queryable): Promise<InvariantResult> {
   const accounts = await ledgerStore.driftedBalances(db);
-  return { name: 'balances_equal_postings', description: 'running balances equal their postings', violations: accounts.map((a) => ({ ref: a, detail: 'balance differs from the sum of its postings' })) };
+  return {
+    name: 'balances_equal_postings',
+    description: 'running balances equal their postings',
+    violations: accounts.map((a) => ({ ref: a, detail: 'balance differs from the sum of its postings' })),
+  };
 }
 
 // Invariant: no provider order returns more to its buyer than the buyer paid (refunded ≤ paid).
 export async function refundedWithinPaid(db: Queryable): Promise<InvariantResult> {
   const trades = await ledgerStore.overRefundedTrades(db);
   return {
-    name: 'refunded_within_paid', description: 'refunded ≤ paid per provider order',
-    violations: trades.map((t) => ({ ref: t.trade_ref, detail: `refunded ${t.refunded_beyond} fen more than was paid` })),
+    name: 'refunded_within_paid',
+    description: 'refunded ≤ paid per provider order',
+    violations: trades.map((t) => ({
+      ref: t.trade_ref,
+      detail: `refunded ${t.refunded_beyond} fen more than was paid`,
+    })),
   };
 }
 
@@ -70,31 +82,55 @@ export const KEPT_ORDERS_MAX = 1_000;
 export async function losingAttemptsRefunded(db: Queryable): Promise<InvariantResult> {
   const kept = await reads.keptFromLosingAttempts(db, KEPT_ORDERS_MAX);
   return {
-    name: 'losing_attempts_refunded', description: 'every attempt but a payment’s winner is refunded in full',
+    name: 'losing_attempts_refunded',
+    description: 'every attempt but a payment’s winner is refunded in full',
     violations: kept.map((k) => ({
-      ref: k.out_trade_no, detail: `${k.method}: payment ${k.payment_id}, attempt ${k.attempt_id} did not win; ${k.amount - k.refunded} fen kept from the buyer`,
+      ref: k.out_trade_no,
+      detail: `${k.method}: payment ${k.payment_id}, attempt ${k.attempt_id} did not win; ${k.amount - k.refunded} fen kept from the buyer`,
     })),
   };
 }
 
 // Invariant: each order's escrow in the ledger equals the provider's unsplit (WeChat Pay) / unsettled (Alipay) money.
 export async function escrowEqualsProviderUnsplit(deps: InvariantDeps): Promise<InvariantResult> {
-  const result: InvariantResult = { name: 'escrow_equals_provider_unsplit', description: 'each order’s frozen money equals the provider’s unsplit amount', violations: [] };
+  const result: InvariantResult = {
+    name: 'escrow_equals_provider_unsplit',
+    description: 'each order’s frozen money equals the provider’s unsplit amount',
+    violations: [],
+  };
   const skipped = unconfigured(deps.providers);
   if (skipped) result.skipped = skipped;
   const held = await ledgerStore.heldTrades(deps.db, HELD_TRADES_MAX);
   for (const provider of PROVIDER_NAMES.filter((p) => deps.providers.has(p))) {
     const mine = held.filter((h) => parseMerchantAccount(h.account)?.provider === provider);
-    const trades = await reads.paidSubOrders(deps.db, provider, { outTradeNos: mine.map((h) => h.trade_ref), transactionIds: [] });
+    const trades = await reads.paidSubOrders(deps.db, provider, {
+      outTradeNos: mine.map((h) => h.trade_ref),
+      transactionIds: [],
+    });
     for (const orphan of mine.filter((h) => !trades.some((t) => t.out_trade_no === h.trade_ref))) {
-      result.violations.push({ ref: orphan.trade_ref, detail: `${provider}: escrow held for a provider order that was never paid`, ledger: orphan.held });
+      result.violations.push({
+        ref: orphan.trade_ref,
+        detail: `${provider}: escrow held for a provider order that was never paid`,
+        ledger: orphan.held,
+      });
     }
     for (const t of trades) {
-      const ref = { outTradeNo: t.out_trade_no, subMerchantId: t.sub_merchant_id, transactionId: t.transaction_id, amountFen: fen(t.amount) };
-      const ledger = () => ledgerStore.tradeBalance(deps.db, t.out_trade_no, mine.find((h) => h.trade_ref === t.out_trade_no)!.account);
+      const ref = {
+        outTradeNo: t.out_trade_no,
+        subMerchantId: t.sub_merchant_id,
+        transactionId: t.transaction_id,
+        amountFen: fen(t.amount),
+      };
+      const ledger = () =>
+        ledgerStore.tradeBalance(deps.db, t.out_trade_no, mine.find((h) => h.trade_ref === t.out_trade_no)!.account);
       const provided = () => deps.providers.get(provider).escrow.queryUnsplit(ref);
       const differs = await stillDiffers(ledger, provided);
-      if (differs !== null && differs !== 'unknown') result.violations.push({ ref: t.out_trade_no, detail: `${provider}: escrow differs from the provider's unsplit amount`, ...differs });
+      if (differs !== null && differs !== 'unknown')
+        result.violations.push({
+          ref: t.out_trade_no,
+          detail: `${provider}: escrow differs from the provider's unsplit amount`,
+          ...differs,
+        });
     }
   }
   return result;
@@ -102,7 +138,11 @@ export async function escrowEqualsProviderUnsplit(deps: InvariantDeps): Promise<
 
 // Invariant: each merchant's frozen and available money in the ledger equal what the provider holds for it.
 export async function balancesEqualProvider(deps: InvariantDeps): Promise<InvariantResult> {
-  const result: InvariantResult = { name: 'balances_equal_provider', description: 'each merchant’s balances equal the provider’s', violations: [] };
+  const result: InvariantResult = {
+    name: 'balances_equal_provider',
+    description: 'each merchant’s balances equal the provider’s',
+    violations: [],
+  };
   const skipped: string[] = [unconfigured(deps.providers) ?? ''].filter(Boolean);
   for (const provider of PROVIDER_NAMES.filter((p) => deps.providers.has(p))) {
     for (const account of await reads.subMerchants(deps.db, provider)) {
@@ -114,7 +154,12 @@ export async function balancesEqualProvider(deps: InvariantDeps): Promise<Invari
           skipped.push(`${provider} offers no balance to compare with`);
           break;
         }
-        if (differs) result.violations.push({ ref: account.merchant_id, detail: `${provider} ${kind} differs (sub-merchant ${account.sub_merchant_id})`, ...differs });
+        if (differs)
+          result.violations.push({
+            ref: account.merchant_id,
+            detail: `${provider} ${kind} differs (sub-merchant ${account.sub_merchant_id})`,
+            ...differs,
+          });
       }
     }
   }
@@ -122,7 +167,11 @@ export async function balancesEqualProvider(deps: InvariantDeps): Promise<Invari
   return result;
 }
 
-async function merchantHeld(db: Queryable, provider: ProviderName, merchantId: string): Promise<{ frozen: number; available: number }> {
+async function merchantHeld(
+  db: Queryable,
+  provider: ProviderName,
+  merchantId: string,
+): Promise<{ frozen: number; available: number }> {
   const out = { frozen: 0, available: 0 };
   for (const row of await ledgerStore.balances(db, `provider:${provider}:merchant:${merchantId}:`)) {
     const parsed = parseMerchantAccount(row.account);
@@ -134,7 +183,10 @@ async function merchantHeld(db: Queryable, provider: ProviderName, merchantId: s
 }
 
 /** Compares twice: only a disagreement seen both times counts (money in flight moves between the reads). */
-async function stillDiffers(ledger: () => Promise<number>, provider: () => Promise<number | undefined>): Promise<{ ledger: number; provider: number } | 'unknown' | null> {
+async function stillDiffers(
+  ledger: () => Promise<number>,
+  provider: () => Promise<number | undefined>,
+): Promise<{ ledger: number; provider: number } | 'unknown' | null> {
   const read = async () => ({ mine: await ledger(), theirs: await provider() });
   let seen = await read();
   if (seen.theirs !== undefined && seen.mine !== seen.theirs) seen = await read();
@@ -143,10 +195,17 @@ async function stillDiffers(ledger: () => Promise<number>, provider: () => Promi
 }
 
 /** Every invariant, journal ones first (they need no provider). */
-export async function checkInvariants(deps: InvariantDeps, onChecked: (r: InvariantResult) => void = () => {}): Promise<InvariantResult[]> {
+export async function checkInvariants(
+  deps: InvariantDeps,
+  onChecked: (r: InvariantResult) => void = () => {},
+): Promise<InvariantResult[]> {
   const checks = [
-    () => entriesBalance(deps.db), () => balancesEqualPostings(deps.db), () => refundedWithinPaid(deps.db),
-    () => losingAttemptsRefunded(deps.db), () => escrowEqualsProviderUnsplit(deps), () => balancesEqualProvider(deps),
+    () => entriesBalance(deps.db),
+    () => balancesEqualPostings(deps.db),
+    () => refundedWithinPaid(deps.db),
+    () => losingAttemptsRefunded(deps.db),
+    () => escrowEqualsProviderUnsplit(deps),
+    () => balancesEqualProvider(deps),
   ];
   const results: InvariantResult[] = [];
   for (const check of checks) {

@@ -7,7 +7,17 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startHutong, type TestHutong } from '../../test/helpers/hutong';
-import { buyer, checkout, enableWechatpay, payableMerchant, product, until, untilPaymentStatus, walletPay, type TestMerchant } from '../../test/helpers/market';
+import {
+  buyer,
+  checkout,
+  enableWechatpay,
+  payableMerchant,
+  product,
+  until,
+  untilPaymentStatus,
+  walletPay,
+  type TestMerchant,
+} from '../../test/helpers/market';
 import { holdingAccount } from './accounts';
 import { ledgerStore } from './store';
 
@@ -22,15 +32,29 @@ const subMerchant = new Map<string, string>();
 beforeAll(async () => {
   h = await startHutong();
   await enableWechatpay(h);
-  merchants = await Promise.all([payableMerchant(h, 'P1', { wechatpay: true }), payableMerchant(h, 'P2', { wechatpay: true })]);
+  merchants = await Promise.all([
+    payableMerchant(h, 'P1', { wechatpay: true }),
+    payableMerchant(h, 'P2', { wechatpay: true }),
+  ]);
   for (const m of merchants) {
     products.set(m.id, (await product(h, m, { price: 1, stock: 1_000_000 })).id);
-    for (const a of (await h.call('GET', `/v1/merchants/${m.id}/provider-accounts`, { key: h.opsKey })).body.data) subMerchant.set(`${m.id}:${a.provider}`, a.sub_merchant_id);
+    for (const a of (await h.call('GET', `/v1/merchants/${m.id}/provider-accounts`, { key: h.opsKey })).body.data)
+      subMerchant.set(`${m.id}:${a.provider}`, a.sub_merchant_id);
   }
 }, 120_000);
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
-interface PaidOrder { id: string; merchantId: string; buyerKey: string; method: Method; amount: number; refunded: number; status: string }
+interface PaidOrder {
+  id: string;
+  merchantId: string;
+  buyerKey: string;
+  method: Method;
+  amount: number;
+  refunded: number;
+  status: string;
+}
 const orders: PaidOrder[] = [];
 
 async function setPrice(merchantId: string, price: number) {
@@ -57,19 +81,45 @@ async function pay(amounts: number[], method: Method, twice: boolean) {
   const b = await buyer(h);
   const chosen = merchants.slice(0, amounts.length);
   for (const [i, m] of chosen.entries()) await setPrice(m.id, amounts[i]!);
-  const co = await checkout(h, b.key, chosen.map((m) => ({ product_id: products.get(m.id)!, quantity: 1 })));
+  const co = await checkout(
+    h,
+    b.key,
+    chosen.map((m) => ({ product_id: products.get(m.id)!, quantity: 1 })),
+  );
   // A double payment: an unscanned Alipay QR stays payable after the buyer switches (as at the real gateway).
-  const first = twice ? await h.call('POST', `/v1/payments/${co.payment.id}/attempts`, { key: b.key, body: { method: 'alipay', scene: 'qr' } }) : null;
-  const att = await h.call('POST', `/v1/payments/${co.payment.id}/attempts`, { key: b.key, body: { method: twice ? 'wechatpay' : method, scene: 'qr' } });
+  const first = twice
+    ? await h.call('POST', `/v1/payments/${co.payment.id}/attempts`, {
+        key: b.key,
+        body: { method: 'alipay', scene: 'qr' },
+      })
+    : null;
+  const att = await h.call('POST', `/v1/payments/${co.payment.id}/attempts`, {
+    key: b.key,
+    body: { method: twice ? 'wechatpay' : method, scene: 'qr' },
+  });
   expect(att.status).toBe(201);
   await walletPay(h, twice ? 'wechatpay' : method, att.body.action);
   await untilPaymentStatus(h, b.key, co.payment.id, 'succeeded');
   if (first) {
     await walletPay(h, 'alipay', first.body.action);
     // Wait for the late payment's notification: it is refunded automatically.
-    await until(h, async () => (await h.db.query(`SELECT 1 FROM attempts WHERE id = $1 AND late_paid`, [first.body.id])).rows.length === 1, 'late payment recorded');
+    await until(
+      h,
+      async () =>
+        (await h.db.query(`SELECT 1 FROM attempts WHERE id = $1 AND late_paid`, [first.body.id])).rows.length === 1,
+      'late payment recorded',
+    );
   }
-  for (const o of co.orders) orders.push({ id: o.id, merchantId: o.merchant_id, buyerKey: b.key, method: twice ? 'wechatpay' : method, amount: o.amount, refunded: 0, status: 'paid' });
+  for (const o of co.orders)
+    orders.push({
+      id: o.id,
+      merchantId: o.merchant_id,
+      buyerKey: b.key,
+      method: twice ? 'wechatpay' : method,
+      amount: o.amount,
+      refunded: 0,
+      status: 'paid',
+    });
 }
 
 async function refund(index: number, part: number) {
@@ -100,14 +150,28 @@ async function complete(index: number, auto: boolean) {
 async function expectLedgerMirrorsProviders() {
   await quiesce();
   for (const m of merchants) {
-    const ours = (await h.call('GET', `/v1/merchants/${m.id}/balance`, { key: m.key })).body.balances as Array<{ provider: Method; frozen: number; available: number }>;
+    const ours = (await h.call('GET', `/v1/merchants/${m.id}/balance`, { key: m.key })).body.balances as Array<{
+      provider: Method;
+      frozen: number;
+      available: number;
+    }>;
     for (const provider of ['alipay', 'wechatpay'] as const) {
-      const books = (await h.call('GET', `/sandbox/${provider}/books/sub-merchants/${subMerchant.get(`${m.id}:${provider}`)}`)).body;
+      const books = (
+        await h.call('GET', `/sandbox/${provider}/books/sub-merchants/${subMerchant.get(`${m.id}:${provider}`)}`)
+      ).body;
       const mine = ours.find((b) => b.provider === provider)!;
-      expect({ merchant: m.id, provider, frozen: mine.frozen, available: mine.available }).toEqual({ merchant: m.id, provider, frozen: books.frozen, available: books.available });
+      expect({ merchant: m.id, provider, frozen: mine.frozen, available: mine.available }).toEqual({
+        merchant: m.id,
+        provider,
+        frozen: books.frozen,
+        available: books.available,
+      });
       for (const t of books.trades as Array<{ out_trade_no: string; unsplit?: number; frozen?: number }>) {
         const held = await ledgerStore.tradeBalance(h.db, t.out_trade_no, holdingAccount(provider, m.id));
-        expect({ trade: t.out_trade_no, held }).toEqual({ trade: t.out_trade_no, held: provider === 'wechatpay' ? t.unsplit : t.frozen });
+        expect({ trade: t.out_trade_no, held }).toEqual({
+          trade: t.out_trade_no,
+          held: provider === 'wechatpay' ? t.unsplit : t.frozen,
+        });
       }
     }
   }
@@ -115,12 +179,22 @@ async function expectLedgerMirrorsProviders() {
 }
 
 const action = fc.oneof(
-  fc.record({ kind: fc.constant('pay' as const), method: fc.constantFrom<Method>('alipay', 'wechatpay'), amounts: fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 2 }), twice: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('pay' as const),
+    method: fc.constantFrom<Method>('alipay', 'wechatpay'),
+    amounts: fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 2 }),
+    twice: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant('refund' as const), index: fc.nat(20), part: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ kind: fc.constant('complete' as const), index: fc.nat(20), auto: fc.boolean() }),
 );
 
-const firstPay = fc.record({ kind: fc.constant('pay' as const), method: fc.constantFrom<Method>('alipay', 'wechatpay'), amounts: fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 2 }), twice: fc.boolean() });
+const firstPay = fc.record({
+  kind: fc.constant('pay' as const),
+  method: fc.constantFrom<Method>('alipay', 'wechatpay'),
+  amounts: fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 2 }),
+  twice: fc.boolean(),
+});
 
 test('the ledger mirrors both providers to the fen after every step', async () => {
   const ran = { pay: 0, refund: 0, complete: 0 };

@@ -26,9 +26,19 @@ export function sandboxBooks(baseUrl: string, adminToken: string | undefined): P
     async held(provider, subMerchantId) {
       const url = `${baseUrl}/sandbox/${provider}/books/sub-merchants/${encodeURIComponent(subMerchantId)}`;
       const headers = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
-      const res = await request(url, { method: 'GET', headers, headersTimeout: BOOKS_TIMEOUT_MS, bodyTimeout: BOOKS_TIMEOUT_MS });
+      const res = await request(url, {
+        method: 'GET',
+        headers,
+        headersTimeout: BOOKS_TIMEOUT_MS,
+        bodyTimeout: BOOKS_TIMEOUT_MS,
+      });
       const text = await res.body.text();
-      if (res.statusCode !== 200) throw new ProviderError('unavailable', 'sandbox_books_unavailable', `${provider} sandbox books answered HTTP ${res.statusCode}`);
+      if (res.statusCode !== 200)
+        throw new ProviderError(
+          'unavailable',
+          'sandbox_books_unavailable',
+          `${provider} sandbox books answered HTTP ${res.statusCode}`,
+        );
       const books = JSON.parse(text) as { frozen: number; available: number };
       return { frozen: books.frozen, available: books.available };
     },
@@ -51,7 +61,10 @@ export function adapterBooks(providers: ProviderRegistry): ProviderBooks {
 
 /** Per provider: the sandbox's books where Hutong runs on its sandbox, the adapter where on a real gateway. */
 export function providerBooks(
-  onSandbox: Record<ProviderName, boolean>, sandboxBaseUrl: string | undefined, providers: ProviderRegistry, sandboxAdminToken?: string,
+  onSandbox: Record<ProviderName, boolean>,
+  sandboxBaseUrl: string | undefined,
+  providers: ProviderRegistry,
+  sandboxAdminToken?: string,
 ): ProviderBooks {
   const sandbox = sandboxBaseUrl ? sandboxBooks(sandboxBaseUrl, sandboxAdminToken) : undefined;
   const adapters = adapterBooks(providers);

@@ -17,7 +17,8 @@ export const BILL_SOURCES_MAX = 100_000;
 
 export function billSources(provider: ProviderName, subMerchantIds: string[]): BillSource[] {
   if (provider === 'wechatpay') return [{ bill: 'trade' }, { bill: 'profit_sharing' }];
-  if (subMerchantIds.length > BILL_SOURCES_MAX) throw new Error(`more than ${BILL_SOURCES_MAX} sub-merchants to fetch bills for`);
+  if (subMerchantIds.length > BILL_SOURCES_MAX)
+    throw new Error(`more than ${BILL_SOURCES_MAX} sub-merchants to fetch bills for`);
   return subMerchantIds.map((subMerchantId) => ({ bill: 'trade', subMerchantId }));
 }
 
@@ -28,7 +29,12 @@ async function fetchOne(adapter: FullAdapter, date: string, source: BillSource):
 }
 
 /** Downloads the bills one after another (a provider rate-limits bill downloads), reporting each. */
-export async function fetchBills(adapter: FullAdapter, date: string, sources: BillSource[], onFetched: () => void = () => {}): Promise<ProviderLine[]> {
+export async function fetchBills(
+  adapter: FullAdapter,
+  date: string,
+  sources: BillSource[],
+  onFetched: () => void = () => {},
+): Promise<ProviderLine[]> {
   const lines: ProviderLine[] = [];
   for (const source of sources) {
     lines.push(...(await fetchOne(adapter, date, source)));

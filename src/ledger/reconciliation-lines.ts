@@ -35,21 +35,45 @@ function sharingLineStatus(text: string): LineStatus {
 }
 
 export function fromTradeBill(line: BillLine): ProviderLine {
-  const ref = { sub_merchant_id: line.subMerchantId, transaction_id: line.transactionId, out_trade_no: line.outTradeNo };
+  const ref = {
+    sub_merchant_id: line.subMerchantId,
+    transaction_id: line.transactionId,
+    out_trade_no: line.outTradeNo,
+  };
   if (line.kind === 'payment') {
-    return { bill: 'trade', kind: 'payment', key: paymentKey(line.subMerchantId, line.transactionId), amount: line.amountFen, fee: line.feeFen, status: 'succeeded', occurredAt: line.occurredAt, ref };
+    return {
+      bill: 'trade',
+      kind: 'payment',
+      key: paymentKey(line.subMerchantId, line.transactionId),
+      amount: line.amountFen,
+      fee: line.feeFen,
+      status: 'succeeded',
+      occurredAt: line.occurredAt,
+      ref,
+    };
   }
   const outRefundNo = line.outRefundNo ?? '';
   return {
-    bill: 'trade', kind: 'refund', key: refundKey(outRefundNo), amount: line.amountFen, fee: line.feeFen, status: refundLineStatus(line.refundStatus),
-    occurredAt: line.occurredAt, ref: { ...ref, out_refund_no: outRefundNo },
+    bill: 'trade',
+    kind: 'refund',
+    key: refundKey(outRefundNo),
+    amount: line.amountFen,
+    fee: line.feeFen,
+    status: refundLineStatus(line.refundStatus),
+    occurredAt: line.occurredAt,
+    ref: { ...ref, out_refund_no: outRefundNo },
   };
 }
 
 export function fromSharingBill(line: SharingBillLine): ProviderLine {
   return {
-    bill: 'profit_sharing', kind: line.kind, key: sharingKey(line.outOrderNo, line.receiverAccount), amount: line.amountFen, status: sharingLineStatus(line.status),
-    occurredAt: line.occurredAt, ref: { transaction_id: line.transactionId, out_order_no: line.outOrderNo, receiver: line.receiverAccount },
+    bill: 'profit_sharing',
+    kind: line.kind,
+    key: sharingKey(line.outOrderNo, line.receiverAccount),
+    amount: line.amountFen,
+    status: sharingLineStatus(line.status),
+    occurredAt: line.occurredAt,
+    ref: { transaction_id: line.transactionId, out_order_no: line.outOrderNo, receiver: line.receiverAccount },
   };
 }
 
@@ -72,7 +96,13 @@ function amountIn(e: LedgerEvent, account: string): number {
 }
 
 function hutongRef(e: LedgerEvent): HutongRef {
-  return { entry_id: e.id, idempotency_key: e.idempotency_key, order_id: e.order_id, merchant_id: e.merchant_id, out_trade_no: e.trade_ref };
+  return {
+    entry_id: e.id,
+    idempotency_key: e.idempotency_key,
+    order_id: e.order_id,
+    merchant_id: e.merchant_id,
+    out_trade_no: e.trade_ref,
+  };
 }
 
 /** Final statuses count from the moment the refund reached them; before that it was processing. */
@@ -94,24 +124,63 @@ function linesOf(e: LedgerEvent, f: LedgerFacts): LedgerLine[] {
   const sub = trade?.subMerchantId ?? '';
   if (verb === 'paid') {
     const providerRef = { sub_merchant_id: sub, transaction_id: trade?.transactionId ?? '', out_trade_no: id };
-    return [{ ...base, bill: 'trade', kind: 'payment', key: paymentKey(sub, trade?.transactionId ?? `?${id}`), amount: -amountIn(e, BUYERS_ACCOUNT), fee: amountIn(e, feesAccount(f.provider)), providerRef }];
+    return [
+      {
+        ...base,
+        bill: 'trade',
+        kind: 'payment',
+        key: paymentKey(sub, trade?.transactionId ?? `?${id}`),
+        amount: -amountIn(e, BUYERS_ACCOUNT),
+        fee: amountIn(e, feesAccount(f.provider)),
+        providerRef,
+      },
+    ];
   }
   if (verb === 'refund' && phase === 'out') {
     const status = refundStatusAt(f.refunds.get(id), f.cutoff);
-    const providerRef = { sub_merchant_id: sub, transaction_id: trade?.transactionId ?? '', out_trade_no: e.trade_ref ?? '', out_refund_no: id };
-    return [{ ...base, bill: 'trade', kind: 'refund', key: refundKey(id), amount: amountIn(e, BUYERS_ACCOUNT), fee: -amountIn(e, feesAccount(f.provider)), status, listed: f.listsFailedRefunds || status === 'succeeded', providerRef }];
+    const providerRef = {
+      sub_merchant_id: sub,
+      transaction_id: trade?.transactionId ?? '',
+      out_trade_no: e.trade_ref ?? '',
+      out_refund_no: id,
+    };
+    return [
+      {
+        ...base,
+        bill: 'trade',
+        kind: 'refund',
+        key: refundKey(id),
+        amount: amountIn(e, BUYERS_ACCOUNT),
+        fee: -amountIn(e, feesAccount(f.provider)),
+        status,
+        listed: f.listsFailedRefunds || status === 'succeeded',
+        providerRef,
+      },
+    ];
   }
   if (f.platformReceiver === undefined || !e.merchant_id) return [];
-  const sharing = (kind: LedgerLine['kind'], outOrderNo: string, receiver: string, amount: number): LedgerLine[] => amount === 0 ? [] : [{
-    ...base, bill: 'profit_sharing', kind, key: sharingKey(outOrderNo, receiver), amount,
-    providerRef: { transaction_id: trade?.transactionId ?? '', out_order_no: outOrderNo, receiver },
-  }];
+  const sharing = (kind: LedgerLine['kind'], outOrderNo: string, receiver: string, amount: number): LedgerLine[] =>
+    amount === 0
+      ? []
+      : [
+          {
+            ...base,
+            bill: 'profit_sharing',
+            kind,
+            key: sharingKey(outOrderNo, receiver),
+            amount,
+            providerRef: { transaction_id: trade?.transactionId ?? '', out_order_no: outOrderNo, receiver },
+          },
+        ];
   const available = amountIn(e, availableAccount(f.provider, e.merchant_id));
   switch (verb) {
     case 'release': {
       const release = f.releases.get(e.order_id ?? '');
       const outOrderNo = release?.outOrderNo ?? `?${e.order_id}`;
-      return [...sharing('share', outOrderNo, f.platformReceiver, amountIn(e, commissionAccount(f.provider))), ...sharing('unfreeze', outOrderNo, release?.subMerchantId ?? sub, available)];
+      return [
+        ...sharing('share', outOrderNo, f.platformReceiver, amountIn(e, commissionAccount(f.provider))),
+        ...sharing('unfreeze', outOrderNo, release?.subMerchantId ?? sub, available),
+      ];
     }
     case 'unfreeze':
       return sharing('unfreeze', id, sub, available);

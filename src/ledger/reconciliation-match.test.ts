@@ -9,16 +9,42 @@ const noon = new Date('2026-11-24T04:00:00Z'); // 12:00 in Shanghai
 const ref = { entry_id: 'jnl_1', idempotency_key: 'x', order_id: 'ord_1', merchant_id: 'mch_1', out_trade_no: 'T1' };
 
 function theirs(over: Partial<ProviderLine> = {}): ProviderLine {
-  return { bill: 'trade', kind: 'payment', key: 'payment|S1|X1', amount: 1_000, fee: 6, status: 'succeeded', occurredAt: noon, ref: { out_trade_no: 'T1' }, ...over };
+  return {
+    bill: 'trade',
+    kind: 'payment',
+    key: 'payment|S1|X1',
+    amount: 1_000,
+    fee: 6,
+    status: 'succeeded',
+    occurredAt: noon,
+    ref: { out_trade_no: 'T1' },
+    ...over,
+  };
 }
 
 function ours(over: Partial<LedgerLine> = {}): LedgerLine {
-  return { bill: 'trade', kind: 'payment', key: 'payment|S1|X1', amount: 1_000, fee: 6, status: 'succeeded', occurredAt: noon, ref, providerRef: {}, listed: true, ...over };
+  return {
+    bill: 'trade',
+    kind: 'payment',
+    key: 'payment|S1|X1',
+    amount: 1_000,
+    fee: 6,
+    status: 'succeeded',
+    occurredAt: noon,
+    ref,
+    providerRef: {},
+    listed: true,
+    ...over,
+  };
 }
 
 describe('matching a bill line to its ledger event', () => {
   test('equal key, amount, fee and status: matched, nothing reported', () => {
-    expect(matchLines([theirs()], [ours()], day)).toEqual({ matchedByBill: { trade: 1, profit_sharing: 0 }, mismatches: [], unlisted: [] });
+    expect(matchLines([theirs()], [ours()], day)).toEqual({
+      matchedByBill: { trade: 1, profit_sharing: 0 },
+      mismatches: [],
+      unlisted: [],
+    });
   });
 
   test('an amount and a fee that both differ are two mismatches of one line, and the line is not counted matched', () => {
@@ -29,7 +55,9 @@ describe('matching a bill line to its ledger event', () => {
 
   test('a line the bill lists twice: the second has no ledger event left (missing_in_hutong)', () => {
     const out = matchLines([theirs(), theirs()], [ours()], day);
-    expect(out.mismatches).toEqual([expect.objectContaining({ kind: 'missing_in_hutong', note: 'the bill lists this line twice' })]);
+    expect(out.mismatches).toEqual([
+      expect.objectContaining({ kind: 'missing_in_hutong', note: 'the bill lists this line twice' }),
+    ]);
   });
 
   test('lines that move no money need no ledger event: a closed refund, a share still processing or closed, a zero unfreeze', () => {
@@ -44,7 +72,15 @@ describe('matching a bill line to its ledger event', () => {
 
   test('a ledger event is owed a line only in its own day’s bill, and only where the provider lists it', () => {
     const yesterday = new Date(day.start.getTime() - 1);
-    const out = matchLines([], [ours({ occurredAt: yesterday }), ours({ key: 'refund|R2', kind: 'refund', status: 'closed', listed: false }), ours({ key: 'refund|R3', kind: 'refund' })], day);
+    const out = matchLines(
+      [],
+      [
+        ours({ occurredAt: yesterday }),
+        ours({ key: 'refund|R2', kind: 'refund', status: 'closed', listed: false }),
+        ours({ key: 'refund|R3', kind: 'refund' }),
+      ],
+      day,
+    );
     expect(out.unlisted.map((l) => l.key)).toEqual(['refund|R3']);
   });
 });

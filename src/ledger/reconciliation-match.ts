@@ -8,7 +8,12 @@ export type BillType = 'trade' | 'profit_sharing';
 export type LineKind = 'payment' | 'refund' | 'share' | 'return' | 'unfreeze';
 /** succeeded: the money moved; processing: not final yet; closed / abnormal: a refund or share that failed. */
 export type LineStatus = 'succeeded' | 'processing' | 'closed' | 'abnormal';
-export type MismatchKind = 'missing_in_hutong' | 'missing_at_provider' | 'amount_differs' | 'fee_differs' | 'status_differs'
+export type MismatchKind =
+  | 'missing_in_hutong'
+  | 'missing_at_provider'
+  | 'amount_differs'
+  | 'fee_differs'
+  | 'status_differs'
   /** Both sides agree on a payment, but it belongs to an attempt that lost its payment and is not refunded in full. */
   | 'kept_from_losing_attempt';
 
@@ -89,7 +94,8 @@ export function matchLines(theirs: ProviderLine[], ours: LedgerLine[], day: Bill
   const byKey = new Map<string, LedgerLine>();
   const unlisted: LedgerLine[] = [];
   for (const line of ours) {
-    if (byKey.has(line.key)) unlisted.push(line); // a second event for one provider line: the provider has one too few
+    if (byKey.has(line.key))
+      unlisted.push(line); // a second event for one provider line: the provider has one too few
     else byKey.set(line.key, line);
   }
   const matchedByBill: Record<BillType, number> = { trade: 0, profit_sharing: 0 };
@@ -98,7 +104,8 @@ export function matchLines(theirs: ProviderLine[], ours: LedgerLine[], day: Bill
   for (const line of theirs) {
     const mine = byKey.get(line.key);
     if (!mine || used.has(line.key)) {
-      if (!movesNoMoney(line)) mismatches.push(missingInHutong(line, mine ? 'the bill lists this line twice' : undefined));
+      if (!movesNoMoney(line))
+        mismatches.push(missingInHutong(line, mine ? 'the bill lists this line twice' : undefined));
       continue;
     }
     used.add(line.key);
@@ -116,8 +123,15 @@ export function matchLines(theirs: ProviderLine[], ours: LedgerLine[], day: Bill
 function compare(theirs: ProviderLine, mine: LedgerLine): Mismatch[] {
   const out: Mismatch[] = [];
   const both = (kind: MismatchKind): Mismatch => ({
-    kind, bill: theirs.bill, line: theirs.kind, key: theirs.key, provider_ref: theirs.ref, hutong_ref: mine.ref,
-    provider_amount: theirs.amount, hutong_amount: mine.amount, occurred_at: theirs.occurredAt.toISOString(),
+    kind,
+    bill: theirs.bill,
+    line: theirs.kind,
+    key: theirs.key,
+    provider_ref: theirs.ref,
+    hutong_ref: mine.ref,
+    provider_amount: theirs.amount,
+    hutong_amount: mine.amount,
+    occurred_at: theirs.occurredAt.toISOString(),
   });
   if (theirs.amount !== mine.amount) out.push(both('amount_differs'));
   if (theirs.fee !== undefined && mine.fee !== undefined && theirs.fee !== mine.fee) {
@@ -140,16 +154,32 @@ export function statusDiffers(theirs: LineStatus, ours: LineStatus): boolean {
 
 function missingInHutong(line: ProviderLine, note?: string): Mismatch {
   return {
-    kind: 'missing_in_hutong', bill: line.bill, line: line.kind, key: line.key, provider_ref: line.ref, hutong_ref: null,
-    provider_amount: line.amount, hutong_amount: null, ...(line.fee !== undefined ? { provider_fee: line.fee } : {}),
-    occurred_at: line.occurredAt.toISOString(), ...(note ? { note } : {}),
+    kind: 'missing_in_hutong',
+    bill: line.bill,
+    line: line.kind,
+    key: line.key,
+    provider_ref: line.ref,
+    hutong_ref: null,
+    provider_amount: line.amount,
+    hutong_amount: null,
+    ...(line.fee !== undefined ? { provider_fee: line.fee } : {}),
+    occurred_at: line.occurredAt.toISOString(),
+    ...(note ? { note } : {}),
   };
 }
 
 export function missingAtProvider(line: LedgerLine): Mismatch {
   return {
-    kind: 'missing_at_provider', bill: line.bill, line: line.kind, key: line.key, provider_ref: line.providerRef, hutong_ref: line.ref,
-    provider_amount: null, hutong_amount: line.amount, ...(line.fee !== undefined ? { hutong_fee: line.fee } : {}),
-    ...(line.kind === 'refund' ? { hutong_status: line.status } : {}), occurred_at: line.occurredAt.toISOString(),
+    kind: 'missing_at_provider',
+    bill: line.bill,
+    line: line.kind,
+    key: line.key,
+    provider_ref: line.providerRef,
+    hutong_ref: line.ref,
+    provider_amount: null,
+    hutong_amount: line.amount,
+    ...(line.fee !== undefined ? { hutong_fee: line.fee } : {}),
+    ...(line.kind === 'refund' ? { hutong_status: line.status } : {}),
+    occurred_at: line.occurredAt.toISOString(),
   };
 }

@@ -55,7 +55,10 @@ export const reconciliationStore = {
   async eventsByKeys(q: Queryable, keys: string[]): Promise<LedgerEvent[]> {
     const out: LedgerEvent[] = [];
     for (let i = 0; i < keys.length; i += KEYS_PER_QUERY_MAX) {
-      const { rows } = await q.query<LedgerEvent>(`SELECT ${EVENT_COLUMNS} FROM ledger_entries e WHERE e.idempotency_key = ANY($1::text[])`, [keys.slice(i, i + KEYS_PER_QUERY_MAX)]);
+      const { rows } = await q.query<LedgerEvent>(
+        `SELECT ${EVENT_COLUMNS} FROM ledger_entries e WHERE e.idempotency_key = ANY($1::text[])`,
+        [keys.slice(i, i + KEYS_PER_QUERY_MAX)],
+      );
       out.push(...withPostings(rows));
     }
     return out;
@@ -66,22 +69,45 @@ export const reconciliationStore = {
       [run.id, run.provider, run.billDate, run.now],
     );
   },
-  async finishRun(q: Queryable, id: string, end: { status: 'completed' | 'failed'; matched: number; mismatches: unknown[]; bills: unknown[]; error: string | null; now: Date }): Promise<void> {
+  async finishRun(
+    q: Queryable,
+    id: string,
+    end: {
+      status: 'completed' | 'failed';
+      matched: number;
+      mismatches: unknown[];
+      bills: unknown[];
+      error: string | null;
+      now: Date;
+    },
+  ): Promise<void> {
     await transition(q, RECONCILIATION_RUN_MACHINE, id, ['running'], end.status, {
-      matched: end.matched, mismatches: JSON.stringify(end.mismatches), bills: JSON.stringify(end.bills), error: end.error, finished_at: end.now,
+      matched: end.matched,
+      mismatches: JSON.stringify(end.mismatches),
+      bills: JSON.stringify(end.bills),
+      error: end.error,
+      finished_at: end.now,
     });
   },
   async run(q: Queryable, id: string): Promise<ReconciliationRunRow | undefined> {
-    return (await q.query<ReconciliationRunRow>(`SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE id = $1`, [id])).rows[0];
+    return (await q.query<ReconciliationRunRow>(`SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE id = $1`, [id]))
+      .rows[0];
   },
   /** Newest first; keyset pagination over (created_at, id). */
-  async runs(q: Queryable, filter: { provider?: string; billDate?: string }, limit: number, before: { createdAt: Date; id: string } | null): Promise<ReconciliationRunRow[]> {
-    return (await q.query<ReconciliationRunRow>(
-      `SELECT ${RUN_COLUMNS} FROM reconciliation_runs
+  async runs(
+    q: Queryable,
+    filter: { provider?: string; billDate?: string },
+    limit: number,
+    before: { createdAt: Date; id: string } | null,
+  ): Promise<ReconciliationRunRow[]> {
+    return (
+      await q.query<ReconciliationRunRow>(
+        `SELECT ${RUN_COLUMNS} FROM reconciliation_runs
        WHERE ($1::text IS NULL OR provider = $1) AND ($2::date IS NULL OR bill_date = $2)
          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::text))
        ORDER BY created_at DESC, id DESC LIMIT $5`,
-      [filter.provider ?? null, filter.billDate ?? null, before?.createdAt ?? null, before?.id ?? null, limit],
-    )).rows;
+        [filter.provider ?? null, filter.billDate ?? null, before?.createdAt ?? null, before?.id ?? null, limit],
+      )
+    ).rows;
   },
 };

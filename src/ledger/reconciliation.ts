@@ -12,7 +12,14 @@ import { addDays, billDay, shanghaiDate, type BillDay } from './bill-day';
 import { KEPT_ORDERS_MAX } from './invariants';
 import { billSources, fetchBills, type BillSource } from './reconciliation-bills';
 import { ledgerLines, type LedgerFacts } from './reconciliation-lines';
-import { matchLines, missingAtProvider, type BillType, type LedgerLine, type Mismatch, type ProviderLine } from './reconciliation-match';
+import {
+  matchLines,
+  missingAtProvider,
+  type BillType,
+  type LedgerLine,
+  type Mismatch,
+  type ProviderLine,
+} from './reconciliation-match';
 import { reconciliationStore as store, type LedgerEvent, type ReconciliationRunRow } from './reconciliation-store';
 
 export interface ReconciliationProgress {
@@ -37,7 +44,11 @@ export class ReconciliationService {
   ) {}
 
   /** Reconciles one provider's bill day; a provider failure ends the run `failed` (returned, not thrown). */
-  async run(provider: ProviderName, date: string, onProgress: (p: ReconciliationProgress) => void = () => {}): Promise<ReconciliationRunRow> {
+  async run(
+    provider: ProviderName,
+    date: string,
+    onProgress: (p: ReconciliationProgress) => void = () => {},
+  ): Promise<ReconciliationRunRow> {
     const day = billDay(date);
     if (!day) throw new HutongError('validation_failed', `${date} is not a calendar date (YYYY-MM-DD).`);
     if (date > shanghaiDate(this.ctx.clock.now())) throw new HutongError('bill_date_in_future', undefined, { date });
@@ -49,10 +60,23 @@ export class ReconciliationService {
     });
     try {
       const result = await this.reconcile(adapter, provider, day, onProgress);
-      await store.finishRun(this.ctx.db, id, { status: 'completed', ...result, error: null, now: this.ctx.clock.now() });
+      await store.finishRun(this.ctx.db, id, {
+        status: 'completed',
+        ...result,
+        error: null,
+        now: this.ctx.clock.now(),
+      });
     } catch (err) {
-      const error = err instanceof ProviderError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
-      await store.finishRun(this.ctx.db, id, { status: 'failed', matched: 0, mismatches: [], bills: [], error, now: this.ctx.clock.now() });
+      const error =
+        err instanceof ProviderError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+      await store.finishRun(this.ctx.db, id, {
+        status: 'failed',
+        matched: 0,
+        mismatches: [],
+        bills: [],
+        error,
+        now: this.ctx.clock.now(),
+      });
       if (!(err instanceof ProviderError)) throw err;
       this.ctx.log.warn({ run: id, provider, date, error }, 'reconciliation failed: provider error');
     }
@@ -65,12 +89,22 @@ export class ReconciliationService {
     return run;
   }
 
-  async list(filter: { provider?: string; billDate?: string }, limit: number, before: { createdAt: Date; id: string } | null) {
+  async list(
+    filter: { provider?: string; billDate?: string },
+    limit: number,
+    before: { createdAt: Date; id: string } | null,
+  ) {
     return store.runs(this.ctx.db, filter, limit, before);
   }
 
-  private async reconcile(adapter: FullAdapter, provider: ProviderName, day: BillDay, onProgress: (p: ReconciliationProgress) => void) {
-    const subMerchantIds = provider === 'alipay' ? (await reads.subMerchants(this.ctx.db, provider)).map((r) => r.sub_merchant_id) : [];
+  private async reconcile(
+    adapter: FullAdapter,
+    provider: ProviderName,
+    day: BillDay,
+    onProgress: (p: ReconciliationProgress) => void,
+  ) {
+    const subMerchantIds =
+      provider === 'alipay' ? (await reads.subMerchants(this.ctx.db, provider)).map((r) => r.sub_merchant_id) : [];
     const sources = billSources(provider, subMerchantIds);
     const total = sources.length + 2;
     let done = 0;
@@ -82,9 +116,15 @@ export class ReconciliationService {
     step('matching');
     const missing = await this.stillMissing(adapter, day, sources, outcome.unlisted);
     step('checking');
-    const mismatches: Mismatch[] = [...outcome.mismatches, ...missing.map(missingAtProvider), ...(await this.keptFromLosingAttempts(provider, day))];
+    const mismatches: Mismatch[] = [
+      ...outcome.mismatches,
+      ...missing.map(missingAtProvider),
+      ...(await this.keptFromLosingAttempts(provider, day)),
+    ];
     const bills: BillSummary[] = [...new Set(sources.map((s) => s.bill))].map((bill) => ({
-      bill, lines: theirs.filter((l) => l.bill === bill).length, matched: outcome.matchedByBill[bill],
+      bill,
+      lines: theirs.filter((l) => l.bill === bill).length,
+      matched: outcome.matchedByBill[bill],
     }));
     return { matched: outcome.matchedByBill.trade + outcome.matchedByBill.profit_sharing, mismatches, bills };
   }
@@ -94,12 +134,23 @@ export class ReconciliationService {
    * refunded in full (the losing_attempts_refunded invariant, for this provider and day).
    */
   private async keptFromLosingAttempts(provider: ProviderName, day: BillDay): Promise<Mismatch[]> {
-    const kept = (await reads.keptFromLosingAttempts(this.ctx.db, KEPT_ORDERS_MAX))
-      .filter((k) => k.method === provider && k.paid_at >= day.start && k.paid_at < day.end);
+    const kept = (await reads.keptFromLosingAttempts(this.ctx.db, KEPT_ORDERS_MAX)).filter(
+      (k) => k.method === provider && k.paid_at >= day.start && k.paid_at < day.end,
+    );
     return kept.map((k) => ({
-      kind: 'kept_from_losing_attempt', bill: 'trade', line: 'payment', key: `${k.sub_merchant_id}:${k.transaction_id}`,
-      provider_ref: { sub_merchant_id: k.sub_merchant_id, transaction_id: k.transaction_id, out_trade_no: k.out_trade_no }, hutong_ref: null,
-      provider_amount: k.amount, hutong_amount: k.refunded, occurred_at: k.paid_at.toISOString(),
+      kind: 'kept_from_losing_attempt',
+      bill: 'trade',
+      line: 'payment',
+      key: `${k.sub_merchant_id}:${k.transaction_id}`,
+      provider_ref: {
+        sub_merchant_id: k.sub_merchant_id,
+        transaction_id: k.transaction_id,
+        out_trade_no: k.out_trade_no,
+      },
+      hutong_ref: null,
+      provider_amount: k.amount,
+      hutong_amount: k.refunded,
+      occurred_at: k.paid_at.toISOString(),
       note: `attempt ${k.attempt_id} lost payment ${k.payment_id}; ${k.amount - k.refunded} fen not refunded`,
     }));
   }
@@ -111,9 +162,14 @@ export class ReconciliationService {
     const named = (pick: (l: ProviderLine) => boolean, ref: 'transaction_id' | 'out_refund_no' | 'out_order_no') =>
       theirs.filter(pick).map((l) => l.ref[ref] ?? '');
     const outOrderNos = named((l) => l.bill === 'profit_sharing', 'out_order_no');
-    const releaseOrderIds = dayEvents.filter((e) => e.idempotency_key.startsWith('release:')).map((e) => e.order_id ?? '');
+    const releaseOrderIds = dayEvents
+      .filter((e) => e.idempotency_key.startsWith('release:'))
+      .map((e) => e.order_id ?? '');
     const releases = await reads.releases(db, { orderIds: releaseOrderIds, outOrderNos });
-    const paidByTransaction = await reads.paidSubOrders(db, provider, { outTradeNos: [], transactionIds: named((l) => l.kind === 'payment', 'transaction_id') });
+    const paidByTransaction = await reads.paidSubOrders(db, provider, {
+      outTradeNos: [],
+      transactionIds: named((l) => l.kind === 'payment', 'transaction_id'),
+    });
     const sharedOrders = new Set(outOrderNos);
     const keys = [
       ...paidByTransaction.map((p) => `paid:${p.out_trade_no}`),
@@ -122,23 +178,43 @@ export class ReconciliationService {
       ...releases.filter((r) => sharedOrders.has(r.out_order_no)).map((r) => `release:${r.out_trade_no}`),
     ];
     const known = new Set(dayEvents.map((e) => e.idempotency_key));
-    const events = [...dayEvents, ...(await store.eventsByKeys(db, [...new Set(keys)].filter((k) => !known.has(k))))];
+    const events = [
+      ...dayEvents,
+      ...(await store.eventsByKeys(
+        db,
+        [...new Set(keys)].filter((k) => !known.has(k)),
+      )),
+    ];
     return ledgerLines(events, await this.factsOf(provider, day, events, releases));
   }
 
-  private async factsOf(provider: ProviderName, day: BillDay, events: LedgerEvent[], releases: Awaited<ReturnType<typeof reads.releases>>): Promise<LedgerFacts> {
+  private async factsOf(
+    provider: ProviderName,
+    day: BillDay,
+    events: LedgerEvent[],
+    releases: Awaited<ReturnType<typeof reads.releases>>,
+  ): Promise<LedgerFacts> {
     const db = this.ctx.db;
-    const paid = await reads.paidSubOrders(db, provider, { outTradeNos: [...new Set(events.map((e) => e.trade_ref ?? ''))], transactionIds: [] });
-    const refundIds = events.filter((e) => /^refund:.*:out$/.test(e.idempotency_key)).map((e) => e.idempotency_key.split(':')[1]!);
+    const paid = await reads.paidSubOrders(db, provider, {
+      outTradeNos: [...new Set(events.map((e) => e.trade_ref ?? ''))],
+      transactionIds: [],
+    });
+    const refundIds = events
+      .filter((e) => /^refund:.*:out$/.test(e.idempotency_key))
+      .map((e) => e.idempotency_key.split(':')[1]!);
     const refunds = await reads.refunds(db, refundIds);
     return {
       provider,
       cutoff: day.end,
       platformReceiver: provider === 'wechatpay' ? this.providers.identity(provider).platformMerchantId : undefined,
       listsFailedRefunds: provider === 'wechatpay',
-      paid: new Map(paid.map((p) => [p.out_trade_no, { subMerchantId: p.sub_merchant_id, transactionId: p.transaction_id }])),
+      paid: new Map(
+        paid.map((p) => [p.out_trade_no, { subMerchantId: p.sub_merchant_id, transactionId: p.transaction_id }]),
+      ),
       refunds: new Map(refunds.map((r) => [r.id, { status: r.status, updatedAt: r.updated_at }])),
-      releases: new Map(releases.map((r) => [r.order_id, { outOrderNo: r.out_order_no, subMerchantId: r.sub_merchant_id }])),
+      releases: new Map(
+        releases.map((r) => [r.order_id, { outOrderNo: r.out_order_no, subMerchantId: r.sub_merchant_id }]),
+      ),
     };
   }
 
@@ -147,12 +223,25 @@ export class ReconciliationService {
    * (a refund's answer, a share found finished), so one recorded just after midnight may be on the previous
    * day's bill; that bill, and the next day's for clock skew, are asked before calling a line missing.
    */
-  private async stillMissing(adapter: FullAdapter, day: BillDay, sources: BillSource[], unlisted: LedgerLine[]): Promise<LedgerLine[]> {
+  private async stillMissing(
+    adapter: FullAdapter,
+    day: BillDay,
+    sources: BillSource[],
+    unlisted: LedgerLine[],
+  ): Promise<LedgerLine[]> {
     if (unlisted.length === 0) return [];
     const today = shanghaiDate(this.ctx.clock.now());
     const neighbours = [addDays(day.date, -1)];
-    if (unlisted.some((l) => day.end.getTime() - l.occurredAt.getTime() < CLOCK_SKEW_MS) && addDays(day.date, 1) <= today) neighbours.push(addDays(day.date, 1));
-    const wanted = sources.filter((s) => unlisted.some((l) => l.bill === s.bill && (!s.subMerchantId || l.providerRef.sub_merchant_id === s.subMerchantId)));
+    if (
+      unlisted.some((l) => day.end.getTime() - l.occurredAt.getTime() < CLOCK_SKEW_MS) &&
+      addDays(day.date, 1) <= today
+    )
+      neighbours.push(addDays(day.date, 1));
+    const wanted = sources.filter((s) =>
+      unlisted.some(
+        (l) => l.bill === s.bill && (!s.subMerchantId || l.providerRef.sub_merchant_id === s.subMerchantId),
+      ),
+    );
     const listed = new Set<string>();
     for (const date of neighbours) for (const line of await fetchBills(adapter, date, wanted)) listed.add(line.key);
     return unlisted.filter((l) => !listed.has(l.key));

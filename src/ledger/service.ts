@@ -9,7 +9,15 @@ import { InvariantViolation } from '../shared/errors';
 import { fen, mulDivRoundHalfUpFen, type Fen } from '../shared/money';
 import type { ProviderName } from '../providers/types';
 import type { ProviderRegistry } from '../providers/registry';
-import { BUYERS_ACCOUNT, availableAccount, commissionAccount, feesAccount, holdingAccount, parseMerchantAccount, platformFeeAccount } from './accounts';
+import {
+  BUYERS_ACCOUNT,
+  availableAccount,
+  commissionAccount,
+  feesAccount,
+  holdingAccount,
+  parseMerchantAccount,
+  platformFeeAccount,
+} from './accounts';
 import { ledgerStore as store, type Posting } from './store';
 
 export interface EntryInput {
@@ -29,7 +37,8 @@ export interface EntryInput {
 export function assertBalanced(postings: Posting[]): void {
   const sum = postings.reduce((s, p) => s + p.amount, 0);
   if (sum !== 0) throw new InvariantViolation(`entry does not balance: ${JSON.stringify(postings)}`);
-  for (const p of postings) if (!Number.isSafeInteger(p.amount)) throw new InvariantViolation(`non-integer posting ${p.amount}`);
+  for (const p of postings)
+    if (!Number.isSafeInteger(p.amount)) throw new InvariantViolation(`non-integer posting ${p.amount}`);
 }
 
 /** Merges postings to the same account and drops zeros (the journal stores non-zero amounts only). */
@@ -49,14 +58,29 @@ export class LedgerService {
     assertBalanced(e.postings);
     const postings = netted(e.postings);
     if (postings.length === 0) return false;
-    return store.insertEntry(q, {
-      id: newId('jnl'), idempotency_key: e.key, cause: e.cause, cause_id: e.causeId, provider: e.provider, merchant_id: e.merchantId,
-      order_id: e.orderId, trade_ref: e.tradeRef, description: e.description, occurred_at: e.occurredAt, created_at: this.ctx.clock.now(),
-    }, postings);
+    return store.insertEntry(
+      q,
+      {
+        id: newId('jnl'),
+        idempotency_key: e.key,
+        cause: e.cause,
+        cause_id: e.causeId,
+        provider: e.provider,
+        merchant_id: e.merchantId,
+        order_id: e.orderId,
+        trade_ref: e.tradeRef,
+        description: e.description,
+        occurred_at: e.occurredAt,
+        created_at: this.ctx.clock.now(),
+      },
+      postings,
+    );
   }
 
   feeRateBp(provider: ProviderName): number {
-    return this.providers.has(provider) ? this.providers.identity(provider).feeRateBp : this.ctx.config.feeRateBp[provider];
+    return this.providers.has(provider)
+      ? this.providers.identity(provider).feeRateBp
+      : this.ctx.config.feeRateBp[provider];
   }
 
   /** The provider's fee for a payment: round-half-up(paid × rate), the sandbox's arithmetic (protocols.md). */
@@ -70,7 +94,14 @@ export class LedgerService {
   }
 
   /** The fee share a refund gets back: in proportion, and the last refund takes what is left (protocols.md). */
-  async refundFeeShare(q: Queryable, provider: ProviderName, tradeRef: string, paid: Fen, refundedBefore: Fen, refund: Fen): Promise<Fen> {
+  async refundFeeShare(
+    q: Queryable,
+    provider: ProviderName,
+    tradeRef: string,
+    paid: Fen,
+    refundedBefore: Fen,
+    refund: Fen,
+  ): Promise<Fen> {
     const fee = this.paymentFee(provider, paid);
     const feeReturned = -(await store.tradeBalance(q, tradeRef, `${feesAccount(provider)}`)) + fee;
     if (refundedBefore + refund >= paid) return fen(fee - feeReturned);
@@ -113,7 +144,9 @@ export class LedgerService {
   }
 
   /** What the ledger says the provider holds for a merchant: frozen (frozen or unsettled) and available, per provider. */
-  async merchantBalances(merchantId: string): Promise<Array<{ provider: ProviderName; frozen: number; available: number }>> {
+  async merchantBalances(
+    merchantId: string,
+  ): Promise<Array<{ provider: ProviderName; frozen: number; available: number }>> {
     const rows = await store.balances(this.ctx.db, null);
     const result = new Map<ProviderName, { provider: ProviderName; frozen: number; available: number }>();
     for (const p of ['alipay', 'wechatpay'] as const) result.set(p, { provider: p, frozen: 0, available: 0 });
@@ -127,7 +160,11 @@ export class LedgerService {
     return [...result.values()];
   }
 
-  async entries(filter: { account?: string; orderId?: string; merchantId?: string }, limit: number, before: Date | null) {
+  async entries(
+    filter: { account?: string; orderId?: string; merchantId?: string },
+    limit: number,
+    before: Date | null,
+  ) {
     return store.entries(this.ctx.db, filter, limit, before ? before.toISOString() : null);
   }
 
@@ -140,8 +177,10 @@ export class LedgerService {
       const before = await store.commissionRate(q, category, effectiveFrom);
       await store.insertRate(q, category, rateBp, effectiveFrom, this.ctx.clock.now());
       await this.ctx.audit.record(q, actor, {
-        action: 'commission_rate.set', subject: `commission_rate:${category}`,
-        before: { rate_bp_at_effective_from: before }, after: { rate_bp: rateBp, effective_from: effectiveFrom.toISOString() },
+        action: 'commission_rate.set',
+        subject: `commission_rate:${category}`,
+        before: { rate_bp_at_effective_from: before },
+        after: { rate_bp: rateBp, effective_from: effectiveFrom.toISOString() },
       });
     });
   }
@@ -152,6 +191,9 @@ export class LedgerService {
 
   /** Invariants that need no provider: every entry balances; running balances equal their postings. */
   async journalInvariants(): Promise<{ unbalancedEntries: string[]; driftedBalances: string[] }> {
-    return { unbalancedEntries: await store.unbalancedEntries(this.ctx.db), driftedBalances: await store.driftedBalances(this.ctx.db) };
+    return {
+      unbalancedEntries: await store.unbalancedEntries(this.ctx.db),
+      driftedBalances: await store.driftedBalances(this.ctx.db),
+    };
   }
 }

@@ -5,6 +5,10 @@ export const RECONCILIATION_RUN_STATUSES = ['running', 'completed', 'failed'] as
 export type ReconciliationRunStatus = (typeof RECONCILIATION_RUN_STATUSES)[number];
 
 export const RECONCILIATION_RUN_MACHINE = defineMachine<ReconciliationRunStatus>({
-  name: 'reconciliation run', table: 'reconciliation_runs', key: ['id'], statuses: RECONCILIATION_RUN_STATUSES, initial: ['running'],
+  name: 'reconciliation run',
+  table: 'reconciliation_runs',
+  key: ['id'],
+  statuses: RECONCILIATION_RUN_STATUSES,
+  initial: ['running'],
   transitions: { running: ['completed', 'failed'], completed: [], failed: [] },
 });

@@ -30,7 +30,19 @@ export const ledgerStore = {
     const inserted = await q.query(
       `INSERT INTO ledger_entries (id, idempotency_key, cause, cause_id, provider, merchant_id, order_id, trade_ref, description, occurred_at, created_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [e.id, e.idempotency_key, e.cause, e.cause_id, e.provider, e.merchant_id, e.order_id, e.trade_ref, e.description, e.occurred_at, e.created_at],
+      [
+        e.id,
+        e.idempotency_key,
+        e.cause,
+        e.cause_id,
+        e.provider,
+        e.merchant_id,
+        e.order_id,
+        e.trade_ref,
+        e.description,
+        e.occurred_at,
+        e.created_at,
+      ],
     );
     if (inserted.rowCount !== 1) return false;
     const sorted = [...postings].sort((a, b) => a.account.localeCompare(b.account));
@@ -52,58 +64,82 @@ export const ledgerStore = {
   },
   /** One trade's money in an account (escrow of one provider order). */
   async tradeBalance(q: Queryable, tradeRef: string, account: string): Promise<number> {
-    const { rows } = await q.query<{ s: number }>('SELECT COALESCE(sum(amount), 0)::bigint AS s FROM ledger_postings WHERE trade_ref = $1 AND account = $2', [tradeRef, account]);
+    const { rows } = await q.query<{ s: number }>(
+      'SELECT COALESCE(sum(amount), 0)::bigint AS s FROM ledger_postings WHERE trade_ref = $1 AND account = $2',
+      [tradeRef, account],
+    );
     return rows[0]?.s ?? 0;
   },
   async entriesOfTrade(q: Queryable, tradeRef: string): Promise<EntryRow[]> {
-    return (await q.query<EntryRow>('SELECT * FROM ledger_entries WHERE trade_ref = $1 ORDER BY created_at, id', [tradeRef])).rows;
+    return (
+      await q.query<EntryRow>('SELECT * FROM ledger_entries WHERE trade_ref = $1 ORDER BY created_at, id', [tradeRef])
+    ).rows;
   },
   async balances(q: Queryable, prefix: string | null): Promise<Array<{ account: string; balance: number }>> {
-    return (await q.query<{ account: string; balance: number }>(
-      `SELECT account, sum(balance)::bigint AS balance FROM ledger_balances WHERE ($1::text IS NULL OR account LIKE $1 || '%')
+    return (
+      await q.query<{ account: string; balance: number }>(
+        `SELECT account, sum(balance)::bigint AS balance FROM ledger_balances WHERE ($1::text IS NULL OR account LIKE $1 || '%')
        GROUP BY account ORDER BY account`,
-      [prefix],
-    )).rows;
+        [prefix],
+      )
+    ).rows;
   },
-  async entries(q: Queryable, filter: { account?: string; orderId?: string; merchantId?: string }, limit: number, beforeId: string | null) {
-    return (await q.query<EntryRow & { postings: Posting[] }>(
-      `SELECT e.*, (SELECT json_agg(json_build_object('account', p.account, 'amount', p.amount) ORDER BY p.account) FROM ledger_postings p WHERE p.entry_id = e.id) AS postings
+  async entries(
+    q: Queryable,
+    filter: { account?: string; orderId?: string; merchantId?: string },
+    limit: number,
+    beforeId: string | null,
+  ) {
+    return (
+      await q.query<EntryRow & { postings: Posting[] }>(
+        `SELECT e.*, (SELECT json_agg(json_build_object('account', p.account, 'amount', p.amount) ORDER BY p.account) FROM ledger_postings p WHERE p.entry_id = e.id) AS postings
        FROM ledger_entries e
        WHERE ($1::text IS NULL OR EXISTS (SELECT 1 FROM ledger_postings p WHERE p.entry_id = e.id AND p.account = $1))
          AND ($2::text IS NULL OR e.order_id = $2) AND ($3::text IS NULL OR e.merchant_id = $3)
          AND ($5::timestamptz IS NULL OR e.created_at < $5)
        ORDER BY e.created_at DESC, e.id DESC LIMIT $4`,
-      [filter.account ?? null, filter.orderId ?? null, filter.merchantId ?? null, limit, beforeId],
-    )).rows;
+        [filter.account ?? null, filter.orderId ?? null, filter.merchantId ?? null, limit, beforeId],
+      )
+    ).rows;
   },
   /** Invariant check: entries whose postings do not sum to zero. */
   async unbalancedEntries(q: Queryable): Promise<string[]> {
-    return (await q.query<{ entry_id: string }>('SELECT entry_id FROM ledger_postings GROUP BY entry_id HAVING sum(amount) <> 0')).rows.map((r) => r.entry_id);
+    return (
+      await q.query<{ entry_id: string }>(
+        'SELECT entry_id FROM ledger_postings GROUP BY entry_id HAVING sum(amount) <> 0',
+      )
+    ).rows.map((r) => r.entry_id);
   },
   /** Invariant check: running balances that differ from the sum of their postings (either side may be missing). */
   async driftedBalances(q: Queryable): Promise<string[]> {
-    return (await q.query<{ account: string }>(
-      `SELECT COALESCE(b.account, p.account) AS account FROM (SELECT account, sum(balance)::bigint AS balance FROM ledger_balances GROUP BY account) b
+    return (
+      await q.query<{ account: string }>(
+        `SELECT COALESCE(b.account, p.account) AS account FROM (SELECT account, sum(balance)::bigint AS balance FROM ledger_balances GROUP BY account) b
        FULL OUTER JOIN (SELECT account, sum(amount)::bigint AS s FROM ledger_postings GROUP BY account) p ON p.account = b.account
        WHERE COALESCE(b.balance, 0) <> COALESCE(p.s, 0) ORDER BY 1`,
-    )).rows.map((r) => r.account);
+      )
+    ).rows.map((r) => r.account);
   },
   /** Invariant check: provider orders whose refunds to buyers exceed what the buyers paid. */
   async overRefundedTrades(q: Queryable): Promise<Array<{ trade_ref: string; refunded_beyond: number }>> {
-    return (await q.query<{ trade_ref: string; refunded_beyond: number }>(
-      `SELECT trade_ref, sum(amount)::bigint AS refunded_beyond FROM ledger_postings WHERE account = $1 AND trade_ref IS NOT NULL
+    return (
+      await q.query<{ trade_ref: string; refunded_beyond: number }>(
+        `SELECT trade_ref, sum(amount)::bigint AS refunded_beyond FROM ledger_postings WHERE account = $1 AND trade_ref IS NOT NULL
        GROUP BY trade_ref HAVING sum(amount) > 0 ORDER BY trade_ref`,
-      [BUYERS_ACCOUNT],
-    )).rows;
+        [BUYERS_ACCOUNT],
+      )
+    ).rows;
   },
   /** Provider orders with money still in escrow (frozen / unsettled), per holding account. */
   async heldTrades(q: Queryable, limit: number): Promise<Array<{ trade_ref: string; account: string; held: number }>> {
-    return (await q.query<{ trade_ref: string; account: string; held: number }>(
-      `SELECT trade_ref, account, sum(amount)::bigint AS held FROM ledger_postings
+    return (
+      await q.query<{ trade_ref: string; account: string; held: number }>(
+        `SELECT trade_ref, account, sum(amount)::bigint AS held FROM ledger_postings
        WHERE trade_ref IS NOT NULL AND (account LIKE 'provider:%:frozen' OR account LIKE 'provider:%:unsettled')
        GROUP BY trade_ref, account HAVING sum(amount) <> 0 ORDER BY trade_ref LIMIT $1`,
-      [limit],
-    )).rows;
+        [limit],
+      )
+    ).rows;
   },
   async commissionRate(q: Queryable, category: string, at: Date): Promise<number> {
     const { rows } = await q.query<{ rate_bp: number }>(
@@ -121,6 +157,10 @@ export const ledgerStore = {
     );
   },
   async rates(q: Queryable) {
-    return (await q.query<{ category: string; rate_bp: number; effective_from: Date }>('SELECT category, rate_bp, effective_from FROM commission_rates ORDER BY category, effective_from')).rows;
+    return (
+      await q.query<{ category: string; rate_bp: number; effective_from: Date }>(
+        'SELECT category, rate_bp, effective_from FROM commission_rates ORDER BY category, effective_from',
+      )
+    ).rows;
   },
 };

@@ -2,7 +2,15 @@
 // the public API against the in-process sandboxes, and the clock moved to a chosen Asia/Shanghai time.
 import { expect } from 'vitest';
 import type { TestHutong } from '../../test/helpers/hutong';
-import { buyer, checkout, product, until, untilPaymentStatus, walletPay, type TestMerchant } from '../../test/helpers/market';
+import {
+  buyer,
+  checkout,
+  product,
+  until,
+  untilPaymentStatus,
+  walletPay,
+  type TestMerchant,
+} from '../../test/helpers/market';
 import { shanghaiDate } from './bill-day';
 
 export type Method = 'wechatpay' | 'alipay';
@@ -35,7 +43,10 @@ export async function paidOrder(h: TestHutong, m: TestMerchant, method: Method, 
   const p = await product(h, m, { price, fulfilment_type: 'express' });
   const buy = await buyer(h);
   const co = await checkout(h, buy.key, [{ product_id: p.id, quantity: 1 }]);
-  const att = await h.call('POST', `/v1/payments/${co.payment.id}/attempts`, { key: buy.key, body: { method, scene: 'qr' } });
+  const att = await h.call('POST', `/v1/payments/${co.payment.id}/attempts`, {
+    key: buy.key,
+    body: { method, scene: 'qr' },
+  });
   expect(att.status).toBe(201);
   expect((await walletPay(h, method, att.body.action)).status).toBe(200);
   await untilPaymentStatus(h, buy.key, co.payment.id, 'succeeded');
@@ -54,17 +65,31 @@ export async function refunded(h: TestHutong, m: TestMerchant, orderId: string, 
   const before = (await h.call('GET', `/v1/orders/${orderId}`, { key: m.key })).body.refunded_amount as number;
   const res = await h.call('POST', `/v1/orders/${orderId}/refunds`, { key: m.key, body: { amount } });
   expect(res.status).toBe(201);
-  await until(h, async () => (await h.call('GET', `/v1/orders/${orderId}`, { key: m.key })).body.refunded_amount === before + amount, `refund of ${orderId}`);
+  await until(
+    h,
+    async () => (await h.call('GET', `/v1/orders/${orderId}`, { key: m.key })).body.refunded_amount === before + amount,
+    `refund of ${orderId}`,
+  );
   await h.outbox.run();
   return res.body.id;
 }
 
 /** Ship, let the provider settle the payment, confirm receipt: the commission is shared and the rest released. */
-export async function released(h: TestHutong, m: TestMerchant, order: PaidOrder): Promise<{ outOrderNo: string; commission: number }> {
+export async function released(
+  h: TestHutong,
+  m: TestMerchant,
+  order: PaidOrder,
+): Promise<{ outOrderNo: string; commission: number }> {
   expect((await h.call('POST', `/v1/orders/${order.orderId}/ship`, { key: m.key })).status).toBe(200);
   await h.advance(2_000); // past the sandboxes' settlement delay
-  expect((await h.call('POST', `/v1/orders/${order.orderId}/confirm-receipt`, { key: order.buyerKey })).body.status).toBe('completed');
-  await until(h, async () => (await h.escrow.ofOrder(order.orderId))?.status === 'released', `release of ${order.orderId}`);
+  expect(
+    (await h.call('POST', `/v1/orders/${order.orderId}/confirm-receipt`, { key: order.buyerKey })).body.status,
+  ).toBe('completed');
+  await until(
+    h,
+    async () => (await h.escrow.ofOrder(order.orderId))?.status === 'released',
+    `release of ${order.orderId}`,
+  );
   await h.outbox.run();
   const release = (await h.escrow.ofOrder(order.orderId))!;
   return { outOrderNo: release.out_order_no, commission: release.commission ?? 0 };
@@ -73,7 +98,14 @@ export async function released(h: TestHutong, m: TestMerchant, order: PaidOrder)
 export async function reconcile(h: TestHutong, provider: Method, date: string) {
   const res = await h.call('POST', '/v1/reconciliations', { key: h.opsKey, body: { provider, date } });
   expect(res.status).toBe(201);
-  return res.body as { id: string; status: string; matched: number; mismatches: Array<Record<string, unknown>>; bills: Array<{ bill: string; lines: number; matched: number }>; error: string | null };
+  return res.body as {
+    id: string;
+    status: string;
+    matched: number;
+    mismatches: Array<Record<string, unknown>>;
+    bills: Array<{ bill: string; lines: number; matched: number }>;
+    error: string | null;
+  };
 }
 
 export async function subMerchantOf(h: TestHutong, m: TestMerchant, provider: Method): Promise<string> {
@@ -81,7 +113,11 @@ export async function subMerchantOf(h: TestHutong, m: TestMerchant, provider: Me
   return res.body.data.find((x: { provider: string }) => x.provider === provider).sub_merchant_id;
 }
 
-export async function setSandboxFaults(h: TestHutong, provider: Method, faults: Record<string, unknown>): Promise<void> {
+export async function setSandboxFaults(
+  h: TestHutong,
+  provider: Method,
+  faults: Record<string, unknown>,
+): Promise<void> {
   const res = await h.call('PUT', `/sandbox/${provider}/faults`, { body: faults });
   expect(res.status).toBe(200);
 }

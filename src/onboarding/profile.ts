@@ -17,25 +17,133 @@ const DATE = '^\\d{4}-\\d{2}-\\d{2}$';
 const EMAIL = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
 
 export const PROFILE_FIELDS = {
-  subject_type: { group: '', sensitive: false, pattern: '^(micro|individual_business|enterprise)$', maxLength: 20, description: 'micro (小微/个人, no licence), individual_business (个体工商户) or enterprise (企业).' },
-  'licence.number': { group: 'licence', sensitive: false, pattern: '^([0-9A-Z]{15}|[0-9A-Z]{18})$', maxLength: 18, description: 'Business licence number (统一社会信用代码).' },
-  'licence.name': { group: 'licence', sensitive: false, pattern: TEXT, maxLength: 128, description: 'Name on the licence.' },
-  'licence.address': { group: 'licence', sensitive: false, pattern: TEXT, maxLength: 256, description: 'Registered address.' },
-  'legal_person.name': { group: 'legal_person', sensitive: true, pattern: TEXT, maxLength: 100, description: 'Legal person / operator, as on the ID card.' },
-  'legal_person.id_number': { group: 'legal_person', sensitive: true, pattern: '^\\d{17}[\\dX]$', maxLength: 18, description: 'Mainland resident ID card number (check digit verified).' },
-  'legal_person.id_valid_from': { group: 'legal_person', sensitive: false, pattern: DATE, maxLength: 10, description: 'ID card valid from (YYYY-MM-DD).' },
-  'legal_person.id_valid_to': { group: 'legal_person', sensitive: false, pattern: `${DATE}|^long$`, maxLength: 10, description: 'ID card valid until (YYYY-MM-DD, or long for 长期).' },
-  'settlement.account_type': { group: 'settlement', sensitive: false, pattern: '^(personal|corporate)$', maxLength: 10, description: 'personal (对私) or corporate (对公) bank account.' },
-  'settlement.account_name': { group: 'settlement', sensitive: true, pattern: TEXT, maxLength: 100, description: 'Account holder.' },
-  'settlement.account_number': { group: 'settlement', sensitive: true, pattern: '^\\d{8,30}$', maxLength: 30, description: 'Bank account number (WeChat Pay settles to it).' },
-  'settlement.bank_name': { group: 'settlement', sensitive: false, pattern: TEXT, maxLength: 128, description: 'Bank (开户银行).' },
-  'settlement.bank_region_code': { group: 'settlement', sensitive: false, pattern: '^\\d{6}$', maxLength: 6, description: 'Province/city code of the bank (WeChat Pay bank_address_code).' },
-  'settlement.alipay_logon_id': { group: 'settlement', sensitive: true, pattern: `${EMAIL}|^1\\d{10}$`, maxLength: 100, description: 'Real-name Alipay account (email or mobile) that 直付通 settles to.' },
-  'contact.name': { group: 'contact', sensitive: true, pattern: TEXT, maxLength: 100, description: 'Contact (超级管理员) name.' },
-  'contact.phone': { group: 'contact', sensitive: true, pattern: '^1\\d{10}$', maxLength: 11, description: 'Contact mobile number.' },
+  subject_type: {
+    group: '',
+    sensitive: false,
+    pattern: '^(micro|individual_business|enterprise)$',
+    maxLength: 20,
+    description: 'micro (小微/个人, no licence), individual_business (个体工商户) or enterprise (企业).',
+  },
+  'licence.number': {
+    group: 'licence',
+    sensitive: false,
+    pattern: '^([0-9A-Z]{15}|[0-9A-Z]{18})$',
+    maxLength: 18,
+    description: 'Business licence number (统一社会信用代码).',
+  },
+  'licence.name': {
+    group: 'licence',
+    sensitive: false,
+    pattern: TEXT,
+    maxLength: 128,
+    description: 'Name on the licence.',
+  },
+  'licence.address': {
+    group: 'licence',
+    sensitive: false,
+    pattern: TEXT,
+    maxLength: 256,
+    description: 'Registered address.',
+  },
+  'legal_person.name': {
+    group: 'legal_person',
+    sensitive: true,
+    pattern: TEXT,
+    maxLength: 100,
+    description: 'Legal person / operator, as on the ID card.',
+  },
+  'legal_person.id_number': {
+    group: 'legal_person',
+    sensitive: true,
+    pattern: '^\\d{17}[\\dX]$',
+    maxLength: 18,
+    description: 'Mainland resident ID card number (check digit verified).',
+  },
+  'legal_person.id_valid_from': {
+    group: 'legal_person',
+    sensitive: false,
+    pattern: DATE,
+    maxLength: 10,
+    description: 'ID card valid from (YYYY-MM-DD).',
+  },
+  'legal_person.id_valid_to': {
+    group: 'legal_person',
+    sensitive: false,
+    pattern: `${DATE}|^long$`,
+    maxLength: 10,
+    description: 'ID card valid until (YYYY-MM-DD, or long for 长期).',
+  },
+  'settlement.account_type': {
+    group: 'settlement',
+    sensitive: false,
+    pattern: '^(personal|corporate)$',
+    maxLength: 10,
+    description: 'personal (对私) or corporate (对公) bank account.',
+  },
+  'settlement.account_name': {
+    group: 'settlement',
+    sensitive: true,
+    pattern: TEXT,
+    maxLength: 100,
+    description: 'Account holder.',
+  },
+  'settlement.account_number': {
+    group: 'settlement',
+    sensitive: true,
+    pattern: '^\\d{8,30}$',
+    maxLength: 30,
+    description: 'Bank account number (WeChat Pay settles to it).',
+  },
+  'settlement.bank_name': {
+    group: 'settlement',
+    sensitive: false,
+    pattern: TEXT,
+    maxLength: 128,
+    description: 'Bank (开户银行).',
+  },
+  'settlement.bank_region_code': {
+    group: 'settlement',
+    sensitive: false,
+    pattern: '^\\d{6}$',
+    maxLength: 6,
+    description: 'Province/city code of the bank (WeChat Pay bank_address_code).',
+  },
+  'settlement.alipay_logon_id': {
+    group: 'settlement',
+    sensitive: true,
+    pattern: `${EMAIL}|^1\\d{10}$`,
+    maxLength: 100,
+    description: 'Real-name Alipay account (email or mobile) that 直付通 settles to.',
+  },
+  'contact.name': {
+    group: 'contact',
+    sensitive: true,
+    pattern: TEXT,
+    maxLength: 100,
+    description: 'Contact (超级管理员) name.',
+  },
+  'contact.phone': {
+    group: 'contact',
+    sensitive: true,
+    pattern: '^1\\d{10}$',
+    maxLength: 11,
+    description: 'Contact mobile number.',
+  },
   'contact.email': { group: 'contact', sensitive: true, pattern: EMAIL, maxLength: 100, description: 'Contact email.' },
-  'store.name': { group: 'store', sensitive: false, pattern: TEXT, maxLength: 64, description: 'Short name shown to buyers by the provider (default: the merchant name).' },
-  'store.url': { group: 'store', sensitive: false, pattern: '^https?://[^\\s]+$', maxLength: 256, description: 'The shop’s web page (default: its page on this marketplace).' },
+  'store.name': {
+    group: 'store',
+    sensitive: false,
+    pattern: TEXT,
+    maxLength: 64,
+    description: 'Short name shown to buyers by the provider (default: the merchant name).',
+  },
+  'store.url': {
+    group: 'store',
+    sensitive: false,
+    pattern: '^https?://[^\\s]+$',
+    maxLength: 256,
+    description: 'The shop’s web page (default: its page on this marketplace).',
+  },
 } as const satisfies Record<string, FieldSpec>;
 
 export type ProfileField = keyof typeof PROFILE_FIELDS;
@@ -55,11 +163,26 @@ export interface ProfileImage {
 }
 export type ProfileImages = Partial<Record<ImageKind, ProfileImage>>;
 
-const PERSON: ProfileField[] = ['subject_type', 'legal_person.name', 'legal_person.id_number', 'legal_person.id_valid_from', 'legal_person.id_valid_to', 'contact.name', 'contact.phone', 'contact.email'];
+const PERSON: ProfileField[] = [
+  'subject_type',
+  'legal_person.name',
+  'legal_person.id_number',
+  'legal_person.id_valid_from',
+  'legal_person.id_valid_to',
+  'contact.name',
+  'contact.phone',
+  'contact.email',
+];
 const LICENCE: ProfileField[] = ['licence.number', 'licence.name'];
 const SETTLEMENT: Record<ProviderName, ProfileField[]> = {
   alipay: ['settlement.alipay_logon_id'],
-  wechatpay: ['settlement.account_type', 'settlement.account_name', 'settlement.account_number', 'settlement.bank_name', 'settlement.bank_region_code'],
+  wechatpay: [
+    'settlement.account_type',
+    'settlement.account_name',
+    'settlement.account_number',
+    'settlement.bank_name',
+    'settlement.bank_region_code',
+  ],
 };
 
 export function subjectTypeOf(values: ProfileValues): SubjectType | undefined {

@@ -12,8 +12,16 @@ import { PROVIDER_NAMES, ProviderError, type OnboardingInput, type ProviderName 
 import type { MerchantRow } from '../catalog/store';
 import { SANDBOX_TEST_IDENTITY, SANDBOX_TEST_IMAGE } from '../sandbox/test-identities';
 import {
-  PROFILE_FIELDS, PROFILE_FIELD_NAMES, idNumberCheckDigitValid, isSensitive, missingFields, subjectTypeOf,
-  type ImageKind, type ProfileField, type ProfileImages, type ProfileValues,
+  PROFILE_FIELDS,
+  PROFILE_FIELD_NAMES,
+  idNumberCheckDigitValid,
+  isSensitive,
+  missingFields,
+  subjectTypeOf,
+  type ImageKind,
+  type ProfileField,
+  type ProfileImages,
+  type ProfileValues,
 } from './profile';
 import { profileStore as store } from './store';
 
@@ -52,7 +60,8 @@ export class MerchantProfiles {
     if (!row) return { merchantId, values: {}, images: {}, updatedAt: null };
     const values: ProfileValues = {};
     for (const [field, value] of Object.entries(row.plain)) values[field as ProfileField] = value;
-    for (const [field, sealed] of Object.entries(row.sealed)) values[field as ProfileField] = this.sealer.open<string>(sealed, sealContext(merchantId, field));
+    for (const [field, sealed] of Object.entries(row.sealed))
+      values[field as ProfileField] = this.sealer.open<string>(sealed, sealContext(merchantId, field));
     return { merchantId, values, images: row.images, updatedAt: row.updated_at };
   }
 
@@ -62,13 +71,20 @@ export class MerchantProfiles {
       const spec = PROFILE_FIELDS[field];
       if (!spec) throw new HutongError('validation_failed', `Unknown profile field ${field}.`, { field });
       if (value === null) continue;
-      if (value.length > spec.maxLength || !new RegExp(spec.pattern, 'u').test(value)) throw new HutongError('validation_failed', `${field}: ${spec.description}`, { field });
+      if (value.length > spec.maxLength || !new RegExp(spec.pattern, 'u').test(value))
+        throw new HutongError('validation_failed', `${field}: ${spec.description}`, { field });
     }
     const id = patch['legal_person.id_number'];
-    if (id && !idNumberCheckDigitValid(id)) throw new HutongError('validation_failed', 'legal_person.id_number: the check digit does not match.', { field: 'legal_person.id_number' });
+    if (id && !idNumberCheckDigitValid(id))
+      throw new HutongError('validation_failed', 'legal_person.id_number: the check digit does not match.', {
+        field: 'legal_person.id_number',
+      });
     const from = patch['legal_person.id_valid_from'];
     const to = patch['legal_person.id_valid_to'];
-    if (from && to && to !== 'long' && to <= from) throw new HutongError('validation_failed', 'legal_person.id_valid_to must be after id_valid_from.', { field: 'legal_person.id_valid_to' });
+    if (from && to && to !== 'long' && to <= from)
+      throw new HutongError('validation_failed', 'legal_person.id_valid_to must be after id_valid_from.', {
+        field: 'legal_person.id_valid_to',
+      });
   }
 
   /** Applies a patch inside the caller's transaction and writes its audit row there (field names, no secrets). */
@@ -90,12 +106,23 @@ export class MerchantProfiles {
     const now = this.ctx.clock.now();
     await this.write(q, merchantId, values, current.images, now);
     if (Object.keys(after).length > 0) {
-      await this.audit.record(q, actor, { action: 'merchant.profile_updated', subject: `merchant:${merchantId}`, before, after });
+      await this.audit.record(q, actor, {
+        action: 'merchant.profile_updated',
+        subject: `merchant:${merchantId}`,
+        before,
+        after,
+      });
     }
     return { merchantId, values, images: current.images, updatedAt: now };
   }
 
-  private async write(q: Queryable, merchantId: string, values: ProfileValues, images: ProfileImages, now: Date): Promise<void> {
+  private async write(
+    q: Queryable,
+    merchantId: string,
+    values: ProfileValues,
+    images: ProfileImages,
+    now: Date,
+  ): Promise<void> {
     const plain: Record<string, string> = {};
     const sealed: Record<string, string> = {};
     for (const [field, value] of Object.entries(values) as Array<[ProfileField, string]>) {
@@ -109,8 +136,15 @@ export class MerchantProfiles {
    * Uploads an image through every configured provider's media API (their ids differ) and records the ids. Nothing
    * is kept of the image itself but its SHA-256.
    */
-  async uploadImage(actor: AuditActor, merchantId: string, kind: ImageKind, filename: string, content: Buffer): Promise<Profile> {
-    if (content.length === 0 || content.length > IMAGE_BYTES_MAX || !imageFormatMatches(filename, content)) throw new HutongError('image_invalid');
+  async uploadImage(
+    actor: AuditActor,
+    merchantId: string,
+    kind: ImageKind,
+    filename: string,
+    content: Buffer,
+  ): Promise<Profile> {
+    if (content.length === 0 || content.length > IMAGE_BYTES_MAX || !imageFormatMatches(filename, content))
+      throw new HutongError('image_invalid');
     const mediaIds: Partial<Record<ProviderName, string>> = {};
     for (const provider of PROVIDER_NAMES) {
       if (!this.providers.has(provider)) continue;
@@ -119,12 +153,17 @@ export class MerchantProfiles {
     const sha256 = createHash('sha256').update(content).digest('hex');
     return this.ctx.db.tx(async (q) => {
       const current = await this.get(merchantId, q, true);
-      const images: ProfileImages = { ...current.images, [kind]: { mediaIds, sha256, uploadedAt: this.ctx.clock.now().toISOString() } };
+      const images: ProfileImages = {
+        ...current.images,
+        [kind]: { mediaIds, sha256, uploadedAt: this.ctx.clock.now().toISOString() },
+      };
       const now = this.ctx.clock.now();
       await this.write(q, merchantId, current.values, images, now);
       await this.audit.record(q, actor, {
-        action: 'merchant.profile_image_uploaded', subject: `merchant:${merchantId}`,
-        before: current.images[kind] ? { kind, sha256: current.images[kind]!.sha256 } : null, after: { kind, sha256, providers: Object.keys(mediaIds) },
+        action: 'merchant.profile_image_uploaded',
+        subject: `merchant:${merchantId}`,
+        before: current.images[kind] ? { kind, sha256: current.images[kind]!.sha256 } : null,
+        after: { kind, sha256, providers: Object.keys(mediaIds) },
       });
       return { merchantId, values: current.values, images, updatedAt: now };
     });
@@ -135,7 +174,8 @@ export class MerchantProfiles {
       return (await this.providers.get(provider).uploadImage({ filename, content })).mediaId;
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
-      if (err.kind === 'invalid_request' || err.kind === 'declined') throw new HutongError('image_invalid', `${provider}: ${err.message}`);
+      if (err.kind === 'invalid_request' || err.kind === 'declined')
+        throw new HutongError('image_invalid', `${provider}: ${err.message}`);
       throw new HutongError('provider_unavailable', `${provider} media upload failed; retry later.`);
     }
   }
@@ -144,7 +184,8 @@ export class MerchantProfiles {
   async missing(merchantId: string): Promise<Partial<Record<ProviderName, string[]>>> {
     const profile = await this.get(merchantId);
     const out: Partial<Record<ProviderName, string[]>> = {};
-    for (const p of PROVIDER_NAMES) if (this.providers.has(p)) out[p] = missingFields(profile.values, profile.images, p);
+    for (const p of PROVIDER_NAMES)
+      if (this.providers.has(p)) out[p] = missingFields(profile.values, profile.images, p);
     return out;
   }
 
@@ -167,7 +208,8 @@ export class MerchantProfiles {
     const images: ProfileImages = { ...profile.images };
     const testIdentityFields: string[] = [];
     const missing = missingFields(values, images, provider);
-    if (missing.length > 0 && !this.isSandbox(provider)) throw new HutongError('onboarding_incomplete', undefined, { provider, missing });
+    if (missing.length > 0 && !this.isSandbox(provider))
+      throw new HutongError('onboarding_incomplete', undefined, { provider, missing });
     // Twice: filling subject_type can change which fields are needed (a licence for a business).
     for (let round = 0; round < 2; round++) {
       for (const field of missingFields(values, images, provider)) {
@@ -180,7 +222,10 @@ export class MerchantProfiles {
         testIdentityFields.push(field);
       }
     }
-    return { input: applicationInput(merchant, provider, outRequestNo, values, images, this.shopUrl(merchant.id)), testIdentityFields };
+    return {
+      input: applicationInput(merchant, provider, outRequestNo, values, images, this.shopUrl(merchant.id)),
+      testIdentityFields,
+    };
   }
 
   private shopUrl(merchantId: string): string {
@@ -201,14 +246,22 @@ export class MerchantProfiles {
 /** JPEG, PNG or BMP by their magic bytes, with a matching extension. */
 function imageFormatMatches(filename: string, content: Buffer): boolean {
   const ext = /\.([A-Za-z]+)$/.exec(filename)?.[1]?.toLowerCase();
-  if (ext === 'png') return content.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  if (ext === 'png')
+    return content.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   if (ext === 'jpg' || ext === 'jpeg') return content[0] === 0xff && content[1] === 0xd8;
   if (ext === 'bmp') return content[0] === 0x42 && content[1] === 0x4d;
   return false;
 }
 
 /** A complete profile (missingFields is empty for this provider) in the adapters' terms. */
-function applicationInput(merchant: MerchantRow, provider: ProviderName, outRequestNo: string, v: ProfileValues, images: ProfileImages, shopUrl: string): OnboardingInput {
+function applicationInput(
+  merchant: MerchantRow,
+  provider: ProviderName,
+  outRequestNo: string,
+  v: ProfileValues,
+  images: ProfileImages,
+  shopUrl: string,
+): OnboardingInput {
   const need = (field: ProfileField): string => {
     const value = v[field];
     if (value === undefined) throw new HutongError('onboarding_incomplete', undefined, { provider, missing: [field] });
@@ -217,23 +270,37 @@ function applicationInput(merchant: MerchantRow, provider: ProviderName, outRequ
   const image = (kind: ImageKind): string => images[kind]?.mediaIds[provider] ?? need(`images.${kind}` as ProfileField);
   const subjectType = subjectTypeOf(v) ?? 'micro';
   const input: OnboardingInput = {
-    outRequestNo, merchantName: merchant.name, category: merchant.category, subjectType,
+    outRequestNo,
+    merchantName: merchant.name,
+    category: merchant.category,
+    subjectType,
     legalPerson: {
-      name: need('legal_person.name'), idNumber: need('legal_person.id_number'), idValidFrom: need('legal_person.id_valid_from'),
-      idValidTo: need('legal_person.id_valid_to'), idFrontImageId: image('id_front'), idBackImageId: image('id_back'),
+      name: need('legal_person.name'),
+      idNumber: need('legal_person.id_number'),
+      idValidFrom: need('legal_person.id_valid_from'),
+      idValidTo: need('legal_person.id_valid_to'),
+      idFrontImageId: image('id_front'),
+      idBackImageId: image('id_back'),
     },
     settlement: {},
     contact: { name: need('contact.name'), phone: need('contact.phone'), email: need('contact.email') },
     store: { name: v['store.name'] ?? merchant.name.slice(0, 64), url: v['store.url'] ?? shopUrl },
   };
   if (subjectType !== 'micro') {
-    input.licence = { number: need('licence.number'), name: need('licence.name'), imageId: image('licence'), ...(v['licence.address'] ? { address: v['licence.address'] } : {}) };
+    input.licence = {
+      number: need('licence.number'),
+      name: need('licence.name'),
+      imageId: image('licence'),
+      ...(v['licence.address'] ? { address: v['licence.address'] } : {}),
+    };
   }
   if (v['settlement.alipay_logon_id']) input.settlement.alipayLogonId = v['settlement.alipay_logon_id'];
   if (v['settlement.account_number']) {
     input.settlement.bank = {
-      accountType: v['settlement.account_type'] === 'corporate' ? 'corporate' : 'personal', accountName: need('settlement.account_name'),
-      accountNumber: need('settlement.account_number'), bankName: need('settlement.bank_name'),
+      accountType: v['settlement.account_type'] === 'corporate' ? 'corporate' : 'personal',
+      accountName: need('settlement.account_name'),
+      accountNumber: need('settlement.account_number'),
+      bankName: need('settlement.bank_name'),
       ...(v['settlement.bank_region_code'] ? { regionCode: v['settlement.bank_region_code'] } : {}),
     };
   }

@@ -36,8 +36,14 @@ export class OnboardingService {
     const merchant = await writeOnce(this.ctx.db, async (q) => {
       const row = await this.catalog.insertMerchant(q, { ...input, contactPhone: undefined });
       await this.ctx.audit.record(q, actor, {
-        action: 'merchant.created', subject: `merchant:${row.id}`,
-        after: { name: row.name, category: row.category, tier: row.tier, profile_fields: Object.keys(profile ?? {}).sort() },
+        action: 'merchant.created',
+        subject: `merchant:${row.id}`,
+        after: {
+          name: row.name,
+          category: row.category,
+          tier: row.tier,
+          profile_fields: Object.keys(profile ?? {}).sort(),
+        },
       });
       if (profile && Object.keys(profile).length > 0) await this.profiles.update(q, actor, row.id, profile);
       return row;
@@ -61,7 +67,13 @@ export class OnboardingService {
     return profile;
   }
 
-  async uploadImage(actor: Actor, merchantId: string, kind: ImageKind, filename: string, content: Buffer): Promise<Profile> {
+  async uploadImage(
+    actor: Actor,
+    merchantId: string,
+    kind: ImageKind,
+    filename: string,
+    content: Buffer,
+  ): Promise<Profile> {
     await this.catalog.merchant(actor, merchantId);
     const profile = await this.profiles.uploadImage(actor, merchantId, kind, filename, content);
     await this.afterProfileChange(merchantId);

@@ -8,7 +8,11 @@ import type { Profile, ProfilePatch } from './profiles';
 function fieldSchema(field: ProfileField): TSchema {
   const spec = PROFILE_FIELDS[field];
   const description = `${spec.description}${spec.sensitive ? ' Sensitive: sealed at rest, masked in answers, never logged.' : ''} null clears it.`;
-  return Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: spec.maxLength, pattern: spec.pattern }), Type.Null()], { description }));
+  return Type.Optional(
+    Type.Union([Type.String({ minLength: 1, maxLength: spec.maxLength, pattern: spec.pattern }), Type.Null()], {
+      description,
+    }),
+  );
 }
 
 /** `{ subject_type, licence: {…}, legal_person: {…}, settlement: {…}, contact: {…}, store: {…} }`, every field optional. */
@@ -28,7 +32,8 @@ export function profileBodySchema(): TSchema {
   for (const [group, props] of groups) top[group] = Type.Optional(Type.Object(props, { additionalProperties: false }));
   return Type.Object(top, {
     additionalProperties: false,
-    description: 'Onboarding profile: what the providers’ sub-merchant applications need. Fields given replace the stored ones; null clears one; absent ones stay.',
+    description:
+      'Onboarding profile: what the providers’ sub-merchant applications need. Fields given replace the stored ones; null clears one; absent ones stay.',
   });
 }
 
@@ -56,11 +61,15 @@ export function profileJson(profile: Profile, missing: Partial<Record<ProviderNa
     if (!group) out[field] = shown;
     else out[group] = { ...(out[group] as object | undefined), [field.slice(group.length + 1)]: shown };
   }
-  out.images = Object.fromEntries(IMAGE_KINDS.filter((k) => profile.images[k]).map((k) => {
-    const image = profile.images[k]!;
-    return [k, { sha256: image.sha256, uploaded_at: image.uploadedAt, providers: Object.keys(image.mediaIds) }];
-  }));
-  out.onboarding = Object.fromEntries(Object.entries(missing).map(([provider, fields]) => [provider, { ready: fields.length === 0, missing: fields }]));
+  out.images = Object.fromEntries(
+    IMAGE_KINDS.filter((k) => profile.images[k]).map((k) => {
+      const image = profile.images[k]!;
+      return [k, { sha256: image.sha256, uploaded_at: image.uploadedAt, providers: Object.keys(image.mediaIds) }];
+    }),
+  );
+  out.onboarding = Object.fromEntries(
+    Object.entries(missing).map(([provider, fields]) => [provider, { ready: fields.length === 0, missing: fields }]),
+  );
   out.updated_at = profile.updatedAt?.toISOString() ?? null;
   return out;
 }

@@ -8,7 +8,15 @@ import type { ModuleContext } from '../shared/context';
 import { randomToken } from '../shared/ids';
 import { claimStore } from './store';
 
-export const SWEEP_KINDS = ['order_timeout', 'auto_confirm', 'attempt', 'refund', 'escrow_release', 'onboarding', 'activation'] as const;
+export const SWEEP_KINDS = [
+  'order_timeout',
+  'auto_confirm',
+  'attempt',
+  'refund',
+  'escrow_release',
+  'onboarding',
+  'activation',
+] as const;
 export type SweepKind = (typeof SWEEP_KINDS)[number];
 
 /** Longer than any one drive (a few provider calls with their timeouts); a crashed worker's rows wait this long. */
@@ -54,7 +62,12 @@ export class SweepClaims {
   }
 
   /** Claims each row, drives it and records the outcome; returns how many were driven, failed and skipped. */
-  async driveEach<T>(kind: SweepKind, rows: readonly T[], idOf: (row: T) => string, drive: (row: T) => Promise<unknown>): Promise<SweepOutcome> {
+  async driveEach<T>(
+    kind: SweepKind,
+    rows: readonly T[],
+    idOf: (row: T) => string,
+    drive: (row: T) => Promise<unknown>,
+  ): Promise<SweepOutcome> {
     const outcome: SweepOutcome = { driven: 0, failed: 0, skipped: 0 };
     for (const row of rows) {
       const id = idOf(row);
@@ -75,12 +88,19 @@ export class SweepClaims {
   async once(kind: SweepKind, id: string, drive: () => Promise<unknown>): Promise<boolean> {
     if (!(await this.claim(kind, id))) return false;
     let failure: unknown;
-    const ok = await this.run(kind, id, drive, (err) => { failure = err; });
+    const ok = await this.run(kind, id, drive, (err) => {
+      failure = err;
+    });
     if (!ok) throw failure;
     return true;
   }
 
-  private async run(kind: SweepKind, id: string, drive: () => Promise<unknown>, onError?: (err: unknown) => void): Promise<boolean> {
+  private async run(
+    kind: SweepKind,
+    id: string,
+    drive: () => Promise<unknown>,
+    onError?: (err: unknown) => void,
+  ): Promise<boolean> {
     try {
       await drive();
     } catch (err) {
@@ -89,7 +109,11 @@ export class SweepClaims {
       return false;
     }
     // Losing the database here leaves the lease to run out; the next worker drives the row again.
-    await claimStore.release(this.ctx.db, kind, id, this.owner).catch((err: unknown) => this.ctx.log.warn({ kind, id, err: String(err) }, 'releasing a sweep claim failed; its lease runs out'));
+    await claimStore
+      .release(this.ctx.db, kind, id, this.owner)
+      .catch((err: unknown) =>
+        this.ctx.log.warn({ kind, id, err: String(err) }, 'releasing a sweep claim failed; its lease runs out'),
+      );
     return true;
   }
 
@@ -97,17 +121,33 @@ export class SweepClaims {
     const now = this.ctx.clock.now();
     const text = errorText(err);
     try {
-      const failed = await claimStore.fail(this.ctx.db, kind, id, this.owner, now, text, SWEEP_TRIES_MAX, (failures) => new Date(now.getTime() + backoffMs(failures)));
+      const failed = await claimStore.fail(
+        this.ctx.db,
+        kind,
+        id,
+        this.owner,
+        now,
+        text,
+        SWEEP_TRIES_MAX,
+        (failures) => new Date(now.getTime() + backoffMs(failures)),
+      );
       const dead = failed !== undefined && failed.dead;
-      this.ctx.log[dead ? 'error' : 'warn']({ kind, id, failures: failed?.failures, err: text }, dead ? 'sweep row set aside as stuck' : 'sweep row failed; backing off');
+      this.ctx.log[dead ? 'error' : 'warn'](
+        { kind, id, failures: failed?.failures, err: text },
+        dead ? 'sweep row set aside as stuck' : 'sweep row failed; backing off',
+      );
     } catch (recordErr) {
-      this.ctx.log.error({ kind, id, err: text, recordErr: String(recordErr) }, 'recording a sweep failure failed; its lease runs out');
+      this.ctx.log.error(
+        { kind, id, err: text, recordErr: String(recordErr) },
+        'recording a sweep failure failed; its lease runs out',
+      );
     }
   }
 }
 
 function errorText(err: unknown): string {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  const code =
+    typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
   const message = err instanceof Error ? err.message : String(err);
   return (code ? `${code}: ${message}` : message).slice(0, ERROR_TEXT_MAX);
 }

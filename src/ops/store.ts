@@ -33,11 +33,19 @@ export const claimStore = {
 
   /** Counts a failed try, frees the lease, and sets the next try (or the dead mark after triesMax). */
   async fail(
-    db: Db, kind: string, id: string, owner: string, now: Date, error: string, triesMax: number, nextTryAt: (failures: number) => Date,
+    db: Db,
+    kind: string,
+    id: string,
+    owner: string,
+    now: Date,
+    error: string,
+    triesMax: number,
+    nextTryAt: (failures: number) => Date,
   ): Promise<{ failures: number; dead: boolean } | undefined> {
     return db.tx(async (q) => {
       const { rows } = await q.query<{ failures: number }>(
-        'SELECT failures FROM sweep_claims WHERE kind = $1 AND id = $2 AND owner = $3 FOR UPDATE', [kind, id, owner],
+        'SELECT failures FROM sweep_claims WHERE kind = $1 AND id = $2 AND owner = $3 FOR UPDATE',
+        [kind, id, owner],
       );
       if (!rows[0]) return undefined; // the lease ran out and another worker holds it now
       const failures = rows[0].failures + 1;
@@ -52,15 +60,22 @@ export const claimStore = {
   },
 
   async dead(q: Queryable, limit: number): Promise<ClaimRow[]> {
-    return (await q.query<ClaimRow>('SELECT * FROM sweep_claims WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, kind, id LIMIT $1', [limit])).rows;
+    return (
+      await q.query<ClaimRow>(
+        'SELECT * FROM sweep_claims WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, kind, id LIMIT $1',
+        [limit],
+      )
+    ).rows;
   },
 
   /** Ops' retry of a dead row: it is due again now, with a fresh count of tries. */
   async revive(q: Queryable, kind: string, id: string, now: Date): Promise<ClaimRow | undefined> {
-    return (await q.query<ClaimRow>(
-      `UPDATE sweep_claims SET dead_at = NULL, failures = 0, next_try_at = $3, lease_until = $3
+    return (
+      await q.query<ClaimRow>(
+        `UPDATE sweep_claims SET dead_at = NULL, failures = 0, next_try_at = $3, lease_until = $3
        WHERE kind = $1 AND id = $2 AND dead_at IS NOT NULL RETURNING *`,
-      [kind, id, now],
-    )).rows[0];
+        [kind, id, now],
+      )
+    ).rows[0];
   },
 };

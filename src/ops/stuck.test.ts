@@ -2,7 +2,15 @@
 // the stuck list ops see (GET /v1/ops/stuck) and can put back (POST /v1/ops/stuck/{kind}/{id}/retry).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHutong, type TestHutong } from '../../test/helpers/hutong';
-import { buyer, checkout, payableMerchant, product, untilPaymentStatus, walletPay, type TestMerchant } from '../../test/helpers/market';
+import {
+  buyer,
+  checkout,
+  payableMerchant,
+  product,
+  untilPaymentStatus,
+  walletPay,
+  type TestMerchant,
+} from '../../test/helpers/market';
 import { SWEEP_BACKOFF_MAX_MS, SWEEP_TRIES_MAX, backoffMs } from './claims';
 
 let h: TestHutong;
@@ -12,14 +20,19 @@ beforeAll(async () => {
   h = await startHutong();
   m = await payableMerchant(h, 'Stuck shop');
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 /** Paid, shipped and past the settlement delay; confirming receipt (which schedules the release) is left to the test. */
 async function shippedOrder(price: number): Promise<{ orderId: string; buyerKey: string }> {
   const p = await product(h, m, { price, fulfilment_type: 'express' });
   const buy = await buyer(h);
   const co = await checkout(h, buy.key, [{ product_id: p.id, quantity: 1 }]);
-  const att = await h.call('POST', `/v1/payments/${co.payment.id}/attempts`, { key: buy.key, body: { method: 'alipay', scene: 'qr' } });
+  const att = await h.call('POST', `/v1/payments/${co.payment.id}/attempts`, {
+    key: buy.key,
+    body: { method: 'alipay', scene: 'qr' },
+  });
   expect((await walletPay(h, 'alipay', att.body.action)).status).toBe(200);
   await untilPaymentStatus(h, buy.key, co.payment.id, 'succeeded');
   const orderId = co.orders[0]!.id;
@@ -29,7 +42,9 @@ async function shippedOrder(price: number): Promise<{ orderId: string; buyerKey:
 }
 
 async function confirm(o: { orderId: string; buyerKey: string }): Promise<void> {
-  expect((await h.call('POST', `/v1/orders/${o.orderId}/confirm-receipt`, { key: o.buyerKey })).body.status).toBe('completed');
+  expect((await h.call('POST', `/v1/orders/${o.orderId}/confirm-receipt`, { key: o.buyerKey })).body.status).toBe(
+    'completed',
+  );
 }
 
 async function stuck(): Promise<Array<{ kind: string; id: string; failures: number; last_error: string | null }>> {
@@ -51,12 +66,16 @@ describe('the stuck list', () => {
     const [bad, good] = shipped.map((o) => o.orderId) as [string, string];
     // The provider does not know this trade (a corrupted reference): every try fails.
     const original = (await h.escrow.ofOrder(bad))!.transaction_id;
-    await h.db.query(`UPDATE escrow_releases SET transaction_id = '2099010122001499999999999999' WHERE order_id = $1`, [bad]);
+    await h.db.query(`UPDATE escrow_releases SET transaction_id = '2099010122001499999999999999' WHERE order_id = $1`, [
+      bad,
+    ]);
 
     await h.escrow.sweep();
     expect((await h.escrow.ofOrder(good))!.status).toBe('released'); // in the same sweep as the failing one
     const claim = await h.db.query<{ failures: number; next_try_at: Date; failed_at: Date }>(
-      `SELECT failures, next_try_at, failed_at FROM sweep_claims WHERE kind = 'escrow_release' AND id = $1`, [bad]);
+      `SELECT failures, next_try_at, failed_at FROM sweep_claims WHERE kind = 'escrow_release' AND id = $1`,
+      [bad],
+    );
     expect(claim.rows[0]!.failures).toBe(1);
     expect(claim.rows[0]!.next_try_at.getTime() - claim.rows[0]!.failed_at.getTime()).toBe(backoffMs(1)); // backing off
 
@@ -88,7 +107,9 @@ describe('the stuck list', () => {
     const release = (await h.escrow.ofOrder(bad))!;
     expect(release.status).toBe('released');
     expect(release.commission).toBe(250);
-    expect((await h.call('POST', `/v1/ops/stuck/escrow_release/${bad}/retry`, { key: h.opsKey })).body.error.code).toBe('not_found');
+    expect((await h.call('POST', `/v1/ops/stuck/escrow_release/${bad}/retry`, { key: h.opsKey })).body.error.code).toBe(
+      'not_found',
+    );
   });
 
   test('a dead outbox event is listed with them and put back in line by its retry', async () => {
@@ -100,10 +121,19 @@ describe('the stuck list', () => {
     );
     await h.outbox.run();
     const dead = (await stuck()).find((r) => r.kind === 'outbox');
-    expect(dead).toMatchObject({ kind: 'outbox', topic: 'payment.teleported', ordering_key: key, last_error: 'unknown topic payment.teleported' });
-    const retried = await h.call('POST', `/v1/ops/stuck/outbox/${(dead as { id: string }).id}/retry`, { key: h.opsKey });
+    expect(dead).toMatchObject({
+      kind: 'outbox',
+      topic: 'payment.teleported',
+      ordering_key: key,
+      last_error: 'unknown topic payment.teleported',
+    });
+    const retried = await h.call('POST', `/v1/ops/stuck/outbox/${(dead as { id: string }).id}/retry`, {
+      key: h.opsKey,
+    });
     expect(retried.status).toBe(200);
-    expect((await h.db.query<{ state: string }>('SELECT state FROM outbox WHERE ordering_key = $1', [key])).rows[0]!.state).toBe('pending');
+    expect(
+      (await h.db.query<{ state: string }>('SELECT state FROM outbox WHERE ordering_key = $1', [key])).rows[0]!.state,
+    ).toBe('pending');
     expect((await h.call('POST', '/v1/ops/stuck/outbox/999999999/retry', { key: h.opsKey })).status).toBe(404);
   });
 });

@@ -23,7 +23,12 @@ export function checkoutTotal(lines: Array<{ unitPrice: number; quantity: number
  * Inside the checkout's transaction: locks the buyer (so one buyer's checkouts are counted one at a time) and
  * refuses a checkout that would pass the buyer's unpaid-order or held-stock limit.
  */
-export async function ensureBuyerWithinLimits(q: Queryable, buyerId: string, adding: { orders: number; units: number }, limits: Config['limits']): Promise<void> {
+export async function ensureBuyerWithinLimits(
+  q: Queryable,
+  buyerId: string,
+  adding: { orders: number; units: number },
+  limits: Config['limits'],
+): Promise<void> {
   await q.query('SELECT id FROM buyers WHERE id = $1 FOR UPDATE', [buyerId]);
   const { rows } = await q.query<{ orders: number; units: number }>(
     `SELECT count(DISTINCT o.id)::int AS orders, COALESCE(sum(i.quantity), 0)::int AS units
@@ -33,7 +38,10 @@ export async function ensureBuyerWithinLimits(q: Queryable, buyerId: string, add
   );
   const held = rows[0] ?? { orders: 0, units: 0 };
   if (held.orders + adding.orders > limits.buyerUnpaidOrdersMax) {
-    throw new HutongError('unpaid_orders_limit', undefined, { unpaid_orders: held.orders, maximum: limits.buyerUnpaidOrdersMax });
+    throw new HutongError('unpaid_orders_limit', undefined, {
+      unpaid_orders: held.orders,
+      maximum: limits.buyerUnpaidOrdersMax,
+    });
   }
   if (held.units + adding.units > limits.buyerHeldUnitsMax) {
     throw new HutongError('held_stock_limit', undefined, { held_units: held.units, maximum: limits.buyerHeldUnitsMax });

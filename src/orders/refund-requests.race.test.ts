@@ -12,17 +12,28 @@ const PRICE = 10_000;
 const ASKED = 4_000;
 
 let h: TestHutong;
-beforeAll(async () => { h = await startHutong(); });
-afterAll(async () => { await h?.close(); });
+beforeAll(async () => {
+  h = await startHutong();
+});
+afterAll(async () => {
+  await h?.close();
+});
 
 describe('approving one refund request from 64 clients at once', () => {
   test('one approval wins, one refund reaches the provider, and the ledger invariants hold', async () => {
     const m = await payableMerchant(h);
     const order = await paidOrder(h, m, 'alipay', PRICE);
-    const asked = await h.call('POST', `/v1/orders/${order.orderId}/refund-requests`, { key: order.buyerKey, body: { amount: ASKED, reason: 'scratched' } });
+    const asked = await h.call('POST', `/v1/orders/${order.orderId}/refund-requests`, {
+      key: order.buyerKey,
+      body: { amount: ASKED, reason: 'scratched' },
+    });
     expect(asked.status).toBe(201);
 
-    const answers = await Promise.all(Array.from({ length: RACERS }, () => h.call('POST', `/v1/refund-requests/${asked.body.id}/approve`, { key: m.key })));
+    const answers = await Promise.all(
+      Array.from({ length: RACERS }, () =>
+        h.call('POST', `/v1/refund-requests/${asked.body.id}/approve`, { key: m.key }),
+      ),
+    );
     const won = answers.filter((a) => a.status === 200);
     const lost = answers.filter((a) => a.status === 409);
     expect(won).toHaveLength(1);
@@ -31,10 +42,24 @@ describe('approving one refund request from 64 clients at once', () => {
 
     const { rows } = await h.db.query<{ id: string }>('SELECT id FROM refunds WHERE order_id = $1', [order.orderId]);
     expect(rows.map((r) => r.id)).toEqual([won[0]!.body.refund_id]);
-    await until(h, async () => (await h.call('GET', `/v1/orders/${order.orderId}`, { key: m.key })).body.refunded_amount === ASKED, 'the refund succeeds');
+    await until(
+      h,
+      async () => (await h.call('GET', `/v1/orders/${order.orderId}`, { key: m.key })).body.refunded_amount === ASKED,
+      'the refund succeeds',
+    );
 
-    const trade = (await h.db.query<{ sub_merchant_id: string; transaction_id: string }>('SELECT sub_merchant_id, transaction_id FROM attempt_orders WHERE out_trade_no = $1', [order.outTradeNo])).rows[0]!;
-    const ref = { outTradeNo: order.outTradeNo, subMerchantId: trade.sub_merchant_id, transactionId: trade.transaction_id, amountFen: fen(PRICE) };
+    const trade = (
+      await h.db.query<{ sub_merchant_id: string; transaction_id: string }>(
+        'SELECT sub_merchant_id, transaction_id FROM attempt_orders WHERE out_trade_no = $1',
+        [order.outTradeNo],
+      )
+    ).rows[0]!;
+    const ref = {
+      outTradeNo: order.outTradeNo,
+      subMerchantId: trade.sub_merchant_id,
+      transactionId: trade.transaction_id,
+      amountFen: fen(PRICE),
+    };
     expect(await h.providers.get('alipay').escrow.queryUnsplit(ref)).toBe(PRICE - ASKED); // the provider refunded once
 
     await h.outbox.run();

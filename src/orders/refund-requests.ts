@@ -22,8 +22,17 @@ export class RefundRequests {
     if (!['paid', 'shipped', 'completed'].includes(order.status)) throw conflict(order, 'ask for a refund');
     if (amountFen > order.amount - order.refunded_amount) throw new HutongError('refund_exceeds_remaining');
     const row: RefundRequestRow = {
-      id: newId('rrq'), order_id: orderId, buyer_id: order.buyer_id, merchant_id: order.merchant_id, amount: amountFen, reason,
-      status: 'open', decline_reason: null, refund_id: null, created_at: this.ctx.clock.now(), decided_at: null,
+      id: newId('rrq'),
+      order_id: orderId,
+      buyer_id: order.buyer_id,
+      merchant_id: order.merchant_id,
+      amount: amountFen,
+      reason,
+      status: 'open',
+      decline_reason: null,
+      refund_id: null,
+      created_at: this.ctx.clock.now(),
+      decided_at: null,
     };
     try {
       return await writeOnce(this.ctx.db, async (q) => {
@@ -67,7 +76,10 @@ export class RefundRequests {
    * auto-confirm clock stays paused until the refund ends.
    */
   async decideApproved(q: Queryable, actor: Actor, id: string, refundId: string): Promise<RefundRequestRow> {
-    const decided = await store.decideRefundRequest(q, id, 'approved', { refund_id: refundId, decided_at: this.ctx.clock.now() });
+    const decided = await store.decideRefundRequest(q, id, 'approved', {
+      refund_id: refundId,
+      decided_at: this.ctx.clock.now(),
+    });
     if (!decided) throw new HutongError('refund_request_state_conflict');
     await this.audit(q, actor, decided, 'approved', { refund_id: refundId });
     return decided;
@@ -78,7 +90,10 @@ export class RefundRequests {
     if (actor.role === 'buyer') throw new HutongError('forbidden_role');
     if (request.status !== 'open') throw new HutongError('refund_request_state_conflict');
     return writeOnce(this.ctx.db, async (q) => {
-      const row = await store.decideRefundRequest(q, id, 'declined', { decline_reason: reason, decided_at: this.ctx.clock.now() });
+      const row = await store.decideRefundRequest(q, id, 'declined', {
+        decline_reason: reason,
+        decided_at: this.ctx.clock.now(),
+      });
       if (!row) throw new HutongError('refund_request_state_conflict');
       await this.orders.resumeAutoConfirm(q, row.order_id);
       await this.audit(q, actor, row, 'declined', { decline_reason: reason });
@@ -86,10 +101,18 @@ export class RefundRequests {
     });
   }
 
-  private async audit(q: Queryable, actor: Actor, row: RefundRequestRow, to: 'approved' | 'declined', set: Record<string, string>): Promise<void> {
+  private async audit(
+    q: Queryable,
+    actor: Actor,
+    row: RefundRequestRow,
+    to: 'approved' | 'declined',
+    set: Record<string, string>,
+  ): Promise<void> {
     await this.ctx.audit.record(q, actor, {
-      action: `refund_request.${to}`, subject: `order:${row.order_id}`,
-      before: { refund_request_id: row.id, status: 'open' }, after: { refund_request_id: row.id, status: to, amount: row.amount, ...set },
+      action: `refund_request.${to}`,
+      subject: `order:${row.order_id}`,
+      before: { refund_request_id: row.id, status: 'open' },
+      after: { refund_request_id: row.id, status: to, amount: row.amount, ...set },
     });
   }
 }

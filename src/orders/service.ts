@@ -47,7 +47,10 @@ export class OrdersService {
     const byId = new Map(products.map((p) => [p.id, p]));
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) throw new HutongError('unknown_product', undefined, { product_ids: missing });
-    checkoutTotal(items.map((i) => ({ unitPrice: byId.get(i.productId)!.price, quantity: i.quantity })), this.ctx.config.limits.orderAmountMaxFen);
+    checkoutTotal(
+      items.map((i) => ({ unitPrice: byId.get(i.productId)!.price, quantity: i.quantity })),
+      this.ctx.config.limits.orderAmountMaxFen,
+    );
 
     const now = this.ctx.clock.now();
     const payDeadline = new Date(now.getTime() + this.ctx.config.unpaidTimeoutMs);
@@ -67,17 +70,40 @@ export class OrdersService {
       });
       const amount = addFen(...lines.map((l) => fen(l.unit_price * l.quantity)));
       // The slowest fulfilment in the order decides its auto-confirm period.
-      const fulfilment = group.map((i) => byId.get(i.productId)!.fulfilment_type)
+      const fulfilment = group
+        .map((i) => byId.get(i.productId)!.fulfilment_type)
         .sort((a, b) => this.ctx.config.autoConfirmDays[b] - this.ctx.config.autoConfirmDays[a])[0]!;
-      orders.push(emptyOrder({ id, payment_id: paymentId, merchant_id: merchantId, buyer_id: actor.buyerId, amount, fulfilment_type: fulfilment, pay_deadline: payDeadline, attribution: attribution ?? null, created_at: now }));
+      orders.push(
+        emptyOrder({
+          id,
+          payment_id: paymentId,
+          merchant_id: merchantId,
+          buyer_id: actor.buyerId,
+          amount,
+          fulfilment_type: fulfilment,
+          pay_deadline: payDeadline,
+          attribution: attribution ?? null,
+          created_at: now,
+        }),
+      );
       orderItems.push(...lines);
     }
     const payment: PaymentRow = {
-      id: paymentId, buyer_id: actor.buyerId, amount: addFen(...orders.map((o) => fen(o.amount))),
-      status: 'requires_method', expires_at: payDeadline, succeeded_at: null, created_at: now,
+      id: paymentId,
+      buyer_id: actor.buyerId,
+      amount: addFen(...orders.map((o) => fen(o.amount))),
+      status: 'requires_method',
+      expires_at: payDeadline,
+      succeeded_at: null,
+      created_at: now,
     };
     return writeOnce(this.ctx.db, async (q) => {
-      await ensureBuyerWithinLimits(q, actor.buyerId, { orders: orders.length, units: items.reduce((n, i) => n + i.quantity, 0) }, this.ctx.config.limits);
+      await ensureBuyerWithinLimits(
+        q,
+        actor.buyerId,
+        { orders: orders.length, units: items.reduce((n, i) => n + i.quantity, 0) },
+        this.ctx.config.limits,
+      );
       await paymentStore.insert(q, payment);
       for (const o of orders) await store.insertOrder(q, o);
       await store.insertItems(q, orderItems);
@@ -105,7 +131,12 @@ export class OrdersService {
 
   async listOrders(actor: Actor, query: { limit?: number; cursor?: string; status?: string }) {
     const rows = await store.orders(this.ctx.db, listScope(actor), { status: query.status }, pageFrom(query));
-    const items = rows.length ? await store.items(this.ctx.db, rows.map((r) => r.id)) : [];
+    const items = rows.length
+      ? await store.items(
+          this.ctx.db,
+          rows.map((r) => r.id),
+        )
+      : [];
     return { rows, items };
   }
 
@@ -115,7 +146,10 @@ export class OrdersService {
     const now = this.ctx.clock.now();
     const autoConfirmAt = new Date(now.getTime() + this.ctx.config.autoConfirmDays[order.fulfilment_type] * DAY_MS);
     return writeOnce(this.ctx.db, async (q) => {
-      const row = await store.transition(q, id, ['paid'], 'shipped', { shipped_at: now, auto_confirm_at: autoConfirmAt });
+      const row = await store.transition(q, id, ['paid'], 'shipped', {
+        shipped_at: now,
+        auto_confirm_at: autoConfirmAt,
+      });
       if (!row) throw conflict((await store.order(q, id))!, 'ship');
       return row;
     });
@@ -133,7 +167,15 @@ export class OrdersService {
       const done = await store.transition(q, id, ['shipped'], 'completed', { completed_at: now });
       if (!done) throw conflict((await store.order(q, id))!, by === 'buyer' ? 'confirm receipt' : 'auto-confirm');
       // Payments schedules the escrow release from this event.
-      await appendEvent(q, { topic: 'order.completed', payload: { payment_id: done.payment_id, order_id: id, merchant_id: done.merchant_id } }, id, now);
+      await appendEvent(
+        q,
+        {
+          topic: 'order.completed',
+          payload: { payment_id: done.payment_id, order_id: id, merchant_id: done.merchant_id },
+        },
+        id,
+        now,
+      );
       return done;
     });
   }
@@ -172,8 +214,10 @@ export class OrdersService {
       const now = this.ctx.clock.now();
       const orders = await store.ordersOfPayment(q, paymentId);
       for (const o of orders) {
-        if (!(await store.transition(q, o.id, ['pending_payment'], 'closed', { closed_at: now, close_reason: reason }))) continue;
-        for (const item of await store.items(q, [o.id])) await catalogStore.releaseStock(q, item.product_id, item.quantity);
+        if (!(await store.transition(q, o.id, ['pending_payment'], 'closed', { closed_at: now, close_reason: reason })))
+          continue;
+        for (const item of await store.items(q, [o.id]))
+          await catalogStore.releaseStock(q, item.product_id, item.quantity);
       }
       // Payments closes the checkout's open attempts at the providers from this event.
       await appendEvent(q, { topic: 'checkout.closed', payload: { payment_id: paymentId, reason } }, paymentId, now);
@@ -198,14 +242,22 @@ export class OrdersService {
     if (!row) throw new HutongError('refund_exceeds_remaining');
     if (row.refunded_amount === row.amount && (row.status === 'paid' || row.status === 'shipped')) {
       // A full refund before completion closes the order; a completed one stays completed.
-      return (await store.transition(q, orderId, ['paid', 'shipped'], 'closed', { closed_at: this.ctx.clock.now(), close_reason: 'refunded' })) ?? row;
+      return (
+        (await store.transition(q, orderId, ['paid', 'shipped'], 'closed', {
+          closed_at: this.ctx.clock.now(),
+          close_reason: 'refunded',
+        })) ?? row
+      );
     }
     return row;
   }
 
   /** While a refund is open the auto-confirm clock stands still. */
   async pauseAutoConfirm(q: Queryable, orderId: string): Promise<void> {
-    await q.query('UPDATE orders SET refund_paused_at = $2 WHERE id = $1 AND refund_paused_at IS NULL', [orderId, this.ctx.clock.now()]);
+    await q.query('UPDATE orders SET refund_paused_at = $2 WHERE id = $1 AND refund_paused_at IS NULL', [
+      orderId,
+      this.ctx.clock.now(),
+    ]);
   }
 
   async resumeAutoConfirm(q: Queryable, orderId: string): Promise<void> {
@@ -224,28 +276,62 @@ export class OrdersService {
     const now = this.ctx.clock.now();
     let closed = 0;
     let autoConfirmed = 0;
-    await this.claims.driveEach('order_timeout', await store.dueUnpaidPayments(this.ctx.db, now, SWEEP_SIZE_MAX), (id) => id, async (paymentId) => {
-      if (await this.closeUnpaidCheckout(paymentId, 'unpaid_timeout')) closed++;
-    });
-    await this.claims.driveEach('auto_confirm', await store.dueAutoConfirm(this.ctx.db, now, SWEEP_SIZE_MAX), (id) => id, async (id) => {
-      try {
-        await this.complete(id, 'timer');
-        autoConfirmed++;
-      } catch (err) {
-        if (!(err instanceof HutongError)) throw err; // someone else completed or closed it first
-      }
-    });
+    await this.claims.driveEach(
+      'order_timeout',
+      await store.dueUnpaidPayments(this.ctx.db, now, SWEEP_SIZE_MAX),
+      (id) => id,
+      async (paymentId) => {
+        if (await this.closeUnpaidCheckout(paymentId, 'unpaid_timeout')) closed++;
+      },
+    );
+    await this.claims.driveEach(
+      'auto_confirm',
+      await store.dueAutoConfirm(this.ctx.db, now, SWEEP_SIZE_MAX),
+      (id) => id,
+      async (id) => {
+        try {
+          await this.complete(id, 'timer');
+          autoConfirmed++;
+        } catch (err) {
+          if (!(err instanceof HutongError)) throw err; // someone else completed or closed it first
+        }
+      },
+    );
     return { closed, autoConfirmed };
   }
 }
 
-function emptyOrder(o: Pick<OrderRow, 'id' | 'payment_id' | 'merchant_id' | 'buyer_id' | 'amount' | 'fulfilment_type' | 'pay_deadline' | 'attribution' | 'created_at'>): OrderRow {
+function emptyOrder(
+  o: Pick<
+    OrderRow,
+    | 'id'
+    | 'payment_id'
+    | 'merchant_id'
+    | 'buyer_id'
+    | 'amount'
+    | 'fulfilment_type'
+    | 'pay_deadline'
+    | 'attribution'
+    | 'created_at'
+  >,
+): OrderRow {
   return {
-    ...o, status: 'pending_payment' as OrderStatus, refunded_amount: 0, paid_at: null, shipped_at: null, auto_confirm_at: null,
-    confirm_extended: false, refund_paused_at: null, completed_at: null, closed_at: null, close_reason: null,
+    ...o,
+    status: 'pending_payment' as OrderStatus,
+    refunded_amount: 0,
+    paid_at: null,
+    shipped_at: null,
+    auto_confirm_at: null,
+    confirm_extended: false,
+    refund_paused_at: null,
+    completed_at: null,
+    closed_at: null,
+    close_reason: null,
   };
 }
 
 export function conflict(order: OrderRow, action: string): HutongError {
-  return new HutongError('order_state_conflict', `Cannot ${action} an order that is ${order.status}.`, { status: order.status });
+  return new HutongError('order_state_conflict', `Cannot ${action} an order that is ${order.status}.`, {
+    status: order.status,
+  });
 }

@@ -17,7 +17,12 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
 export const ORDER_INITIAL: OrderStatus = 'pending_payment';
 
 export const ORDER_MACHINE = defineMachine<OrderStatus>({
-  name: 'order', table: 'orders', key: ['id'], statuses: ORDER_STATUSES, initial: [ORDER_INITIAL], transitions: ORDER_TRANSITIONS,
+  name: 'order',
+  table: 'orders',
+  key: ['id'],
+  statuses: ORDER_STATUSES,
+  initial: [ORDER_INITIAL],
+  transitions: ORDER_TRANSITIONS,
 });
 
 /** Orders that may still be refunded (after completion, from the merchant's available money). */
@@ -28,6 +33,10 @@ export const REFUND_REQUEST_STATUSES = ['open', 'approved', 'declined'] as const
 export type RefundRequestStatus = (typeof REFUND_REQUEST_STATUSES)[number];
 
 export const REFUND_REQUEST_MACHINE = defineMachine<RefundRequestStatus>({
-  name: 'refund request', table: 'refund_requests', key: ['id'], statuses: REFUND_REQUEST_STATUSES, initial: ['open'],
+  name: 'refund request',
+  table: 'refund_requests',
+  key: ['id'],
+  statuses: REFUND_REQUEST_STATUSES,
+  initial: ['open'],
   transitions: { open: ['approved', 'declined'], approved: [], declined: [] },
 });

@@ -55,7 +55,18 @@ export const ordersStore = {
     await q.query(
       `INSERT INTO orders (id, payment_id, merchant_id, buyer_id, status, amount, fulfilment_type, pay_deadline, attribution, created_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-      [o.id, o.payment_id, o.merchant_id, o.buyer_id, o.status, o.amount, o.fulfilment_type, o.pay_deadline, o.attribution ? JSON.stringify(o.attribution) : null, o.created_at],
+      [
+        o.id,
+        o.payment_id,
+        o.merchant_id,
+        o.buyer_id,
+        o.status,
+        o.amount,
+        o.fulfilment_type,
+        o.pay_deadline,
+        o.attribution ? JSON.stringify(o.attribution) : null,
+        o.created_at,
+      ],
     );
   },
   async insertItems(q: Queryable, items: OrderItemRow[]): Promise<void> {
@@ -63,19 +74,41 @@ export const ordersStore = {
     await q.query(
       `INSERT INTO order_items (order_id, product_id, name, unit_price, quantity)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[])`,
-      [items.map((i) => i.order_id), items.map((i) => i.product_id), items.map((i) => i.name), items.map((i) => i.unit_price), items.map((i) => i.quantity)],
+      [
+        items.map((i) => i.order_id),
+        items.map((i) => i.product_id),
+        items.map((i) => i.name),
+        items.map((i) => i.unit_price),
+        items.map((i) => i.quantity),
+      ],
     );
   },
   async order(q: Queryable, id: string, forUpdate = false): Promise<OrderRow | undefined> {
-    return (await q.query<OrderRow>(`SELECT * FROM orders WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id])).rows[0];
+    return (await q.query<OrderRow>(`SELECT * FROM orders WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]))
+      .rows[0];
   },
   async ordersOfPayment(q: Queryable, paymentId: string, forUpdate = false): Promise<OrderRow[]> {
-    return (await q.query<OrderRow>(`SELECT * FROM orders WHERE payment_id = $1 ORDER BY merchant_id, id${forUpdate ? ' FOR UPDATE' : ''}`, [paymentId])).rows;
+    return (
+      await q.query<OrderRow>(
+        `SELECT * FROM orders WHERE payment_id = $1 ORDER BY merchant_id, id${forUpdate ? ' FOR UPDATE' : ''}`,
+        [paymentId],
+      )
+    ).rows;
   },
   async items(q: Queryable, orderIds: string[]): Promise<OrderItemRow[]> {
-    return (await q.query<OrderItemRow>('SELECT * FROM order_items WHERE order_id = ANY($1::text[]) ORDER BY order_id, product_id', [orderIds])).rows;
+    return (
+      await q.query<OrderItemRow>(
+        'SELECT * FROM order_items WHERE order_id = ANY($1::text[]) ORDER BY order_id, product_id',
+        [orderIds],
+      )
+    ).rows;
   },
-  async orders(q: Queryable, scope: { merchantId: string | null; buyerId: string | null }, filter: { status?: string }, page: Page): Promise<OrderRow[]> {
+  async orders(
+    q: Queryable,
+    scope: { merchantId: string | null; buyerId: string | null },
+    filter: { status?: string },
+    page: Page,
+  ): Promise<OrderRow[]> {
     const { rows } = await q.query<OrderRow>(
       `SELECT * FROM orders WHERE ($1::text IS NULL OR merchant_id = $1) AND ($2::text IS NULL OR buyer_id = $2)
        AND ($3::text IS NULL OR status = $3) AND ${afterClause(4)} ORDER BY created_at, id LIMIT $6`,
@@ -84,11 +117,23 @@ export const ordersStore = {
     return rows;
   },
   /** The transition: zero rows means someone else moved the order first. */
-  async transition(q: Queryable, id: string, from: OrderStatus[], to: OrderStatus, set: Record<string, unknown> = {}): Promise<OrderRow | undefined> {
+  async transition(
+    q: Queryable,
+    id: string,
+    from: OrderStatus[],
+    to: OrderStatus,
+    set: Record<string, unknown> = {},
+  ): Promise<OrderRow | undefined> {
     return transition<OrderStatus, OrderRow>(q, ORDER_MACHINE, id, from, to, set);
   },
   /** Every order of a checkout that is still in `from` (one statement for a multi-merchant checkout). */
-  async transitionOfPayment(q: Queryable, paymentId: string, from: OrderStatus[], to: OrderStatus, set: Record<string, unknown> = {}): Promise<OrderRow[]> {
+  async transitionOfPayment(
+    q: Queryable,
+    paymentId: string,
+    from: OrderStatus[],
+    to: OrderStatus,
+    set: Record<string, unknown> = {},
+  ): Promise<OrderRow[]> {
     return transitionWhere<OrderStatus, OrderRow>(q, ORDER_MACHINE, { payment_id: paymentId }, from, to, set);
   },
   async update(q: Queryable, id: string, set: Record<string, unknown>): Promise<OrderRow | undefined> {
@@ -126,11 +171,22 @@ export const ordersStore = {
     return (await q.query<RefundRequestRow>('SELECT * FROM refund_requests WHERE id = $1', [id])).rows[0];
   },
   async refundRequestsOfOrder(q: Queryable, orderId: string): Promise<RefundRequestRow[]> {
-    return (await q.query<RefundRequestRow>('SELECT * FROM refund_requests WHERE order_id = $1 ORDER BY created_at, id', [orderId])).rows;
+    return (
+      await q.query<RefundRequestRow>('SELECT * FROM refund_requests WHERE order_id = $1 ORDER BY created_at, id', [
+        orderId,
+      ])
+    ).rows;
   },
-  async decideRefundRequest(q: Queryable, id: string, to: 'approved' | 'declined', set: { decline_reason?: string; refund_id?: string; decided_at: Date }): Promise<RefundRequestRow | undefined> {
+  async decideRefundRequest(
+    q: Queryable,
+    id: string,
+    to: 'approved' | 'declined',
+    set: { decline_reason?: string; refund_id?: string; decided_at: Date },
+  ): Promise<RefundRequestRow | undefined> {
     return transition<RefundRequestStatus, RefundRequestRow>(q, REFUND_REQUEST_MACHINE, id, ['open'], to, {
-      decline_reason: set.decline_reason ?? null, refund_id: set.refund_id ?? null, decided_at: set.decided_at,
+      decline_reason: set.decline_reason ?? null,
+      refund_id: set.refund_id ?? null,
+      decided_at: set.decided_at,
     });
   },
 };

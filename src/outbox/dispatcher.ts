@@ -76,7 +76,12 @@ export class OutboxDispatcher {
 
   private async batch(q: Queryable, room: number): Promise<DrainResult & { heads: number; cut: boolean }> {
     const now = this.ctx.clock.now();
-    const heads = await outboxStore.claimHeads(q, now, Math.min(HEADS_PER_BATCH_MAX, room), this.ctx.db.kind === 'postgres');
+    const heads = await outboxStore.claimHeads(
+      q,
+      now,
+      Math.min(HEADS_PER_BATCH_MAX, room),
+      this.ctx.db.kind === 'postgres',
+    );
     const result = { consumed: 0, failed: 0, dead: 0, heads: heads.length, cut: false };
     for (const head of heads) {
       let row: OutboxRow | undefined = head;
@@ -84,7 +89,10 @@ export class OutboxDispatcher {
       for (; row && n < EVENTS_PER_STREAM_MAX && result.consumed + result.failed + result.dead < room; n++) {
         const outcome = await this.deliver(q, row, now);
         result[outcome]++;
-        if (outcome !== 'consumed') { row = undefined; break; } // the stream waits behind this event
+        if (outcome !== 'consumed') {
+          row = undefined;
+          break;
+        } // the stream waits behind this event
         row = await outboxStore.next(q, row.ordering_key, row.seq);
       }
       if (row && n === EVENTS_PER_STREAM_MAX) result.cut = true;
@@ -108,9 +116,15 @@ export class OutboxDispatcher {
     } catch (err) {
       await q.query('ROLLBACK TO SAVEPOINT outbox_event');
       const tries = row.attempts + 1;
-      const retryAt = tries >= EVENT_ATTEMPTS_MAX ? null : new Date(now.getTime() + Math.min(RETRY_BASE_MS * 2 ** row.attempts, RETRY_MS_MAX));
+      const retryAt =
+        tries >= EVENT_ATTEMPTS_MAX
+          ? null
+          : new Date(now.getTime() + Math.min(RETRY_BASE_MS * 2 ** row.attempts, RETRY_MS_MAX));
       await outboxStore.failed(q, row.id, err instanceof Error ? err.message : String(err), retryAt);
-      this.ctx.log.error({ event_id: row.id, topic: row.topic, tries, err }, retryAt ? 'outbox event failed; retried later' : 'outbox event dead-lettered');
+      this.ctx.log.error(
+        { event_id: row.id, topic: row.topic, tries, err },
+        retryAt ? 'outbox event failed; retried later' : 'outbox event dead-lettered',
+      );
       return retryAt ? 'failed' : 'dead';
     }
     await outboxStore.consumed(q, row.id, now);

@@ -24,7 +24,12 @@ const Refund = {
 export const EVENT_SCHEMAS = {
   /** A provider order of an attempt was paid (each sub-order of a merged or combined payment has its own). */
   'payment.sub_order_paid': Type.Object({
-    ...Trade, attempt_id: Str, sub_merchant_id: Type.String(), transaction_id: Str, amount: Amount, paid_at: Str,
+    ...Trade,
+    attempt_id: Str,
+    sub_merchant_id: Type.String(),
+    transaction_id: Str,
+    amount: Amount,
+    paid_at: Str,
   }),
   /** The checkout's payment succeeded (its winning attempt is paid in full). */
   'payment.succeeded': Type.Object({ ...OfPayment, attempt_id: Str, provider: Provider, amount: Amount }),
@@ -39,7 +44,10 @@ export const EVENT_SCHEMAS = {
   'escrow.commission_returned': Type.Object({ ...Refund, out_return_no: Str }),
   'escrow.released': Type.Object({ ...Trade, commission: Amount }),
   /** An unpaid checkout was closed (cancelled or timed out): its open attempts must be closed at the providers. */
-  'checkout.closed': Type.Object({ ...OfPayment, reason: Type.Union([Type.Literal('cancelled'), Type.Literal('unpaid_timeout')]) }),
+  'checkout.closed': Type.Object({
+    ...OfPayment,
+    reason: Type.Union([Type.Literal('cancelled'), Type.Literal('unpaid_timeout')]),
+  }),
   /** The buyer (or the auto-confirm timer) confirmed receipt: the order's escrow is due for release. */
   'order.completed': Type.Object({ ...OfPayment, order_id: Str, merchant_id: Str }),
 } satisfies Record<string, TSchema>;
@@ -64,7 +72,10 @@ export function parseEvent(topic: string, payload: unknown): ParsedEvent {
   const schema = EVENT_SCHEMAS[topic];
   if (!Value.Check(schema, payload)) {
     const first = Value.Errors(schema, payload)[0];
-    return { ok: false, reason: `invalid ${topic} payload${first ? `: ${first.instancePath || '/'} ${first.message}` : ''}` };
+    return {
+      ok: false,
+      reason: `invalid ${topic} payload${first ? `: ${first.instancePath || '/'} ${first.message}` : ''}`,
+    };
   }
   return { ok: true, event: { topic, payload } as OutboxEvent };
 }

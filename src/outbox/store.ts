@@ -47,20 +47,24 @@ export const outboxStore = {
    * due. On PostgreSQL the heads are locked and heads another consumer holds are skipped: its stream is busy.
    */
   async claimHeads(q: Queryable, now: Date, limit: number, lock: boolean): Promise<OutboxRow[]> {
-    return (await q.query<OutboxRow>(
-      `SELECT o.* FROM outbox o
+    return (
+      await q.query<OutboxRow>(
+        `SELECT o.* FROM outbox o
        WHERE o.state = 'pending' AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= $1)
          AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.ordering_key = o.ordering_key AND e.seq < o.seq AND e.state <> 'consumed')
        ORDER BY o.id LIMIT $2${lock ? ' FOR UPDATE OF o SKIP LOCKED' : ''}`,
-      [now, limit],
-    )).rows;
+        [now, limit],
+      )
+    ).rows;
   },
   /** The next pending event of a stream whose head this consumer holds (nobody else can take it meanwhile). */
   async next(q: Queryable, orderingKey: string, afterSeq: number): Promise<OutboxRow | undefined> {
-    return (await q.query<OutboxRow>(
-      `SELECT * FROM outbox WHERE ordering_key = $1 AND seq > $2 AND state = 'pending' ORDER BY seq LIMIT 1`,
-      [orderingKey, afterSeq],
-    )).rows[0];
+    return (
+      await q.query<OutboxRow>(
+        `SELECT * FROM outbox WHERE ordering_key = $1 AND seq > $2 AND state = 'pending' ORDER BY seq LIMIT 1`,
+        [orderingKey, afterSeq],
+      )
+    ).rows[0];
   },
   async consumed(q: Queryable, id: number, now: Date): Promise<void> {
     await q.query(`UPDATE outbox SET state = 'consumed', consumed_at = $2 WHERE id = $1`, [id, now]);
@@ -77,10 +81,14 @@ export const outboxStore = {
   },
   /** Ops put a dead event back in line (after fixing its cause); its stream resumes from it. */
   async retry(q: Queryable, id: number): Promise<boolean> {
-    const r = await q.query(`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL WHERE id = $1 AND state = 'dead'`, [id]);
+    const r = await q.query(
+      `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL WHERE id = $1 AND state = 'dead'`,
+      [id],
+    );
     return r.rowCount === 1;
   },
   async pendingCount(q: Queryable): Promise<number> {
-    return (await q.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM outbox WHERE state = 'pending'`)).rows[0]!.n;
+    return (await q.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM outbox WHERE state = 'pending'`)).rows[0]!
+      .n;
   },
 };

@@ -12,7 +12,11 @@ export interface ClientInfo {
 
 export function clientFrom(headers: Record<string, string | string[] | undefined>): ClientInfo {
   const ua = String(headers['user-agent'] ?? '');
-  const kind: ClientKind = /MicroMessenger/i.test(ua) ? 'wechat' : /Mobile|Android|iPhone|iPad|HarmonyOS/i.test(ua) ? 'mobile' : 'desktop';
+  const kind: ClientKind = /MicroMessenger/i.test(ua)
+    ? 'wechat'
+    : /Mobile|Android|iPhone|iPad|HarmonyOS/i.test(ua)
+      ? 'mobile'
+      : 'desktop';
   const declared = /^([a-z][a-z0-9_-]{0,31})\/(\d+\.\d+\.\d+)$/i.exec(String(headers['x-hutong-client'] ?? ''));
   return declared ? { kind, app: declared[1], version: declared[2] } : { kind };
 }

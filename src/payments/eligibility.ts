@@ -5,7 +5,13 @@ import type { ProviderRegistry } from '../providers/registry';
 import { clientSupports, type ClientInfo } from './client';
 import { providerAccountStore } from './provider-account-store';
 
-export const UNAVAILABLE_REASONS = ['method_disabled', 'method_paused', 'client_unsupported', 'merchant_not_enabled', 'buyer_not_in_rollout'] as const;
+export const UNAVAILABLE_REASONS = [
+  'method_disabled',
+  'method_paused',
+  'client_unsupported',
+  'merchant_not_enabled',
+  'buyer_not_in_rollout',
+] as const;
 export type UnavailableReason = (typeof UNAVAILABLE_REASONS)[number];
 
 export interface MethodAvailability {
@@ -37,7 +43,8 @@ export class ProviderAccountEligibility implements EligibilityPolicy {
     const active = await providerAccountStore.activeProviders(this.db, input.merchantIds);
     return this.order.map((method) => {
       if (!this.providers.has(method)) return { method, available: false, reason: 'method_disabled' as const };
-      if (!clientSupports(method, input.client)) return { method, available: false, reason: 'client_unsupported' as const };
+      if (!clientSupports(method, input.client))
+        return { method, available: false, reason: 'client_unsupported' as const };
       const everyMerchant = input.merchantIds.every((m) => active.get(m)?.has(method));
       if (!everyMerchant) return { method, available: false, reason: 'merchant_not_enabled' as const };
       return { method, available: true };

@@ -65,12 +65,22 @@ export class EscrowReleases {
     await q.query(
       `INSERT INTO escrow_releases (order_id, provider, out_trade_no, sub_merchant_id, transaction_id, amount, status, out_order_no, next_check_at, created_at, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,'pending',$7,$8,$8,$8) ON CONFLICT (order_id) DO NOTHING`,
-      [orderId, paid.method, paid.out_trade_no, paid.sub_merchant_id, paid.transaction_id, paid.amount, `S${orderId.replace('ord_', '')}`, now],
+      [
+        orderId,
+        paid.method,
+        paid.out_trade_no,
+        paid.sub_merchant_id,
+        paid.transaction_id,
+        paid.amount,
+        `S${orderId.replace('ord_', '')}`,
+        now,
+      ],
     );
   }
 
   async ofOrder(orderId: string): Promise<EscrowReleaseRow | undefined> {
-    return (await this.ctx.db.query<EscrowReleaseRow>('SELECT * FROM escrow_releases WHERE order_id = $1', [orderId])).rows[0];
+    return (await this.ctx.db.query<EscrowReleaseRow>('SELECT * FROM escrow_releases WHERE order_id = $1', [orderId]))
+      .rows[0];
   }
 
   async sweep(): Promise<number> {
@@ -80,7 +90,12 @@ export class EscrowReleases {
          AND ${unclaimed('escrow_release', 'r.order_id', '$1')} ORDER BY next_check_at LIMIT $2`,
       [now, SWEEP_SIZE_MAX],
     );
-    await this.claims.driveEach('escrow_release', rows, (r) => r.order_id, (r) => this.driveClaimed(r.order_id));
+    await this.claims.driveEach(
+      'escrow_release',
+      rows,
+      (r) => r.order_id,
+      (r) => this.driveClaimed(r.order_id),
+    );
     return rows.length;
   }
 
@@ -106,16 +121,26 @@ export class EscrowReleases {
     // Release waits while any refund of the order is open.
     if ((await refundStore.openCount(this.ctx.db, row.order_id)) > 0) return this.retryLater(row, null);
     const adapter = this.providers.get(row.provider);
-    const ref = { outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id, amountFen: fen(row.amount) };
+    const ref = {
+      outTradeNo: row.out_trade_no,
+      subMerchantId: row.sub_merchant_id,
+      transactionId: row.transaction_id,
+      amountFen: fen(row.amount),
+    };
     if (row.status === 'processing') {
       const known = await this.askProvider(row);
       if (known) return this.onShareStatus(row, known, known.sharedFen);
     }
-    const commission = row.commission === null ? await this.decideCommission(row) : { commission: fen(row.commission), base: fen(row.commission_base ?? 0) };
+    const commission =
+      row.commission === null
+        ? await this.decideCommission(row)
+        : { commission: fen(row.commission), base: fen(row.commission_base ?? 0) };
     if (row.status === 'pending') {
       // Committed before the provider call: from here on a retry asks the provider before deciding anything.
       const decided = await transition(this.ctx.db, ESCROW_RELEASE_MACHINE, row.order_id, ['pending'], 'processing', {
-        commission: commission.commission, commission_base: commission.base, updated_at: this.ctx.clock.now(),
+        commission: commission.commission,
+        commission_base: commission.base,
+        updated_at: this.ctx.clock.now(),
       });
       if (!decided) return; // someone else moved it: the next sweep drives it from its new state
     }
@@ -123,7 +148,12 @@ export class EscrowReleases {
     // Nothing left and the provider knows no share of ours: the order was refunded in full.
     if (unsplit === 0) return this.finish(row, fen(0));
     const shared = fen(Math.min(commission.commission, unsplit));
-    const result = await adapter.escrow.shareAndRelease({ ...ref, outOrderNo: row.out_order_no, commissionFen: shared, description: 'platform commission' });
+    const result = await adapter.escrow.shareAndRelease({
+      ...ref,
+      outOrderNo: row.out_order_no,
+      commissionFen: shared,
+      description: 'platform commission',
+    });
     await this.hooks.afterShare?.(row.order_id);
     return this.onShareStatus(row, result, shared);
   }
@@ -132,7 +162,10 @@ export class EscrowReleases {
   private async askProvider(row: EscrowReleaseRow): Promise<ShareStatus | null> {
     try {
       return await this.providers.get(row.provider).escrow.queryShare({
-        outOrderNo: row.out_order_no, outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id,
+        outOrderNo: row.out_order_no,
+        outTradeNo: row.out_trade_no,
+        subMerchantId: row.sub_merchant_id,
+        transactionId: row.transaction_id,
       });
     } catch (err) {
       if (err instanceof ProviderError && err.code === 'share_not_found') return null;
@@ -162,7 +195,10 @@ export class EscrowReleases {
     const order = await ordersStore.order(this.ctx.db, row.order_id);
     if (!order) throw new HutongError('not_found', `No order ${row.order_id}.`);
     const merchant = await catalogStore.merchant(this.ctx.db, order.merchant_id);
-    const rateBp = await this.commissionRate(merchant?.category ?? 'general', order.completed_at ?? this.ctx.clock.now());
+    const rateBp = await this.commissionRate(
+      merchant?.category ?? 'general',
+      order.completed_at ?? this.ctx.clock.now(),
+    );
     const base = fen(row.amount - order.refunded_amount);
     const byRate = mulDivFloorFen(base, rateBp, 10_000);
     const cap = mulDivFloorFen(fen(row.amount), SHARE_CAP_BP, 10_000);
@@ -173,20 +209,48 @@ export class EscrowReleases {
     const now = this.ctx.clock.now();
     const order = await ordersStore.order(this.ctx.db, row.order_id);
     await this.ctx.db.tx(async (q) => {
-      const released = await transition(q, ESCROW_RELEASE_MACHINE, row.order_id, ['pending', 'processing'], 'released', {
-        commission, released_at: now, updated_at: now, failure_code: null,
-      });
+      const released = await transition(
+        q,
+        ESCROW_RELEASE_MACHINE,
+        row.order_id,
+        ['pending', 'processing'],
+        'released',
+        {
+          commission,
+          released_at: now,
+          updated_at: now,
+          failure_code: null,
+        },
+      );
       if (!released) return;
-      await appendEvent(q, { topic: 'escrow.released', payload: {
-        provider: row.provider, payment_id: order!.payment_id, order_id: row.order_id, merchant_id: order!.merchant_id, out_trade_no: row.out_trade_no, commission,
-      } }, row.order_id, now);
+      await appendEvent(
+        q,
+        {
+          topic: 'escrow.released',
+          payload: {
+            provider: row.provider,
+            payment_id: order!.payment_id,
+            order_id: row.order_id,
+            merchant_id: order!.merchant_id,
+            out_trade_no: row.out_trade_no,
+            commission,
+          },
+        },
+        row.order_id,
+        now,
+      );
     });
   }
 
   private async retryLater(row: EscrowReleaseRow, failureCode: string | null): Promise<void> {
     await this.ctx.db.query(
       `UPDATE escrow_releases SET next_check_at = $2, check_count = check_count + 1, failure_code = $3, updated_at = $4 WHERE order_id = $1`,
-      [row.order_id, new Date(this.ctx.clock.now().getTime() + RETRY_MS * Math.min(2 ** row.check_count, 60)), failureCode, this.ctx.clock.now()],
+      [
+        row.order_id,
+        new Date(this.ctx.clock.now().getTime() + RETRY_MS * Math.min(2 ** row.check_count, 60)),
+        failureCode,
+        this.ctx.clock.now(),
+      ],
     );
   }
 }

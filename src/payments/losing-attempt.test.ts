@@ -4,7 +4,16 @@
 // losing_attempts_refunded (hutong check, reconciliation) would have caught it otherwise.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHutong, type TestHutong } from '../../test/helpers/hutong';
-import { buyer, checkout, enableWechatpay, payableMerchant, product, until, walletPay, type TestMerchant } from '../../test/helpers/market';
+import {
+  buyer,
+  checkout,
+  enableWechatpay,
+  payableMerchant,
+  product,
+  until,
+  walletPay,
+  type TestMerchant,
+} from '../../test/helpers/market';
 import { losingAttemptsRefunded } from '../ledger/invariants';
 import type { PaidSubTrade } from '../providers/types';
 import { fen } from '../shared/money';
@@ -15,9 +24,14 @@ let shops: TestMerchant[];
 beforeAll(async () => {
   h = await startHutong();
   await enableWechatpay(h);
-  shops = [await payableMerchant(h, 'Tea shop', { wechatpay: true }), await payableMerchant(h, 'Cup shop', { wechatpay: true })];
+  shops = [
+    await payableMerchant(h, 'Tea shop', { wechatpay: true }),
+    await payableMerchant(h, 'Cup shop', { wechatpay: true }),
+  ];
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 async function faults(provider: 'alipay' | 'wechatpay', knobs: Record<string, unknown>): Promise<void> {
   expect((await h.call('PUT', `/sandbox/${provider}/faults`, { body: knobs })).status).toBe(200);
@@ -25,23 +39,39 @@ async function faults(provider: 'alipay' | 'wechatpay', knobs: Record<string, un
 
 /** What the provider says was paid on each sub-trade of an attempt (the janitor's view). */
 async function paidSubTrades(attemptId: string): Promise<PaidSubTrade[]> {
-  const attempt = (await h.payments.attemptsOfPayment((await h.db.query<{ payment_id: string }>('SELECT payment_id FROM attempts WHERE id = $1', [attemptId])).rows[0]!.payment_id)).find((a) => a.id === attemptId)!;
+  const attempt = (
+    await h.payments.attemptsOfPayment(
+      (
+        await h.db.query<{ payment_id: string }>('SELECT payment_id FROM attempts WHERE id = $1', [attemptId])
+      ).rows[0]!.payment_id,
+    )
+  ).find((a) => a.id === attemptId)!;
   const statuses = await h.providers.get(attempt.method).queryTrade(await h.payments.tradeRef(attempt));
   return statuses.map((s) => {
     expect(s.state).toBe('succeeded');
-    return { outTradeNo: s.outTradeNo, subMerchantId: s.subMerchantId, transactionId: s.transactionId!, amountFen: fen(s.amountFen!), paidAt: s.paidAt ?? new Date() };
+    return {
+      outTradeNo: s.outTradeNo,
+      subMerchantId: s.subMerchantId,
+      transactionId: s.transactionId!,
+      amountFen: fen(s.amountFen!),
+      paidAt: s.paidAt ?? new Date(),
+    };
   });
 }
 
 async function twoMerchantCheckout() {
   const buy = await buyer(h);
   const items = [];
-  for (const [i, shop] of shops.entries()) items.push({ product_id: (await product(h, shop, { price: 1_234 + i * 1_111 })).id, quantity: 1 });
+  for (const [i, shop] of shops.entries())
+    items.push({ product_id: (await product(h, shop, { price: 1_234 + i * 1_111 })).id, quantity: 1 });
   return { buy, co: await checkout(h, buy.key, items) };
 }
 
 async function attempt(buyerKey: string, paymentId: string, method: 'alipay' | 'wechatpay') {
-  const res = await h.call('POST', `/v1/payments/${paymentId}/attempts`, { key: buyerKey, body: { method, scene: 'qr' } });
+  const res = await h.call('POST', `/v1/payments/${paymentId}/attempts`, {
+    key: buyerKey,
+    body: { method, scene: 'qr' },
+  });
   expect(res.status).toBe(201);
   return res.body as { id: string; action: { type: string; code_url?: string } };
 }
@@ -64,17 +94,32 @@ describe('a losing attempt gives back everything it took', () => {
     const [first, second] = await paidSubTrades(alipay.id);
     expect(await h.payments.recordSubTradePaid('alipay', first!)).toBe('applied'); // its attempt still live
     const wechatTrades = await paidSubTrades(wechat.id);
-    expect(await h.payments.recordNotifiedPayment('wechatpay', `race-${wechat.id}`, {}, wechatTrades)).toEqual(['applied', 'applied']);
+    expect(await h.payments.recordNotifiedPayment('wechatpay', `race-${wechat.id}`, {}, wechatTrades)).toEqual([
+      'applied',
+      'applied',
+    ]);
     expect(await h.payments.recordSubTradePaid('alipay', second!)).toBe('late_refunded');
 
     const payment = await h.call('GET', `/v1/payments/${co.payment.id}`, { key: buy.key });
     expect(payment.body.status).toBe('succeeded');
-    await until(h, async () => {
-      const { rows } = await h.db.query<{ status: string }>(`SELECT status FROM refunds WHERE attempt_id = $1`, [alipay.id]);
-      return rows.length === 2 && rows.every((r) => r.status === 'succeeded');
-    }, 'both Alipay sub-orders refunded');
-    const refunded = await h.db.query<{ out_trade_no: string; amount: number }>(`SELECT out_trade_no, amount FROM refunds WHERE attempt_id = $1 ORDER BY out_trade_no`, [alipay.id]);
-    expect(refunded.rows).toEqual([{ out_trade_no: first!.outTradeNo, amount: first!.amountFen }, { out_trade_no: second!.outTradeNo, amount: second!.amountFen }]);
+    await until(
+      h,
+      async () => {
+        const { rows } = await h.db.query<{ status: string }>(`SELECT status FROM refunds WHERE attempt_id = $1`, [
+          alipay.id,
+        ]);
+        return rows.length === 2 && rows.every((r) => r.status === 'succeeded');
+      },
+      'both Alipay sub-orders refunded',
+    );
+    const refunded = await h.db.query<{ out_trade_no: string; amount: number }>(
+      `SELECT out_trade_no, amount FROM refunds WHERE attempt_id = $1 ORDER BY out_trade_no`,
+      [alipay.id],
+    );
+    expect(refunded.rows).toEqual([
+      { out_trade_no: first!.outTradeNo, amount: first!.amountFen },
+      { out_trade_no: second!.outTradeNo, amount: second!.amountFen },
+    ]);
     expect((await h.db.query(`SELECT 1 FROM refunds WHERE attempt_id = $1`, [wechat.id])).rows).toHaveLength(0);
 
     expect((await losingAttemptsRefunded(h.db)).violations).toEqual([]);
@@ -99,10 +144,14 @@ describe('a losing attempt gives back everything it took', () => {
     await faults('wechatpay', { callError5xx: false });
     for (const t of await paidSubTrades(ali.id)) await h.payments.recordSubTradePaid('alipay', t);
     for (const t of await paidSubTrades(wechat.id)) await h.payments.recordSubTradePaid('wechatpay', t);
-    await until(h, async () => {
-      const r = await h.db.query<{ status: string }>(`SELECT status FROM refunds WHERE attempt_id = $1`, [wechat.id]);
-      return r.rows.length === 2 && r.rows.every((x) => x.status === 'closed');
-    }, 'WeChat Pay refunds closed by the provider');
+    await until(
+      h,
+      async () => {
+        const r = await h.db.query<{ status: string }>(`SELECT status FROM refunds WHERE attempt_id = $1`, [wechat.id]);
+        return r.rows.length === 2 && r.rows.every((x) => x.status === 'closed');
+      },
+      'WeChat Pay refunds closed by the provider',
+    );
     const kept = (await losingAttemptsRefunded(h.db)).violations;
     expect(kept.map((v) => v.ref).sort()).toEqual((await paidSubTrades(wechat.id)).map((t) => t.outTradeNo).sort());
     await faults('wechatpay', { refundResult: 'SUCCESS', notifyDrop: false });

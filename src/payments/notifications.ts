@@ -1,7 +1,12 @@
 // Provider notifications: verify → identity checks → inbox by event id → state change → the exact reply the
 // provider expects. A repeat of a processed event id is acknowledged again and changes nothing.
 import type { ModuleContext } from '../shared/context';
-import { NotificationRejected, type NotificationReply, type ProviderEvent, type ProviderName } from '../providers/types';
+import {
+  NotificationRejected,
+  type NotificationReply,
+  type ProviderEvent,
+  type ProviderName,
+} from '../providers/types';
 import type { ProviderRegistry } from '../providers/registry';
 import { eventStore } from './store';
 import type { PaymentsService } from './service';
@@ -23,7 +28,11 @@ export class NotificationHandler {
     private readonly refunds: RefundsService,
   ) {}
 
-  async handle(provider: ProviderName, headers: Record<string, string | string[] | undefined>, rawBody: string): Promise<NotificationReply> {
+  async handle(
+    provider: ProviderName,
+    headers: Record<string, string | string[] | undefined>,
+    rawBody: string,
+  ): Promise<NotificationReply> {
     const adapter = this.providers.get(provider);
     let event: ProviderEvent;
     try {
@@ -38,19 +47,28 @@ export class NotificationHandler {
     }
     const mismatch = this.identityMismatch(provider, event);
     if (mismatch) {
-      await eventStore.anomaly(this.ctx.db, provider, 'notification_identity_mismatch', event.eventId, { mismatch }, this.ctx.clock.now());
+      await eventStore.anomaly(
+        this.ctx.db,
+        provider,
+        'notification_identity_mismatch',
+        event.eventId,
+        { mismatch },
+        this.ctx.clock.now(),
+      );
       this.ctx.log.warn({ provider, mismatch }, 'notification for another app or merchant rejected');
       await this.auditRejection(provider, 'identity_mismatch', event.eventId);
       return { ...adapter.acknowledge({ ok: false, message: 'unknown app or merchant' }), statusCode: 401 };
     }
     if (event.kind === 'trade_paid') {
       const outcomes = await this.payments.recordNotifiedPayment(provider, event.eventId, event, event.subTrades);
-      if (outcomes?.includes('anomaly')) return { ...adapter.acknowledge({ ok: false, message: 'does not match our records' }), statusCode: 400 };
+      if (outcomes?.includes('anomaly'))
+        return { ...adapter.acknowledge({ ok: false, message: 'does not match our records' }), statusCode: 400 };
       return adapter.acknowledge({ ok: true });
     }
     const now = this.ctx.clock.now();
     const fresh = await eventStore.recordInbox(this.ctx.db, provider, event.eventId, event.kind, event, now);
-    if (!fresh && (await eventStore.inboxProcessed(this.ctx.db, provider, event.eventId))) return adapter.acknowledge({ ok: true });
+    if (!fresh && (await eventStore.inboxProcessed(this.ctx.db, provider, event.eventId)))
+      return adapter.acknowledge({ ok: true });
     const outcome = await this.apply(event);
     await eventStore.markProcessed(this.ctx.db, provider, event.eventId, outcome, this.ctx.clock.now());
     return adapter.acknowledge({ ok: true });
@@ -67,7 +85,9 @@ export class NotificationHandler {
   private async apply(event: Exclude<ProviderEvent, { kind: 'trade_paid' }>): Promise<string> {
     switch (event.kind) {
       case 'refund_finished':
-        return (await this.refunds.onRefundFinished(event.outRefundNo, event.state)) ? `refund_${event.state}` : 'unknown_refund';
+        return (await this.refunds.onRefundFinished(event.outRefundNo, event.state))
+          ? `refund_${event.state}`
+          : 'unknown_refund';
       case 'trade_closed':
       case 'ignored':
         return event.kind;
@@ -78,7 +98,6 @@ export class NotificationHandler {
     }
   }
 
-
   /** Who sent it is unproven, so the actor names the endpoint, not a verified provider. */
   private async auditRejection(provider: ProviderName, reason: string, eventId?: string): Promise<void> {
     const minute = Math.floor(this.ctx.clock.now().getTime() / 60_000);
@@ -87,7 +106,13 @@ export class NotificationHandler {
     this.rejectionWindow.set(provider, { minute, count });
     if (count > REJECTION_AUDITS_PER_MINUTE_MAX) return;
     await this.ctx.audit.recordAlone(`provider:${provider}`, {
-      action: 'notification.rejected', subject: `notify:${provider}`, after: { reason, ...(eventId ? { event_id: eventId } : {}), ...(count === REJECTION_AUDITS_PER_MINUTE_MAX ? { further_rejections_this_minute: 'not audited' } : {}) },
+      action: 'notification.rejected',
+      subject: `notify:${provider}`,
+      after: {
+        reason,
+        ...(eventId ? { event_id: eventId } : {}),
+        ...(count === REJECTION_AUDITS_PER_MINUTE_MAX ? { further_rejections_this_minute: 'not audited' } : {}),
+      },
     });
   }
 }

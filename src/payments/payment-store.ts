@@ -23,9 +23,23 @@ export const paymentStore = {
     );
   },
   async get(q: Queryable, id: string, forUpdate = false): Promise<PaymentRow | undefined> {
-    return (await q.query<PaymentRow>(`SELECT * FROM payments WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id])).rows[0];
+    return (await q.query<PaymentRow>(`SELECT * FROM payments WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]))
+      .rows[0];
   },
-  async transition(q: Queryable, id: string, from: PaymentStatus[], to: PaymentStatus, succeededAt?: Date): Promise<PaymentRow | undefined> {
-    return transition<PaymentStatus, PaymentRow>(q, PAYMENT_MACHINE, id, from, to, succeededAt ? { succeeded_at: succeededAt } : {});
+  async transition(
+    q: Queryable,
+    id: string,
+    from: PaymentStatus[],
+    to: PaymentStatus,
+    succeededAt?: Date,
+  ): Promise<PaymentRow | undefined> {
+    return transition<PaymentStatus, PaymentRow>(
+      q,
+      PAYMENT_MACHINE,
+      id,
+      from,
+      to,
+      succeededAt ? { succeeded_at: succeededAt } : {},
+    );
   },
 };

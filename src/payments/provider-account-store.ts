@@ -25,13 +25,31 @@ export interface ProviderAccountRow {
 
 export const providerAccountStore = {
   async get(q: Queryable, merchantId: string, provider: ProviderName): Promise<ProviderAccountRow | undefined> {
-    return (await q.query<ProviderAccountRow>('SELECT * FROM provider_accounts WHERE merchant_id = $1 AND provider = $2', [merchantId, provider])).rows[0];
+    return (
+      await q.query<ProviderAccountRow>('SELECT * FROM provider_accounts WHERE merchant_id = $1 AND provider = $2', [
+        merchantId,
+        provider,
+      ])
+    ).rows[0];
   },
   async ofMerchant(q: Queryable, merchantId: string): Promise<ProviderAccountRow[]> {
-    return (await q.query<ProviderAccountRow>('SELECT * FROM provider_accounts WHERE merchant_id = $1 ORDER BY provider', [merchantId])).rows;
+    return (
+      await q.query<ProviderAccountRow>('SELECT * FROM provider_accounts WHERE merchant_id = $1 ORDER BY provider', [
+        merchantId,
+      ])
+    ).rows;
   },
-  async bySubMerchant(q: Queryable, provider: ProviderName, subMerchantId: string): Promise<ProviderAccountRow | undefined> {
-    return (await q.query<ProviderAccountRow>('SELECT * FROM provider_accounts WHERE provider = $1 AND sub_merchant_id = $2', [provider, subMerchantId])).rows[0];
+  async bySubMerchant(
+    q: Queryable,
+    provider: ProviderName,
+    subMerchantId: string,
+  ): Promise<ProviderAccountRow | undefined> {
+    return (
+      await q.query<ProviderAccountRow>(
+        'SELECT * FROM provider_accounts WHERE provider = $1 AND sub_merchant_id = $2',
+        [provider, subMerchantId],
+      )
+    ).rows[0];
   },
   async activeProviders(q: Queryable, merchantIds: string[]): Promise<Map<string, Set<ProviderName>>> {
     const { rows } = await q.query<{ merchant_id: string; provider: ProviderName }>(
@@ -51,7 +69,13 @@ export const providerAccountStore = {
     return new Map(rows.map((r) => [r.merchant_id, r.sub_merchant_id]));
   },
   /** Links an account that already exists at the provider: active at once. */
-  async link(q: Queryable, merchantId: string, provider: ProviderName, subMerchantId: string, now: Date): Promise<ProviderAccountRow> {
+  async link(
+    q: Queryable,
+    merchantId: string,
+    provider: ProviderName,
+    subMerchantId: string,
+    now: Date,
+  ): Promise<ProviderAccountRow> {
     const { rows } = await q.query<ProviderAccountRow>(
       `INSERT INTO provider_accounts (merchant_id, provider, status, sub_merchant_id, linked, created_at, updated_at)
        VALUES ($1,$2,'active',$3,true,$4,$4) ON CONFLICT (merchant_id, provider) DO NOTHING RETURNING *`,
@@ -59,13 +83,26 @@ export const providerAccountStore = {
     );
     if (rows[0]) return rows[0];
     const set = { sub_merchant_id: subMerchantId, linked: true, next_check_at: null, updated_at: now };
-    const moved = await providerAccountStore.transition(q, merchantId, provider, ['applying', 'rejected'], 'active', set);
+    const moved = await providerAccountStore.transition(
+      q,
+      merchantId,
+      provider,
+      ['applying', 'rejected'],
+      'active',
+      set,
+    );
     if (moved) return moved;
     await providerAccountStore.update(q, merchantId, provider, set); // already active: the linked account replaces it
     return (await providerAccountStore.get(q, merchantId, provider))!;
   },
   /** Starts an application unless one exists; returns the row either way. */
-  async startApplication(q: Queryable, merchantId: string, provider: ProviderName, outRequestNo: string, now: Date): Promise<ProviderAccountRow> {
+  async startApplication(
+    q: Queryable,
+    merchantId: string,
+    provider: ProviderName,
+    outRequestNo: string,
+    now: Date,
+  ): Promise<ProviderAccountRow> {
     await q.query(
       `INSERT INTO provider_accounts (merchant_id, provider, status, out_request_no, next_check_at, created_at, updated_at)
        VALUES ($1,$2,'applying',$3,$4,$4,$4) ON CONFLICT (merchant_id, provider) DO NOTHING`,
@@ -73,10 +110,29 @@ export const providerAccountStore = {
     );
     return (await providerAccountStore.get(q, merchantId, provider))!;
   },
-  async transition(q: Queryable, merchantId: string, provider: ProviderName, from: ProviderAccountStatus[], to: ProviderAccountStatus, set: Partial<Omit<ProviderAccountRow, 'merchant_id' | 'provider' | 'status'>>): Promise<ProviderAccountRow | undefined> {
-    return transition<ProviderAccountStatus, ProviderAccountRow>(q, PROVIDER_ACCOUNT_MACHINE, [merchantId, provider], from, to, set);
+  async transition(
+    q: Queryable,
+    merchantId: string,
+    provider: ProviderName,
+    from: ProviderAccountStatus[],
+    to: ProviderAccountStatus,
+    set: Partial<Omit<ProviderAccountRow, 'merchant_id' | 'provider' | 'status'>>,
+  ): Promise<ProviderAccountRow | undefined> {
+    return transition<ProviderAccountStatus, ProviderAccountRow>(
+      q,
+      PROVIDER_ACCOUNT_MACHINE,
+      [merchantId, provider],
+      from,
+      to,
+      set,
+    );
   },
-  async update(q: Queryable, merchantId: string, provider: ProviderName, set: Partial<Omit<ProviderAccountRow, 'merchant_id' | 'provider' | 'status'>>): Promise<void> {
+  async update(
+    q: Queryable,
+    merchantId: string,
+    provider: ProviderName,
+    set: Partial<Omit<ProviderAccountRow, 'merchant_id' | 'provider' | 'status'>>,
+  ): Promise<void> {
     const cols = Object.keys(withoutStatus(set));
     await q.query(
       `UPDATE provider_accounts SET ${cols.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE merchant_id = $1 AND provider = $2`,
@@ -84,10 +140,12 @@ export const providerAccountStore = {
     );
   },
   async dueApplications(q: Queryable, now: Date, limit: number): Promise<ProviderAccountRow[]> {
-    return (await q.query<ProviderAccountRow>(
-      `SELECT * FROM provider_accounts p WHERE status = 'applying' AND next_check_at <= $1
+    return (
+      await q.query<ProviderAccountRow>(
+        `SELECT * FROM provider_accounts p WHERE status = 'applying' AND next_check_at <= $1
          AND ${unclaimed('onboarding', "p.merchant_id || ':' || p.provider", '$1')} ORDER BY next_check_at LIMIT $2`,
-      [now, limit],
-    )).rows;
+        [now, limit],
+      )
+    ).rows;
   },
 };

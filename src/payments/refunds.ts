@@ -30,8 +30,15 @@ const SWEEP_SIZE_MAX = 100;
 
 function refundEvent(r: RefundRow): PayloadOf<'refund.created'> {
   return {
-    refund_id: r.id, payment_id: r.payment_id, order_id: r.order_id, merchant_id: r.merchant_id, provider: r.method, kind: r.kind, amount: r.amount,
-    out_trade_no: r.out_trade_no, trade_amount: r.trade_amount,
+    refund_id: r.id,
+    payment_id: r.payment_id,
+    order_id: r.order_id,
+    merchant_id: r.merchant_id,
+    provider: r.method,
+    kind: r.kind,
+    amount: r.amount,
+    out_trade_no: r.out_trade_no,
+    trade_amount: r.trade_amount,
   };
 }
 
@@ -69,11 +76,19 @@ export class RefundsService {
    * A merchant's (or ops') refund of an order, partial or full; never more than what is left. `claim` (a refund
    * request's decision) runs first in the transaction that writes the refund row: when it throws, no refund exists.
    */
-  async createOrderRefund(actor: Actor, orderId: string, amountFen: Fen, reason: string | undefined, claim?: (q: Queryable, refundId: string) => Promise<void>): Promise<RefundRow> {
+  async createOrderRefund(
+    actor: Actor,
+    orderId: string,
+    amountFen: Fen,
+    reason: string | undefined,
+    claim?: (q: Queryable, refundId: string) => Promise<void>,
+  ): Promise<RefundRow> {
     const { order } = await this.orders.order(actor, orderId);
     if (actor.role === 'buyer') throw new HutongError('forbidden_role', 'A buyer asks with a refund request.');
     if (!['paid', 'shipped', 'completed'].includes(order.status)) {
-      throw new HutongError('order_state_conflict', `Cannot refund an order that is ${order.status}.`, { status: order.status });
+      throw new HutongError('order_state_conflict', `Cannot refund an order that is ${order.status}.`, {
+        status: order.status,
+      });
     }
     const paid = await attemptStore.paidOrderOfOrder(this.ctx.db, orderId);
     if (!paid) throw new HutongError('order_state_conflict', 'The order has no successful payment to refund.');
@@ -92,8 +107,10 @@ export class RefundsService {
       await this.orders.pauseAutoConfirm(q, orderId);
       await appendEvent(q, { topic: 'refund.created', payload: refundEvent(row) }, row.id, now);
       await this.ctx.audit.record(q, actor, {
-        action: 'refund.created', subject: `order:${orderId}`,
-        before: { refunded_or_held: held }, after: { refund_id: row.id, amount: amountFen, provider: row.method, reason: row.reason },
+        action: 'refund.created',
+        subject: `order:${orderId}`,
+        before: { refunded_or_held: held },
+        after: { refund_id: row.id, amount: amountFen, provider: row.method, reason: row.reason },
       });
       return row;
     });
@@ -117,22 +134,63 @@ export class RefundsService {
    */
   async recordDuplicateRefund(q: Queryable, attempt: AttemptRow, paidOrder: AttemptOrderRow): Promise<RefundRow> {
     const now = this.ctx.clock.now();
-    const row = this.newRow('duplicate_payment', attempt.payment_id, paidOrder, attempt.method, fen(paidOrder.amount), 'duplicate or late payment', now);
+    const row = this.newRow(
+      'duplicate_payment',
+      attempt.payment_id,
+      paidOrder,
+      attempt.method,
+      fen(paidOrder.amount),
+      'duplicate or late payment',
+      now,
+    );
     if (await refundStore.insert(q, row)) {
       await appendEvent(q, { topic: 'refund.created', payload: refundEvent(row) }, row.id, now);
-      this.ctx.log.warn({ attempt_id: attempt.id, out_trade_no: paidOrder.out_trade_no }, 'duplicate or late payment: refunding automatically');
+      this.ctx.log.warn(
+        { attempt_id: attempt.id, out_trade_no: paidOrder.out_trade_no },
+        'duplicate or late payment: refunding automatically',
+      );
       return row;
     }
-    return (await q.query<RefundRow>(`SELECT * FROM refunds WHERE out_trade_no = $1 AND kind = 'duplicate_payment'`, [paidOrder.out_trade_no])).rows[0]!;
+    return (
+      await q.query<RefundRow>(`SELECT * FROM refunds WHERE out_trade_no = $1 AND kind = 'duplicate_payment'`, [
+        paidOrder.out_trade_no,
+      ])
+    ).rows[0]!;
   }
 
-
-  private newRow(kind: RefundRow['kind'], paymentId: string, paid: AttemptOrderRow, method: RefundRow['method'], amountFen: Fen, reason: string | null, now: Date): RefundRow {
+  private newRow(
+    kind: RefundRow['kind'],
+    paymentId: string,
+    paid: AttemptOrderRow,
+    method: RefundRow['method'],
+    amountFen: Fen,
+    reason: string | null,
+    now: Date,
+  ): RefundRow {
     return {
-      id: newId('rfd'), kind, payment_id: paymentId, order_id: paid.order_id, merchant_id: paid.merchant_id, attempt_id: paid.attempt_id, method,
-      out_trade_no: paid.out_trade_no, sub_merchant_id: paid.sub_merchant_id, transaction_id: paid.transaction_id,
-      trade_amount: paid.amount, amount: amountFen, reason, status: 'pending', step: 'refund', failure_code: null,
-      provider_refund_id: null, commission_return: null, commission_returned: false, next_check_at: new Date(now.getTime() + REFUND_RETRY_MS), check_count: 0, created_at: now, updated_at: now,
+      id: newId('rfd'),
+      kind,
+      payment_id: paymentId,
+      order_id: paid.order_id,
+      merchant_id: paid.merchant_id,
+      attempt_id: paid.attempt_id,
+      method,
+      out_trade_no: paid.out_trade_no,
+      sub_merchant_id: paid.sub_merchant_id,
+      transaction_id: paid.transaction_id,
+      trade_amount: paid.amount,
+      amount: amountFen,
+      reason,
+      status: 'pending',
+      step: 'refund',
+      failure_code: null,
+      provider_refund_id: null,
+      commission_return: null,
+      commission_returned: false,
+      next_check_at: new Date(now.getTime() + REFUND_RETRY_MS),
+      check_count: 0,
+      created_at: now,
+      updated_at: now,
     };
   }
 
@@ -141,9 +199,11 @@ export class RefundsService {
    * finishes what is left. Returns the refund as it stands afterwards.
    */
   async driveNow(id: string): Promise<RefundRow | undefined> {
-    await this.claims.once('refund', id, () => this.driveClaimed(id, false)).catch((err: unknown) => {
-      if (!(err instanceof ProviderError)) throw err;
-    });
+    await this.claims
+      .once('refund', id, () => this.driveClaimed(id, false))
+      .catch((err: unknown) => {
+        if (!(err instanceof ProviderError)) throw err;
+      });
     return refundStore.get(this.ctx.db, id);
   }
 
@@ -153,7 +213,13 @@ export class RefundsService {
     if (!row) return;
     if (row.status === 'blocked_insufficient_funds') {
       if (row.next_check_at > this.ctx.clock.now()) return;
-      const retried = await refundStore.transition(this.ctx.db, row.id, ['blocked_insufficient_funds'], 'pending', this.ctx.clock.now());
+      const retried = await refundStore.transition(
+        this.ctx.db,
+        row.id,
+        ['blocked_insufficient_funds'],
+        'pending',
+        this.ctx.clock.now(),
+      );
       if (retried) await this.drive(retried, countFailures);
     } else if (row.status === 'pending' || row.status === 'processing') {
       await this.drive(row, countFailures);
@@ -172,8 +238,13 @@ export class RefundsService {
       const commissionReturn = await this.returnCommissionFirst(row);
       if (commissionReturn === 'wait') return (await refundStore.get(this.ctx.db, row.id))!;
       const input = {
-        ...ref, transactionId: row.transaction_id ?? undefined, refundFen: fen(row.amount), totalFen: fen(row.trade_amount), reason: row.reason ?? undefined,
-        notifyUrl: `${this.ctx.config.publicUrl}/notify/${row.method}`, ...(row.method === 'alipay' && commissionReturn > 0 ? { returnShareFen: commissionReturn } : {}),
+        ...ref,
+        transactionId: row.transaction_id ?? undefined,
+        refundFen: fen(row.amount),
+        totalFen: fen(row.trade_amount),
+        reason: row.reason ?? undefined,
+        notifyUrl: `${this.ctx.config.publicUrl}/notify/${row.method}`,
+        ...(row.method === 'alipay' && commissionReturn > 0 ? { returnShareFen: commissionReturn } : {}),
       };
       try {
         return await this.apply(row, await adapter.refund(input));
@@ -183,12 +254,21 @@ export class RefundsService {
         await refundStore.update(this.ctx.db, row.id, { step: 'unfreeze' });
         const outOrderNo = `U${row.id.replace('rfd_', '')}`;
         await adapter.escrow.releaseRemaining({
-          outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id, amountFen: fen(row.trade_amount),
-          outOrderNo, description: 'unfreeze for refund',
+          outTradeNo: row.out_trade_no,
+          subMerchantId: row.sub_merchant_id,
+          transactionId: row.transaction_id,
+          amountFen: fen(row.trade_amount),
+          outOrderNo,
+          description: 'unfreeze for refund',
         });
         await this.ctx.db.tx(async (q) => {
           await refundStore.update(q, row.id, { step: 'refund' });
-          await appendEvent(q, { topic: 'escrow.unfrozen', payload: { ...refundEvent(row), out_order_no: outOrderNo } }, row.id, this.ctx.clock.now());
+          await appendEvent(
+            q,
+            { topic: 'escrow.unfrozen', payload: { ...refundEvent(row), out_order_no: outOrderNo } },
+            row.id,
+            this.ctx.clock.now(),
+          );
         });
         return await this.apply(row, await adapter.refund(input));
       }
@@ -216,30 +296,57 @@ export class RefundsService {
     const release = await this.releaseOf(row.order_id);
     const outReturnNo = `R${row.id.replace('rfd_', '')}`;
     const escrow = this.providers.get(row.method).escrow;
-    const asked = row.step === 'return_commission' && escrow.queryReturnShare
-      ? await escrow.queryReturnShare({ subMerchantId: row.sub_merchant_id, outOrderNo: release!.out_order_no, outReturnNo }).catch(() => null)
-      : null;
-    const result = asked ?? await escrow.returnShare({
-      outTradeNo: row.out_trade_no, subMerchantId: row.sub_merchant_id, transactionId: row.transaction_id ?? '', amountFen: fen(amount),
-      outOrderNo: release!.out_order_no, outReturnNo,
-    });
+    const asked =
+      row.step === 'return_commission' && escrow.queryReturnShare
+        ? await escrow
+            .queryReturnShare({ subMerchantId: row.sub_merchant_id, outOrderNo: release!.out_order_no, outReturnNo })
+            .catch(() => null)
+        : null;
+    const result =
+      asked ??
+      (await escrow.returnShare({
+        outTradeNo: row.out_trade_no,
+        subMerchantId: row.sub_merchant_id,
+        transactionId: row.transaction_id ?? '',
+        amountFen: fen(amount),
+        outOrderNo: release!.out_order_no,
+        outReturnNo,
+      }));
     if (result.state !== 'succeeded') {
-      if (result.state === 'failed') throw new ProviderError('declined', 'commission_return_failed', 'The provider refused to return the shared commission.');
+      if (result.state === 'failed')
+        throw new ProviderError(
+          'declined',
+          'commission_return_failed',
+          'The provider refused to return the shared commission.',
+        );
       // Return orders are processed asynchronously: ask again (same out_return_no) shortly.
-      await refundStore.update(this.ctx.db, row.id, { step: 'return_commission', next_check_at: new Date(this.ctx.clock.now().getTime() + RETURN_POLL_MS) });
+      await refundStore.update(this.ctx.db, row.id, {
+        step: 'return_commission',
+        next_check_at: new Date(this.ctx.clock.now().getTime() + RETURN_POLL_MS),
+      });
       return 'wait';
     }
     await this.ctx.db.tx(async (q) => {
       await refundStore.update(q, row.id, { commission_returned: true, step: 'refund' });
-      await appendEvent(q, { topic: 'escrow.commission_returned', payload: { ...refundEvent(row), amount, out_return_no: outReturnNo } }, row.id, this.ctx.clock.now());
+      await appendEvent(
+        q,
+        { topic: 'escrow.commission_returned', payload: { ...refundEvent(row), amount, out_return_no: outReturnNo } },
+        row.id,
+        this.ctx.clock.now(),
+      );
     });
     return fen(0);
   }
 
-  private async releaseOf(orderId: string): Promise<{ out_order_no: string; commission: number; commission_base: number } | undefined> {
-    return (await this.ctx.db.query<{ out_order_no: string; commission: number; commission_base: number }>(
-      `SELECT out_order_no, commission, commission_base FROM escrow_releases WHERE order_id = $1 AND status = 'released'`, [orderId],
-    )).rows[0];
+  private async releaseOf(
+    orderId: string,
+  ): Promise<{ out_order_no: string; commission: number; commission_base: number } | undefined> {
+    return (
+      await this.ctx.db.query<{ out_order_no: string; commission: number; commission_base: number }>(
+        `SELECT out_order_no, commission, commission_base FROM escrow_releases WHERE order_id = $1 AND status = 'released'`,
+        [orderId],
+      )
+    ).rows[0];
   }
 
   /** In proportion to what the commission was computed on; the refund that empties the order returns the rest. */
@@ -259,12 +366,20 @@ export class RefundsService {
   private async onProviderError(row: RefundRow, err: ProviderError): Promise<RefundRow> {
     const now = this.ctx.clock.now();
     if (err.kind === 'unavailable' || err.kind === 'outcome_unknown') {
-      await refundStore.update(this.ctx.db, row.id, { next_check_at: this.nextCheck(row, REFUND_RETRY_MS), check_count: row.check_count + 1 });
+      await refundStore.update(this.ctx.db, row.id, {
+        next_check_at: this.nextCheck(row, REFUND_RETRY_MS),
+        check_count: row.check_count + 1,
+      });
       return (await refundStore.get(this.ctx.db, row.id))!;
     }
     // WeChat Pay NOT_ENOUGH / Alipay ACQ.SELLER_BALANCE_NOT_ENOUGH: the merchant withdrew the money; retried later.
     if (err.code === 'insufficient_funds' || err.code === 'merchant_balance_insufficient') {
-      return (await refundStore.transition(this.ctx.db, row.id, ['pending'], 'blocked_insufficient_funds', now, { failure_code: err.code, next_check_at: new Date(now.getTime() + BLOCKED_RETRY_MS) })) ?? row;
+      return (
+        (await refundStore.transition(this.ctx.db, row.id, ['pending'], 'blocked_insufficient_funds', now, {
+          failure_code: err.code,
+          next_check_at: new Date(now.getTime() + BLOCKED_RETRY_MS),
+        })) ?? row
+      );
     }
     return this.finish(row, 'closed', err.code);
   }
@@ -281,18 +396,27 @@ export class RefundsService {
       case 'processing': {
         const moved = await this.ctx.db.tx(async (q) => {
           const r = await refundStore.transition(q, row.id, ['pending'], 'processing', now, {
-            provider_refund_id: status.providerRefundId ?? null, next_check_at: new Date(now.getTime() + REFUND_CHECK_MS),
+            provider_refund_id: status.providerRefundId ?? null,
+            next_check_at: new Date(now.getTime() + REFUND_CHECK_MS),
           });
           if (r) await appendEvent(q, { topic: 'refund.processing', payload: refundEvent(r) }, r.id, now);
           return r;
         });
-        if (!moved) await refundStore.update(this.ctx.db, row.id, { next_check_at: this.nextCheck(row, REFUND_CHECK_MS), check_count: row.check_count + 1 });
+        if (!moved)
+          await refundStore.update(this.ctx.db, row.id, {
+            next_check_at: this.nextCheck(row, REFUND_CHECK_MS),
+            check_count: row.check_count + 1,
+          });
         return (await refundStore.get(this.ctx.db, row.id))!;
       }
       case 'not_found':
         // The provider never saw it (a lost request): send it again under the same number.
-        if (row.status === 'processing') await refundStore.transition(this.ctx.db, row.id, ['processing'], 'pending', now);
-        await refundStore.update(this.ctx.db, row.id, { next_check_at: this.nextCheck(row, REFUND_RETRY_MS), check_count: row.check_count + 1 });
+        if (row.status === 'processing')
+          await refundStore.transition(this.ctx.db, row.id, ['processing'], 'pending', now);
+        await refundStore.update(this.ctx.db, row.id, {
+          next_check_at: this.nextCheck(row, REFUND_RETRY_MS),
+          check_count: row.check_count + 1,
+        });
         return (await refundStore.get(this.ctx.db, row.id))!;
       default: {
         const never: never = status.state;
@@ -302,18 +426,41 @@ export class RefundsService {
   }
 
   /** Final states: succeeded records the money on the order; every ending resumes the auto-confirm clock. */
-  async finish(row: RefundRow, to: Extract<RefundStatus, 'succeeded' | 'closed' | 'abnormal'>, failureCode: string | null, providerRefundId?: string): Promise<RefundRow> {
+  async finish(
+    row: RefundRow,
+    to: Extract<RefundStatus, 'succeeded' | 'closed' | 'abnormal'>,
+    failureCode: string | null,
+    providerRefundId?: string,
+  ): Promise<RefundRow> {
     const now = this.ctx.clock.now();
     return this.ctx.db.tx(async (q) => {
-      const from: RefundStatus[] = to === 'abnormal' ? ['pending', 'processing'] : ['pending', 'processing', 'blocked_insufficient_funds'];
-      const done = await refundStore.transition(q, row.id, from, to, now, { failure_code: failureCode, provider_refund_id: providerRefundId ?? row.provider_refund_id });
+      const from: RefundStatus[] =
+        to === 'abnormal' ? ['pending', 'processing'] : ['pending', 'processing', 'blocked_insufficient_funds'];
+      const done = await refundStore.transition(q, row.id, from, to, now, {
+        failure_code: failureCode,
+        provider_refund_id: providerRefundId ?? row.provider_refund_id,
+      });
       if (!done) return (await refundStore.get(q, row.id))!;
-      if (to === 'succeeded' && done.kind === 'order') await this.orders.recordRefunded(q, done.order_id, fen(done.amount));
-      if (done.kind === 'order' && (await refundStore.openCount(q, done.order_id)) === 0) await this.orders.resumeAutoConfirm(q, done.order_id);
+      if (to === 'succeeded' && done.kind === 'order')
+        await this.orders.recordRefunded(q, done.order_id, fen(done.amount));
+      if (done.kind === 'order' && (await refundStore.openCount(q, done.order_id)) === 0)
+        await this.orders.resumeAutoConfirm(q, done.order_id);
       if (to === 'succeeded' && done.commission_return && !done.commission_returned) {
         // Alipay returns the commission inside the refund (refund_royalty_parameters).
         await refundStore.update(q, done.id, { commission_returned: true });
-        await appendEvent(q, { topic: 'escrow.commission_returned', payload: { ...refundEvent(done), amount: done.commission_return, out_return_no: `R${done.id.replace('rfd_', '')}` } }, done.id, now);
+        await appendEvent(
+          q,
+          {
+            topic: 'escrow.commission_returned',
+            payload: {
+              ...refundEvent(done),
+              amount: done.commission_return,
+              out_return_no: `R${done.id.replace('rfd_', '')}`,
+            },
+          },
+          done.id,
+          now,
+        );
       }
       await appendEvent(q, { topic: `refund.${to}`, payload: refundEvent(done) }, done.id, now);
       return done;
@@ -330,7 +477,12 @@ export class RefundsService {
 
   async sweep(): Promise<number> {
     const due = await refundStore.due(this.ctx.db, this.ctx.clock.now(), SWEEP_SIZE_MAX);
-    await this.claims.driveEach('refund', due, (r) => r.id, (r) => this.driveClaimed(r.id, true));
+    await this.claims.driveEach(
+      'refund',
+      due,
+      (r) => r.id,
+      (r) => this.driveClaimed(r.id, true),
+    );
     return due.length;
   }
 }

@@ -7,7 +7,13 @@ import type { Queryable } from '../shared/db';
 import { newId } from '../shared/ids';
 import { HutongError } from '../shared/errors';
 import { ensureOwner, type Actor } from '../auth/actor';
-import { ProviderError, type PaidSubTrade, type PaymentScene, type ProviderName, type TradeRef } from '../providers/types';
+import {
+  ProviderError,
+  type PaidSubTrade,
+  type PaymentScene,
+  type ProviderName,
+  type TradeRef,
+} from '../providers/types';
 import type { ProviderRegistry } from '../providers/registry';
 import type { OrdersService } from '../orders/service';
 import type { OrderRow } from '../orders/store';
@@ -68,65 +74,123 @@ export class PaymentsService implements PaymentView {
 
   async methods(payment: PaymentRow, client: ClientInfo, orders?: OrderRow[]): Promise<MethodAvailability[]> {
     const ofPayment = orders ?? (await this.orders.ordersOfPayment(payment.id));
-    return this.eligibility.evaluate({ merchantIds: [...new Set(ofPayment.map((o) => o.merchant_id))], buyerId: payment.buyer_id, client });
+    return this.eligibility.evaluate({
+      merchantIds: [...new Set(ofPayment.map((o) => o.merchant_id))],
+      buyerId: payment.buyer_id,
+      client,
+    });
   }
 
   async paymentJson(actor: Actor, paymentId: string, headers: Headers) {
     const payment = await this.payment(actor, paymentId);
-    const [attempts, orders] = await Promise.all([attemptStore.ofPayment(this.ctx.db, paymentId), this.orders.ordersOfPayment(paymentId)]);
+    const [attempts, orders] = await Promise.all([
+      attemptStore.ofPayment(this.ctx.db, paymentId),
+      this.orders.ordersOfPayment(paymentId),
+    ]);
     const methods = await this.methods(payment, clientFrom(headers), orders);
     return paymentJson(payment, attempts, orders, methods, actor);
   }
 
-  async createAttempt(actor: Actor, paymentId: string, method: ProviderName, requestedScene: PaymentScene | undefined, headers: Headers, clientIp: string): Promise<AttemptRow> {
+  async createAttempt(
+    actor: Actor,
+    paymentId: string,
+    method: ProviderName,
+    requestedScene: PaymentScene | undefined,
+    headers: Headers,
+    clientIp: string,
+  ): Promise<AttemptRow> {
     const payment = await this.payment(actor, paymentId);
     if (actor.role !== 'buyer') throw new HutongError('forbidden_role', 'Only the buyer pays.');
     const client = clientFrom(headers);
     const scene = requestedScene ?? defaultScene(method, client);
-    if (!METHOD_SCENES[method].includes(scene)) throw new HutongError('scene_unsupported', `${method} has no ${scene} scene.`, { method, scene });
+    if (!METHOD_SCENES[method].includes(scene))
+      throw new HutongError('scene_unsupported', `${method} has no ${scene} scene.`, { method, scene });
     if (payment.status !== 'requires_method' && payment.status !== 'pending') {
       throw new HutongError('payment_state_conflict', `The payment is ${payment.status}.`, { status: payment.status });
     }
     if (this.ctx.clock.now() >= payment.expires_at) {
-      throw new HutongError('payment_state_conflict', 'The checkout’s payment deadline has passed.', { status: 'expired' });
+      throw new HutongError('payment_state_conflict', 'The checkout’s payment deadline has passed.', {
+        status: 'expired',
+      });
     }
     const orders = await this.orders.ordersOfPayment(paymentId);
     const availability = (await this.methods(payment, client, orders)).find((m) => m.method === method);
-    if (!availability?.available) throw new HutongError('method_unavailable', undefined, { method, reason: availability?.reason ?? 'method_disabled' });
-    const subMerchants = await providerAccountStore.subMerchantIds(this.ctx.db, orders.map((o) => o.merchant_id), method);
-    if (orders.some((o) => !subMerchants.has(o.merchant_id))) throw new HutongError('method_unavailable', undefined, { method, reason: 'merchant_not_enabled' });
+    if (!availability?.available)
+      throw new HutongError('method_unavailable', undefined, {
+        method,
+        reason: availability?.reason ?? 'method_disabled',
+      });
+    const subMerchants = await providerAccountStore.subMerchantIds(
+      this.ctx.db,
+      orders.map((o) => o.merchant_id),
+      method,
+    );
+    if (orders.some((o) => !subMerchants.has(o.merchant_id)))
+      throw new HutongError('method_unavailable', undefined, { method, reason: 'merchant_not_enabled' });
     const now = this.ctx.clock.now();
     const fresh: AttemptRow = {
-      id: newId('att'), payment_id: paymentId, method, scene, status: 'created', action: null, failure_code: null, late_paid: false,
-      expires_at: payment.expires_at, next_check_at: new Date(now.getTime() + ATTEMPT_FIRST_CHECK_MS), check_count: 0,
-      succeeded_at: null, closed_at: null, created_at: now,
+      id: newId('att'),
+      payment_id: paymentId,
+      method,
+      scene,
+      status: 'created',
+      action: null,
+      failure_code: null,
+      late_paid: false,
+      expires_at: payment.expires_at,
+      next_check_at: new Date(now.getTime() + ATTEMPT_FIRST_CHECK_MS),
+      check_count: 0,
+      succeeded_at: null,
+      closed_at: null,
+      created_at: now,
     };
     const freshOrders: AttemptOrderRow[] = orders.map((o, i) => ({
-      attempt_id: fresh.id, order_id: o.id, merchant_id: o.merchant_id, out_trade_no: `${fresh.id.replace('att_', 'T')}_${i + 1}`,
-      sub_merchant_id: subMerchants.get(o.merchant_id)!, amount: o.amount, paid: false, transaction_id: null, paid_at: null,
+      attempt_id: fresh.id,
+      order_id: o.id,
+      merchant_id: o.merchant_id,
+      out_trade_no: `${fresh.id.replace('att_', 'T')}_${i + 1}`,
+      sub_merchant_id: subMerchants.get(o.merchant_id)!,
+      amount: o.amount,
+      paid: false,
+      transaction_id: null,
+      paid_at: null,
     }));
     // Through the door: a retry with the same Idempotency-Key continues with this attempt and its provider order numbers.
     const { attempt, attemptOrders } = await writeOnce(this.ctx.db, async (q) => {
       const current = await paymentStore.transition(q, paymentId, ['requires_method', 'pending'], 'pending');
       if (!current) throw new HutongError('payment_state_conflict', 'The payment is no longer open.');
       // The payment's row is locked by the transition above: concurrent attempts are counted one at a time.
-      const recent = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM attempts WHERE payment_id = $1 AND created_at > $2', [paymentId, new Date(now.getTime() - 60_000)]);
+      const recent = await q.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM attempts WHERE payment_id = $1 AND created_at > $2',
+        [paymentId, new Date(now.getTime() - 60_000)],
+      );
       if ((recent.rows[0]?.n ?? 0) >= this.ctx.config.limits.paymentAttemptsPerMinute) {
-        throw new HutongError('too_many_attempts', undefined, { maximum_per_minute: this.ctx.config.limits.paymentAttemptsPerMinute });
+        throw new HutongError('too_many_attempts', undefined, {
+          maximum_per_minute: this.ctx.config.limits.paymentAttemptsPerMinute,
+        });
       }
       await attemptStore.insert(q, fresh, freshOrders);
       return { attempt: fresh, attemptOrders: freshOrders };
     });
 
     const buyer = await catalogStore.buyer(this.ctx.db, payment.buyer_id);
-    const merchantNames = new Map((await catalogStore.merchantsByIds(this.ctx.db, orders.map((o) => o.merchant_id))).map((m) => [m.id, m.name]));
+    const merchantNames = new Map(
+      (
+        await catalogStore.merchantsByIds(
+          this.ctx.db,
+          orders.map((o) => o.merchant_id),
+        )
+      ).map((m) => [m.id, m.name]),
+    );
     const adapter = this.providers.get(method);
     try {
       const action = await adapter.createTrade({
         scene,
         groupOutTradeNo: attempt.id.replace('att_', 'G'),
         subOrders: attemptOrders.map((ao) => ({
-          outTradeNo: ao.out_trade_no, subMerchantId: ao.sub_merchant_id, amountFen: fen(ao.amount),
+          outTradeNo: ao.out_trade_no,
+          subMerchantId: ao.sub_merchant_id,
+          amountFen: fen(ao.amount),
           description: `${merchantNames.get(ao.merchant_id) ?? 'Hutong'} ${ao.order_id}`.slice(0, 120),
         })),
         expiresAt: payment.expires_at,
@@ -152,7 +216,10 @@ export class PaymentsService implements PaymentView {
    */
   private closeOtherAttemptsLater(paymentId: string, exceptId: string): void {
     void this.closeOtherAttempts(paymentId, exceptId).catch((err: unknown) => {
-      this.ctx.log.warn({ payment_id: paymentId, err: String(err) }, 'closing the other attempts failed; the janitor retries');
+      this.ctx.log.warn(
+        { payment_id: paymentId, err: String(err) },
+        'closing the other attempts failed; the janitor retries',
+      );
     });
   }
 
@@ -160,7 +227,9 @@ export class PaymentsService implements PaymentView {
   async closeOtherAttempts(paymentId: string, exceptId: string | null): Promise<void> {
     for (const a of await attemptStore.ofPayment(this.ctx.db, paymentId)) {
       if (a.id === exceptId || (a.status !== 'created' && a.status !== 'pending')) continue;
-      await this.closeAttempt(a).catch((err) => this.ctx.log.warn({ attempt_id: a.id, err: String(err) }, 'closing an attempt failed; the janitor retries'));
+      await this.closeAttempt(a).catch((err) =>
+        this.ctx.log.warn({ attempt_id: a.id, err: String(err) }, 'closing an attempt failed; the janitor retries'),
+      );
     }
   }
 
@@ -168,7 +237,11 @@ export class PaymentsService implements PaymentView {
     const orders = await attemptStore.orders(this.ctx.db, attempt.id);
     return {
       groupOutTradeNo: attempt.id.replace('att_', 'G'),
-      subOrders: orders.map((o) => ({ outTradeNo: o.out_trade_no, subMerchantId: o.sub_merchant_id, amountFen: fen(o.amount) })),
+      subOrders: orders.map((o) => ({
+        outTradeNo: o.out_trade_no,
+        subMerchantId: o.sub_merchant_id,
+        amountFen: fen(o.amount),
+      })),
     };
   }
 
@@ -191,7 +264,9 @@ export class PaymentsService implements PaymentView {
   /** Closes an attempt in our records; sub-trades paid before the close (a merged payment paid in part) go back. */
   private async closeLocally(attempt: AttemptRow): Promise<void> {
     const refundIds = await this.ctx.db.tx(async (q) => {
-      const closed = await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', { closed_at: this.ctx.clock.now() });
+      const closed = await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', {
+        closed_at: this.ctx.clock.now(),
+      });
       return closed ? this.refundLosingAttempt(q, closed) : [];
     });
     await this.sendRefunds(refundIds);
@@ -206,7 +281,11 @@ export class PaymentsService implements PaymentView {
     for (const s of statuses) {
       if ((s.state === 'succeeded' || s.state === 'refunded') && s.transactionId && s.amountFen !== undefined) {
         await this.recordSubTradePaid(attempt.method, {
-          outTradeNo: s.outTradeNo, subMerchantId: s.subMerchantId, transactionId: s.transactionId, amountFen: s.amountFen, paidAt: s.paidAt ?? this.ctx.clock.now(),
+          outTradeNo: s.outTradeNo,
+          subMerchantId: s.subMerchantId,
+          transactionId: s.transactionId,
+          amountFen: s.amountFen,
+          paidAt: s.paidAt ?? this.ctx.clock.now(),
         });
         paid++;
       } else if (s.state === 'closed') closed++;
@@ -229,7 +308,12 @@ export class PaymentsService implements PaymentView {
    * A provider's notification of paid trades: the inbox row, every sub-trade and the processed mark commit together
    * (one commit per notification). Returns null when this event id was already processed.
    */
-  async recordNotifiedPayment(provider: ProviderName, eventId: string, payload: unknown, trades: PaidSubTrade[]): Promise<PaidOutcome[] | null> {
+  async recordNotifiedPayment(
+    provider: ProviderName,
+    eventId: string,
+    payload: unknown,
+    trades: PaidSubTrade[],
+  ): Promise<PaidOutcome[] | null> {
     const now = this.ctx.clock.now();
     const effects = await this.ctx.db.tx(async (q) => {
       const fresh = await eventStore.recordInbox(q, provider, eventId, 'trade_paid', payload, now);
@@ -237,7 +321,8 @@ export class PaymentsService implements PaymentView {
       const applied: PaidEffect[] = [];
       for (const trade of trades) applied.push(await this.applyPaidTrade(q, provider, trade, now));
       // An anomaly is recorded but the event stays unprocessed: the provider's retry is looked at again.
-      if (!applied.some((e) => e.outcome === 'anomaly')) await eventStore.markProcessed(q, provider, eventId, applied.map((e) => e.outcome).join(','), now);
+      if (!applied.some((e) => e.outcome === 'anomaly'))
+        await eventStore.markProcessed(q, provider, eventId, applied.map((e) => e.outcome).join(','), now);
       return applied;
     });
     if (!effects) return null;
@@ -267,7 +352,12 @@ export class PaymentsService implements PaymentView {
     if (paid.length === 0) return [];
     for (const order of paid) await this.refunds.recordDuplicateRefund(q, attempt, order);
     if (!attempt.late_paid) await attemptStore.update(q, attempt.id, { late_paid: true });
-    return (await q.query<{ id: string }>(`SELECT id FROM refunds WHERE attempt_id = $1 AND kind = 'duplicate_payment' AND status = 'pending'`, [attempt.id])).rows.map((r) => r.id);
+    return (
+      await q.query<{ id: string }>(
+        `SELECT id FROM refunds WHERE attempt_id = $1 AND kind = 'duplicate_payment' AND status = 'pending'`,
+        [attempt.id],
+      )
+    ).rows.map((r) => r.id);
   }
 
   /** Whether an attempt can no longer win: it is closed or failed, or its payment is decided without it. */
@@ -278,13 +368,25 @@ export class PaymentsService implements PaymentView {
     return !attemptLive || !paymentOpen;
   }
 
-  private async applyPaidTrade(q: Queryable, provider: ProviderName, trade: PaidSubTrade, now: Date): Promise<PaidEffect> {
+  private async applyPaidTrade(
+    q: Queryable,
+    provider: ProviderName,
+    trade: PaidSubTrade,
+    now: Date,
+  ): Promise<PaidEffect> {
     const ao = await attemptStore.orderByOutTradeNo(q, trade.outTradeNo);
     const attempt = ao ? await attemptStore.get(q, ao.attempt_id, true) : undefined;
     // Alipay's notification names no sub-merchant: compare it only where the provider gives one.
     const subMerchantDiffers = trade.subMerchantId !== '' && ao?.sub_merchant_id !== trade.subMerchantId;
     if (!ao || !attempt || attempt.method !== provider || ao.amount !== trade.amountFen || subMerchantDiffers) {
-      await eventStore.anomaly(q, provider, 'paid_trade_mismatch', trade.outTradeNo, { trade, expected: ao ?? null }, now);
+      await eventStore.anomaly(
+        q,
+        provider,
+        'paid_trade_mismatch',
+        trade.outTradeNo,
+        { trade, expected: ao ?? null },
+        now,
+      );
       return { outcome: 'anomaly' };
     }
     if (!(await attemptStore.markOrderPaid(q, trade.outTradeNo, trade.transactionId, trade.paidAt))) {
@@ -294,15 +396,31 @@ export class PaymentsService implements PaymentView {
       return { outcome: 'already_recorded', refundIds };
     }
     const payment = (await paymentStore.get(q, attempt.payment_id, true))!;
-    await appendEvent(q, { topic: 'payment.sub_order_paid', payload: {
-      provider, attempt_id: attempt.id, payment_id: payment.id, order_id: ao.order_id, merchant_id: ao.merchant_id,
-      sub_merchant_id: ao.sub_merchant_id, out_trade_no: ao.out_trade_no, transaction_id: trade.transactionId, amount: ao.amount,
-      paid_at: trade.paidAt.toISOString(),
-    } }, ao.order_id, now);
+    await appendEvent(
+      q,
+      {
+        topic: 'payment.sub_order_paid',
+        payload: {
+          provider,
+          attempt_id: attempt.id,
+          payment_id: payment.id,
+          order_id: ao.order_id,
+          merchant_id: ao.merchant_id,
+          sub_merchant_id: ao.sub_merchant_id,
+          out_trade_no: ao.out_trade_no,
+          transaction_id: trade.transactionId,
+          amount: ao.amount,
+          paid_at: trade.paidAt.toISOString(),
+        },
+      },
+      ao.order_id,
+      now,
+    );
     if (PaymentsService.lost(attempt, payment)) {
       // Paid after it should have closed (or a second success): it will never succeed; this sub-order's money
       // goes back, and so does that of every sub-order of the attempt recorded earlier.
-      const closed = (await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', { closed_at: now })) ?? attempt;
+      const closed =
+        (await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'closed', { closed_at: now })) ?? attempt;
       return { outcome: 'late_refunded', attempt: closed, refundIds: await this.refundLosingAttempt(q, closed) };
     }
     if (attempt.status === 'succeeded') return { outcome: 'applied' };
@@ -311,7 +429,15 @@ export class PaymentsService implements PaymentView {
     await attemptStore.transition(q, attempt.id, ['created', 'pending'], 'succeeded', { succeeded_at: now });
     await paymentStore.transition(q, payment.id, ['requires_method', 'pending'], 'succeeded', now);
     await this.orders.markCheckoutPaid(q, payment.id);
-    await appendEvent(q, { topic: 'payment.succeeded', payload: { payment_id: payment.id, attempt_id: attempt.id, provider, amount: payment.amount } }, payment.id, now);
+    await appendEvent(
+      q,
+      {
+        topic: 'payment.succeeded',
+        payload: { payment_id: payment.id, attempt_id: attempt.id, provider, amount: payment.amount },
+      },
+      payment.id,
+      now,
+    );
     // The other attempts have lost: what they were paid so far goes back now (what they are paid later, on arrival).
     const refundIds: string[] = [];
     for (const other of await attemptStore.ofPayment(q, payment.id)) {
@@ -320,11 +446,15 @@ export class PaymentsService implements PaymentView {
     return { outcome: 'applied', attempt, refundIds };
   }
 
-
   /** Janitor: attempts whose notification may have been lost, or that passed their deadline. Each claimed first. */
   async sweepAttempts(): Promise<number> {
     const due = await attemptStore.due(this.ctx.db, this.ctx.clock.now(), JANITOR_SWEEP_SIZE_MAX);
-    await this.claims.driveEach('attempt', due, (a) => a.id, (a) => this.checkAttempt(a.id));
+    await this.claims.driveEach(
+      'attempt',
+      due,
+      (a) => a.id,
+      (a) => this.checkAttempt(a.id),
+    );
     return due.length;
   }
 
@@ -340,7 +470,8 @@ export class PaymentsService implements PaymentView {
       // Paid in part and the payment decided without it: it can never complete, so it closes and gives back.
       if (paid > 0 && PaymentsService.lost(fresh, payment)) await this.closeLocally(fresh);
       else if (open > 0 && paid === 0 && now > attempt.expires_at) await this.closeAttempt(fresh);
-      else if (open === 0 && paid === 0) await attemptStore.transition(this.ctx.db, attempt.id, ['created', 'pending'], 'closed', { closed_at: now });
+      else if (open === 0 && paid === 0)
+        await attemptStore.transition(this.ctx.db, attempt.id, ['created', 'pending'], 'closed', { closed_at: now });
       else await this.scheduleNextCheck(fresh);
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
@@ -354,7 +485,10 @@ export class PaymentsService implements PaymentView {
     const backoff = Math.min(ATTEMPT_FIRST_CHECK_MS * 2 ** attempt.check_count, ATTEMPT_CHECK_MS_MAX);
     // Never wait past the deadline by more than one step: closing on time is what stops late scans.
     const next = Math.min(now + backoff, Math.max(attempt.expires_at.getTime() + 1000, now + 1000));
-    await attemptStore.update(this.ctx.db, attempt.id, { next_check_at: new Date(next), check_count: attempt.check_count + 1 });
+    await attemptStore.update(this.ctx.db, attempt.id, {
+      next_check_at: new Date(next),
+      check_count: attempt.check_count + 1,
+    });
   }
 
   async paidByMerchant(merchantIds: string[], since: Date) {

@@ -6,7 +6,11 @@ export const PAYMENT_STATUSES = ['requires_method', 'pending', 'succeeded', 'exp
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export const PAYMENT_MACHINE = defineMachine<PaymentStatus>({
-  name: 'payment', table: 'payments', key: ['id'], statuses: PAYMENT_STATUSES, initial: ['requires_method'],
+  name: 'payment',
+  table: 'payments',
+  key: ['id'],
+  statuses: PAYMENT_STATUSES,
+  initial: ['requires_method'],
   transitions: {
     requires_method: ['pending', 'succeeded', 'expired'],
     /** pending → pending: a further attempt re-checks (and row-locks) the payment in its transaction. */
@@ -29,13 +33,26 @@ export const ATTEMPT_TRANSITIONS: Readonly<Record<AttemptStatus, readonly Attemp
 };
 
 export const ATTEMPT_MACHINE = defineMachine<AttemptStatus>({
-  name: 'attempt', table: 'attempts', key: ['id'], statuses: ATTEMPT_STATUSES, initial: ['created'], transitions: ATTEMPT_TRANSITIONS, jsonColumns: ['action'],
+  name: 'attempt',
+  table: 'attempts',
+  key: ['id'],
+  statuses: ATTEMPT_STATUSES,
+  initial: ['created'],
+  transitions: ATTEMPT_TRANSITIONS,
+  jsonColumns: ['action'],
 });
 
 /** Attempts the janitor still has to look after. */
 export const OPEN_ATTEMPT_STATUSES: readonly AttemptStatus[] = ['created', 'pending'];
 
-export const REFUND_STATUSES = ['pending', 'processing', 'succeeded', 'closed', 'abnormal', 'blocked_insufficient_funds'] as const;
+export const REFUND_STATUSES = [
+  'pending',
+  'processing',
+  'succeeded',
+  'closed',
+  'abnormal',
+  'blocked_insufficient_funds',
+] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 export const REFUND_TRANSITIONS: Readonly<Record<RefundStatus, readonly RefundStatus[]>> = {
@@ -52,17 +69,32 @@ export const REFUND_TRANSITIONS: Readonly<Record<RefundStatus, readonly RefundSt
 };
 
 export const REFUND_MACHINE = defineMachine<RefundStatus>({
-  name: 'refund', table: 'refunds', key: ['id'], statuses: REFUND_STATUSES, initial: ['pending'], transitions: REFUND_TRANSITIONS,
+  name: 'refund',
+  table: 'refunds',
+  key: ['id'],
+  statuses: REFUND_STATUSES,
+  initial: ['pending'],
+  transitions: REFUND_TRANSITIONS,
 });
 
 /** Refunds whose amount is spoken for: they count against what is left to refund. */
-export const REFUND_HOLDING_STATUSES: readonly RefundStatus[] = ['pending', 'processing', 'succeeded', 'blocked_insufficient_funds', 'abnormal'];
+export const REFUND_HOLDING_STATUSES: readonly RefundStatus[] = [
+  'pending',
+  'processing',
+  'succeeded',
+  'blocked_insufficient_funds',
+  'abnormal',
+];
 
 export const ESCROW_RELEASE_STATUSES = ['pending', 'processing', 'released', 'failed'] as const;
 export type EscrowReleaseStatus = (typeof ESCROW_RELEASE_STATUSES)[number];
 
 export const ESCROW_RELEASE_MACHINE = defineMachine<EscrowReleaseStatus>({
-  name: 'escrow release', table: 'escrow_releases', key: ['order_id'], statuses: ESCROW_RELEASE_STATUSES, initial: ['pending'],
+  name: 'escrow release',
+  table: 'escrow_releases',
+  key: ['order_id'],
+  statuses: ESCROW_RELEASE_STATUSES,
+  initial: ['pending'],
   transitions: {
     /** pending → processing when the commission is decided; → released straight away when nothing is left to share. */
     pending: ['processing', 'released', 'failed'],
@@ -76,7 +108,11 @@ export const PROVIDER_ACCOUNT_STATUSES = ['applying', 'active', 'rejected'] as c
 export type ProviderAccountStatus = (typeof PROVIDER_ACCOUNT_STATUSES)[number];
 
 export const PROVIDER_ACCOUNT_MACHINE = defineMachine<ProviderAccountStatus>({
-  name: 'provider account', table: 'provider_accounts', key: ['merchant_id', 'provider'], statuses: PROVIDER_ACCOUNT_STATUSES, initial: ['applying', 'active'],
+  name: 'provider account',
+  table: 'provider_accounts',
+  key: ['merchant_id', 'provider'],
+  statuses: PROVIDER_ACCOUNT_STATUSES,
+  initial: ['applying', 'active'],
   transitions: {
     applying: ['active', 'rejected'],
     /** rejected → active: an existing account linked after a refused application. */

@@ -306,11 +306,15 @@ export interface EscrowOperations {
   queryUnsplit(ref: EscrowTradeRef): Promise<Fen>;
   /** Share the commission to the platform and release the rest to the merchant (`finish`). */
   shareAndRelease(input: ShareInput): Promise<ShareStatus>;
-  queryShare(input: Pick<ShareInput, 'outOrderNo' | 'outTradeNo' | 'subMerchantId' | 'transactionId'>): Promise<ShareStatus>;
+  queryShare(
+    input: Pick<ShareInput, 'outOrderNo' | 'outTradeNo' | 'subMerchantId' | 'transactionId'>,
+  ): Promise<ShareStatus>;
   /** Take a share back into the sub-merchant's account before refunding shared money. */
   returnShare(input: ReturnShareInput): Promise<{ state: 'processing' | 'succeeded' | 'failed' }>;
   /** Where return orders are asynchronous (WeChat Pay), what became of one. */
-  queryReturnShare?(input: Pick<ReturnShareInput, 'subMerchantId' | 'outOrderNo' | 'outReturnNo'>): Promise<{ state: 'processing' | 'succeeded' | 'failed' }>;
+  queryReturnShare?(
+    input: Pick<ReturnShareInput, 'subMerchantId' | 'outOrderNo' | 'outReturnNo'>,
+  ): Promise<{ state: 'processing' | 'succeeded' | 'failed' }>;
   /** Release (unfreeze) what is left without sharing, e.g. before a refund larger than the unsplit amount. */
   releaseRemaining(input: EscrowTradeRef & { outOrderNo: string; description: string }): Promise<ShareStatus>;
   /** Frozen and available money the provider holds for a sub-merchant. */

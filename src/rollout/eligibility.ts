@@ -55,7 +55,12 @@ export class RolloutEligibility implements EligibilityPolicy {
     return result;
   }
 
-  private async firstReason(m: MethodRow, method: ProviderName, input: EligibilityInput, hasWaves: boolean): Promise<MethodAvailability['reason']> {
+  private async firstReason(
+    m: MethodRow,
+    method: ProviderName,
+    input: EligibilityInput,
+    hasWaves: boolean,
+  ): Promise<MethodAvailability['reason']> {
     if (!m.enabled || !this.providers.has(method)) return 'method_disabled';
     if (m.paused) return 'method_paused';
     if (!clientSupports(method, input.client) || !clientMeets(m, input.client)) return 'client_unsupported';
@@ -78,6 +83,13 @@ export class RolloutEligibility implements EligibilityPolicy {
   private async buyerExposed(m: MethodRow, buyerId: string): Promise<boolean> {
     const known = await store.exposure(this.db, buyerId, m.method);
     if (known !== undefined) return known;
-    return store.assignExposure(this.db, buyerId, m.method, randomInt(100) < m.exposure_percent, 'cohort', this.clock.now());
+    return store.assignExposure(
+      this.db,
+      buyerId,
+      m.method,
+      randomInt(100) < m.exposure_percent,
+      'cohort',
+      this.clock.now(),
+    );
   }
 }

@@ -23,7 +23,9 @@ export interface Funnel {
 export function waveFunnel(wave: WaveRow, activations: ActivationRow[], paid: PaidByMerchant[]): Funnel {
   const accepted = activations.filter((a) => a.accepted_at !== null);
   const reachedLive = activations.filter((a) => a.live_at !== null);
-  const firstPayment = reachedLive.filter((a) => paid.some((p) => p.merchant_id === a.merchant_id && p.method === wave.method && p.first_paid_at >= a.live_at!));
+  const firstPayment = reachedLive.filter((a) =>
+    paid.some((p) => p.merchant_id === a.merchant_id && p.method === wave.method && p.first_paid_at >= a.live_at!),
+  );
   const gmvTotal = paid.reduce((s, p) => s + p.amount, 0);
   const gmvMethod = paid.filter((p) => p.method === wave.method).reduce((s, p) => s + p.amount, 0);
   return {

@@ -24,7 +24,6 @@ const ADVANCE_SIZE_MAX = 50;
 /** The name the platform is registered under as a profit-sharing receiver (WeChat Pay wants a full name). */
 const PLATFORM_RECEIVER_NAME = 'Hutong Platform';
 
-
 export interface WaveInput {
   method: string;
   name: string;
@@ -56,25 +55,45 @@ export class RolloutService {
   ) {
     this.eligibility = new RolloutEligibility(ctx.db, providers, ctx.clock);
     this.claims = new SweepClaims(ctx);
-    accounts.onChange((account) => void this.onAccountChange(account).catch((err) => ctx.log.error({ err }, 'activation update failed')));
+    accounts.onChange(
+      (account) =>
+        void this.onAccountChange(account).catch((err) => ctx.log.error({ err }, 'activation update failed')),
+    );
   }
 
   async methods(): Promise<MethodRow[]> {
     return store.methods(this.ctx.db);
   }
 
-  async patchMethod(actor: Actor | 'system', method: string, patch: Partial<Pick<MethodRow, 'enabled' | 'paused' | 'exposure_percent' | 'min_client_app' | 'min_client_version' | 'display_order'>>): Promise<MethodRow> {
-    return this.ctx.db.tx(async (q) => {
-      const before = await store.method(q, method, true);
-      if (!before) throw new HutongError('unknown_method', `No payment method ${method}.`);
-      const after = await store.updateMethod(q, method, { ...patch, updated_at: this.ctx.clock.now() });
-      await this.ctx.audit.record(q, actor, { action: 'payment_method.updated', subject: `method:${method}`, before, after });
-      return after!;
-    }).finally(() => this.eligibility.invalidate());
+  async patchMethod(
+    actor: Actor | 'system',
+    method: string,
+    patch: Partial<
+      Pick<
+        MethodRow,
+        'enabled' | 'paused' | 'exposure_percent' | 'min_client_app' | 'min_client_version' | 'display_order'
+      >
+    >,
+  ): Promise<MethodRow> {
+    return this.ctx.db
+      .tx(async (q) => {
+        const before = await store.method(q, method, true);
+        if (!before) throw new HutongError('unknown_method', `No payment method ${method}.`);
+        const after = await store.updateMethod(q, method, { ...patch, updated_at: this.ctx.clock.now() });
+        await this.ctx.audit.record(q, actor, {
+          action: 'payment_method.updated',
+          subject: `method:${method}`,
+          before,
+          after,
+        });
+        return after!;
+      })
+      .finally(() => this.eligibility.invalidate());
   }
 
   async createWave(actor: Actor | 'system', input: WaveInput): Promise<WaveRow> {
-    if (!(await store.method(this.ctx.db, input.method))) throw new HutongError('unknown_method', `No payment method ${input.method}.`);
+    if (!(await store.method(this.ctx.db, input.method)))
+      throw new HutongError('unknown_method', `No payment method ${input.method}.`);
     const now = this.ctx.clock.now();
     const noticeDays = input.noticeDays ?? this.ctx.config.rolloutNoticeDays;
     const earliest = new Date(now.getTime() + noticeDays * DAY_MS);
@@ -83,14 +102,25 @@ export class RolloutService {
     }
     const picks = await this.pickMerchants(input);
     const wave: WaveRow = {
-      id: newId('wav'), method: input.method, name: input.name, status: 'scheduled',
+      id: newId('wav'),
+      method: input.method,
+      name: input.name,
+      status: 'scheduled',
       selection: input.merchantIds ? { merchant_ids: input.merchantIds } : { filter: input.filter ?? {} },
-      launch_at: input.launchAt ?? null, effective_at: input.launchAt && input.launchAt > earliest ? input.launchAt : earliest,
-      notice_days: noticeDays, created_at: now, updated_at: now,
+      launch_at: input.launchAt ?? null,
+      effective_at: input.launchAt && input.launchAt > earliest ? input.launchAt : earliest,
+      notice_days: noticeDays,
+      created_at: now,
+      updated_at: now,
     };
     const created = await writeOnce(this.ctx.db, async (q) => {
       await store.insertWave(q, wave, picks);
-      await this.ctx.audit.record(q, actor, { action: 'wave.created', subject: `wave:${wave.id}`, before: null, after: { ...wave, merchant_ids: picks.map((p) => p.merchantId) } });
+      await this.ctx.audit.record(q, actor, {
+        action: 'wave.created',
+        subject: `wave:${wave.id}`,
+        before: null,
+        after: { ...wave, merchant_ids: picks.map((p) => p.merchantId) },
+      });
       return wave;
     });
     this.eligibility.invalidate();
@@ -101,12 +131,15 @@ export class RolloutService {
   private async pickMerchants(input: WaveInput): Promise<Array<{ merchantId: string; pickedBy: string }>> {
     if (input.merchantIds) {
       const ids = [...new Set(input.merchantIds)];
-      for (const id of ids) if (!(await this.catalog.merchantById(id))) throw new HutongError('not_found', `No merchant ${id}.`);
+      for (const id of ids)
+        if (!(await this.catalog.merchantById(id))) throw new HutongError('not_found', `No merchant ${id}.`);
       return ids.map((merchantId) => ({ merchantId, pickedBy: 'list' }));
     }
     const candidates = await this.catalog.merchantIdsWhere(input.filter ?? {});
     const percent = input.filter?.percent ?? 100;
-    return candidates.filter(() => percent >= 100 || randomInt(100) < percent).map((merchantId) => ({ merchantId, pickedBy: percent >= 100 ? 'filter' : `random_${percent}` }));
+    return candidates
+      .filter(() => percent >= 100 || randomInt(100) < percent)
+      .map((merchantId) => ({ merchantId, pickedBy: percent >= 100 ? 'filter' : `random_${percent}` }));
   }
 
   async wave(id: string): Promise<WaveRow> {
@@ -130,7 +163,13 @@ export class RolloutService {
     return writeOnce(this.ctx.db, async (q) => {
       const now = this.ctx.clock.now();
       const invited = await store.invite(q, waveId, wave.method, merchants, now);
-      for (const m of invited) await this.ctx.audit.record(q, actor, { action: 'activation.invited', subject: `activation:${m}:${wave.method}`, before: null, after: { status: 'invited', wave_id: waveId } });
+      for (const m of invited)
+        await this.ctx.audit.record(q, actor, {
+          action: 'activation.invited',
+          subject: `activation:${m}:${wave.method}`,
+          before: null,
+          after: { status: 'invited', wave_id: waveId },
+        });
       return { invited, already: merchants.filter((m) => !invited.includes(m)) };
     });
   }
@@ -140,15 +179,26 @@ export class RolloutService {
     const wave = await this.wave(waveId);
     const now = this.ctx.clock.now();
     const earliest = new Date(wave.created_at.getTime() + wave.notice_days * DAY_MS);
-    return this.changeWave(actor, wave, ['scheduled'], 'launched', 'wave.launched', { effective_at: now > earliest ? now : earliest });
+    return this.changeWave(actor, wave, ['scheduled'], 'launched', 'wave.launched', {
+      effective_at: now > earliest ? now : earliest,
+    });
   }
 
   /** New attempts stop at once; attempts in flight finish (the cashier only hides the method). */
   async pause(actor: Actor | 'system', waveId: string): Promise<WaveRow> {
     const wave = await this.wave(waveId);
-    const row = await this.changeWave(actor, wave, ['scheduled', 'launched'], 'paused', 'wave.paused', {}, async (q) => {
-      for (const a of await store.activationsOfWave(q, waveId)) await this.moveActivation(q, actor, a, ['live'], 'paused');
-    });
+    const row = await this.changeWave(
+      actor,
+      wave,
+      ['scheduled', 'launched'],
+      'paused',
+      'wave.paused',
+      {},
+      async (q) => {
+        for (const a of await store.activationsOfWave(q, waveId))
+          await this.moveActivation(q, actor, a, ['live'], 'paused');
+      },
+    );
     return row;
   }
 
@@ -156,11 +206,20 @@ export class RolloutService {
     const wave = await this.wave(waveId);
     const to = wave.launch_at === null && wave.effective_at <= this.ctx.clock.now() ? 'launched' : 'scheduled';
     return this.changeWave(actor, wave, ['paused'], to, 'wave.resumed', {}, async (q) => {
-      for (const a of await store.activationsOfWave(q, waveId)) await this.moveActivation(q, actor, a, ['paused'], 'live');
+      for (const a of await store.activationsOfWave(q, waveId))
+        await this.moveActivation(q, actor, a, ['paused'], 'live');
     });
   }
 
-  private async changeWave(actor: Actor | 'system', wave: WaveRow, from: WaveRow['status'][], to: WaveRow['status'], action: string, set: Partial<WaveRow>, more?: (q: Queryable) => Promise<void>): Promise<WaveRow> {
+  private async changeWave(
+    actor: Actor | 'system',
+    wave: WaveRow,
+    from: WaveRow['status'][],
+    to: WaveRow['status'],
+    action: string,
+    set: Partial<WaveRow>,
+    more?: (q: Queryable) => Promise<void>,
+  ): Promise<WaveRow> {
     return writeOnce(this.ctx.db, async (q) => {
       const now = this.ctx.clock.now();
       const after = await store.transitionWave(q, wave.id, from, to, { ...set, updated_at: now });
@@ -171,13 +230,25 @@ export class RolloutService {
     });
   }
 
-  private async moveActivation(q: Queryable, actor: Actor | 'system', a: ActivationRow, from: ActivationStatus[], to: ActivationStatus, set: Partial<ActivationRow> = {}): Promise<ActivationRow | undefined> {
+  private async moveActivation(
+    q: Queryable,
+    actor: Actor | 'system',
+    a: ActivationRow,
+    from: ActivationStatus[],
+    to: ActivationStatus,
+    set: Partial<ActivationRow> = {},
+  ): Promise<ActivationRow | undefined> {
     const now = this.ctx.clock.now();
     const after = await store.transitionActivation(q, a.merchant_id, a.method, from, to, now, set);
     if (after) {
       const { onboarding_sealed: _b, ...beforeShown } = a;
       const { onboarding_sealed: _a, ...afterShown } = after;
-      await this.ctx.audit.record(q, actor, { action: `activation.${to}`, subject: `activation:${a.merchant_id}:${a.method}`, before: beforeShown, after: afterShown });
+      await this.ctx.audit.record(q, actor, {
+        action: `activation.${to}`,
+        subject: `activation:${a.merchant_id}:${a.method}`,
+        before: beforeShown,
+        after: afterShown,
+      });
     }
     return after;
   }
@@ -192,17 +263,44 @@ export class RolloutService {
   }
 
   /** Each method's status for a merchant, as the merchant console shows it. */
-  async merchantMethods(actor: Actor, merchantId: string): Promise<Array<{ method: string; status: string; reason?: string; wave_id?: string; reject_reasons?: string[] | null; agreement_version?: string | null }>> {
+  async merchantMethods(
+    actor: Actor,
+    merchantId: string,
+  ): Promise<
+    Array<{
+      method: string;
+      status: string;
+      reason?: string;
+      wave_id?: string;
+      reject_reasons?: string[] | null;
+      agreement_version?: string | null;
+    }>
+  > {
     ensureOwner(actor, { merchantId });
-    if (!(await this.catalog.merchantById(merchantId))) throw new HutongError('not_found', `No merchant ${merchantId}.`);
-    const [methods, activations, accounts] = await Promise.all([store.methods(this.ctx.db), store.activationsOfMerchant(this.ctx.db, merchantId), this.accounts.list(merchantId)]);
+    if (!(await this.catalog.merchantById(merchantId)))
+      throw new HutongError('not_found', `No merchant ${merchantId}.`);
+    const [methods, activations, accounts] = await Promise.all([
+      store.methods(this.ctx.db),
+      store.activationsOfMerchant(this.ctx.db, merchantId),
+      this.accounts.list(merchantId),
+    ]);
     return methods.map((m) => {
       const activation = activations.find((a) => a.method === m.method);
       if (activation) {
-        return { method: m.method, status: activation.status, wave_id: activation.wave_id, reject_reasons: activation.reject_reasons, agreement_version: activation.agreement_version };
+        return {
+          method: m.method,
+          status: activation.status,
+          wave_id: activation.wave_id,
+          reject_reasons: activation.reject_reasons,
+          agreement_version: activation.agreement_version,
+        };
       }
       const account = accounts.find((a) => a.provider === m.method);
-      if (m.method === 'alipay' && account) return { method: m.method, status: account.status === 'active' ? 'live' : account.status === 'rejected' ? 'rejected' : 'applying' };
+      if (m.method === 'alipay' && account)
+        return {
+          method: m.method,
+          status: account.status === 'active' ? 'live' : account.status === 'rejected' ? 'rejected' : 'applying',
+        };
       return { method: m.method, status: 'not_invited' };
     });
   }
@@ -213,23 +311,48 @@ export class RolloutService {
    * with the acceptance go into the merchant's profile (kept even if the acceptance is then refused); against a
    * real gateway an incomplete profile is refused with onboarding_incomplete before anything else changes.
    */
-  async accept(actor: Actor, merchantId: string, method: string, agreementVersion: string, onboarding: ProfilePatch | undefined): Promise<ActivationRow> {
+  async accept(
+    actor: Actor,
+    merchantId: string,
+    method: string,
+    agreementVersion: string,
+    onboarding: ProfilePatch | undefined,
+  ): Promise<ActivationRow> {
     ensureOwner(actor, { merchantId });
-    if (actor.role !== 'merchant') throw new HutongError('forbidden_role', 'The merchant itself accepts the agreement.');
+    if (actor.role !== 'merchant')
+      throw new HutongError('forbidden_role', 'The merchant itself accepts the agreement.');
     const current = await store.activation(this.ctx.db, merchantId, method);
-    if (!current) throw new HutongError('activation_state_conflict', 'This merchant has not been invited for this method.', { status: 'not_invited' });
+    if (!current)
+      throw new HutongError('activation_state_conflict', 'This merchant has not been invited for this method.', {
+        status: 'not_invited',
+      });
     if (current.status !== 'invited' && current.status !== 'rejected') {
-      throw new HutongError('activation_state_conflict', `The activation is ${current.status}.`, { status: current.status });
+      throw new HutongError('activation_state_conflict', `The activation is ${current.status}.`, {
+        status: current.status,
+      });
     }
     const provider = method as ProviderName;
-    if (onboarding && Object.keys(onboarding).length > 0) await this.onboarding.updateProfile(actor, merchantId, onboarding);
+    if (onboarding && Object.keys(onboarding).length > 0)
+      await this.onboarding.updateProfile(actor, merchantId, onboarding);
     const account = await this.accounts.get(merchantId, provider);
     if (account?.status !== 'active') await this.onboarding.ensureComplete(merchantId, provider);
     const now = this.ctx.clock.now();
-    const consent = { agreement_version: agreementVersion, accepted_by: actorName(actor), accepted_at: now, reject_reasons: null };
+    const consent = {
+      agreement_version: agreementVersion,
+      accepted_by: actorName(actor),
+      accepted_at: now,
+      reject_reasons: null,
+    };
     const linked = account?.status === 'active';
     const moved = await writeOnce(this.ctx.db, async (q) => {
-      const after = await this.moveActivation(q, actor, current, [current.status], linked ? 'approved' : 'applying', consent);
+      const after = await this.moveActivation(
+        q,
+        actor,
+        current,
+        [current.status],
+        linked ? 'approved' : 'applying',
+        consent,
+      );
       if (!after) throw new HutongError('activation_state_conflict', 'The activation changed meanwhile.');
       return after;
     });
@@ -244,8 +367,10 @@ export class RolloutService {
     const a = await store.activation(this.ctx.db, account.merchant_id, account.provider);
     if (!a) return;
     await this.ctx.db.tx(async (q) => {
-      if (account.status === 'active') await this.moveActivation(q, 'system', a, ['applying', 'invited', 'rejected'], 'approved');
-      else if (account.status === 'rejected') await this.moveActivation(q, 'system', a, ['applying'], 'rejected', { reject_reasons: account.reject_reasons });
+      if (account.status === 'active')
+        await this.moveActivation(q, 'system', a, ['applying', 'invited', 'rejected'], 'approved');
+      else if (account.status === 'rejected')
+        await this.moveActivation(q, 'system', a, ['applying'], 'rejected', { reject_reasons: account.reject_reasons });
     });
   }
 
@@ -253,10 +378,18 @@ export class RolloutService {
   async advance(): Promise<number> {
     const due = await store.approvedDue(this.ctx.db, this.ctx.clock.now(), ADVANCE_SIZE_MAX);
     // Each activation claimed first; one whose method cannot receive shares yet backs off instead of asking every tick.
-    await this.claims.driveEach('activation', due, (a) => `${a.merchant_id}:${a.method}`, async (a) => {
-      if (!(await this.ensureSharingReady(a.method as ProviderName))) throw new Error(`the platform is not yet a profit-sharing receiver at ${a.method}`);
-      await this.ctx.db.tx((q) => this.moveActivation(q, 'system', a, ['approved'], 'live', { live_at: this.ctx.clock.now() }));
-    });
+    await this.claims.driveEach(
+      'activation',
+      due,
+      (a) => `${a.merchant_id}:${a.method}`,
+      async (a) => {
+        if (!(await this.ensureSharingReady(a.method as ProviderName)))
+          throw new Error(`the platform is not yet a profit-sharing receiver at ${a.method}`);
+        await this.ctx.db.tx((q) =>
+          this.moveActivation(q, 'system', a, ['approved'], 'live', { live_at: this.ctx.clock.now() }),
+        );
+      },
+    );
     return due.length;
   }
 

@@ -16,13 +16,22 @@ export const ACTIVATION_TRANSITIONS: Readonly<Record<ActivationStatus, readonly 
 };
 
 export const ACTIVATION_MACHINE = defineMachine<ActivationStatus>({
-  name: 'activation', table: 'activations', key: ['merchant_id', 'method'], statuses: ACTIVATION_STATUSES, initial: ['invited'], transitions: ACTIVATION_TRANSITIONS,
+  name: 'activation',
+  table: 'activations',
+  key: ['merchant_id', 'method'],
+  statuses: ACTIVATION_STATUSES,
+  initial: ['invited'],
+  transitions: ACTIVATION_TRANSITIONS,
 });
 
 export const WAVE_STATUSES = ['scheduled', 'launched', 'paused'] as const;
 export type WaveStatus = (typeof WAVE_STATUSES)[number];
 
 export const WAVE_MACHINE = defineMachine<WaveStatus>({
-  name: 'rollout wave', table: 'rollout_waves', key: ['id'], statuses: WAVE_STATUSES, initial: ['scheduled'],
+  name: 'rollout wave',
+  table: 'rollout_waves',
+  key: ['id'],
+  statuses: WAVE_STATUSES,
+  initial: ['scheduled'],
   transitions: { scheduled: ['launched', 'paused'], launched: ['paused'], paused: ['scheduled', 'launched'] },
 });

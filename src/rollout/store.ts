@@ -48,9 +48,17 @@ export const rolloutStore = {
     return (await q.query<MethodRow>('SELECT * FROM payment_methods ORDER BY display_order, method')).rows;
   },
   async method(q: Queryable, method: string, forUpdate = false): Promise<MethodRow | undefined> {
-    return (await q.query<MethodRow>(`SELECT * FROM payment_methods WHERE method = $1${forUpdate ? ' FOR UPDATE' : ''}`, [method])).rows[0];
+    return (
+      await q.query<MethodRow>(`SELECT * FROM payment_methods WHERE method = $1${forUpdate ? ' FOR UPDATE' : ''}`, [
+        method,
+      ])
+    ).rows[0];
   },
-  async updateMethod(q: Queryable, method: string, set: Partial<Omit<MethodRow, 'method'>>): Promise<MethodRow | undefined> {
+  async updateMethod(
+    q: Queryable,
+    method: string,
+    set: Partial<Omit<MethodRow, 'method'>>,
+  ): Promise<MethodRow | undefined> {
     const cols = Object.keys(set);
     const { rows } = await q.query<MethodRow>(
       `UPDATE payment_methods SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE method = $1 RETURNING *`,
@@ -58,11 +66,26 @@ export const rolloutStore = {
     );
     return rows[0];
   },
-  async insertWave(q: Queryable, w: WaveRow, merchants: Array<{ merchantId: string; pickedBy: string }>): Promise<void> {
+  async insertWave(
+    q: Queryable,
+    w: WaveRow,
+    merchants: Array<{ merchantId: string; pickedBy: string }>,
+  ): Promise<void> {
     await q.query(
       `INSERT INTO rollout_waves (id, method, name, status, selection, launch_at, effective_at, notice_days, created_at, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-      [w.id, w.method, w.name, w.status, JSON.stringify(w.selection), w.launch_at, w.effective_at, w.notice_days, w.created_at, w.updated_at],
+      [
+        w.id,
+        w.method,
+        w.name,
+        w.status,
+        JSON.stringify(w.selection),
+        w.launch_at,
+        w.effective_at,
+        w.notice_days,
+        w.created_at,
+        w.updated_at,
+      ],
     );
     if (merchants.length) {
       await q.query(
@@ -81,9 +104,20 @@ export const rolloutStore = {
     return (await q.query('SELECT 1 FROM rollout_waves WHERE method = $1 LIMIT 1', [method])).rows.length > 0;
   },
   async waveMerchants(q: Queryable, waveId: string): Promise<string[]> {
-    return (await q.query<{ merchant_id: string }>('SELECT merchant_id FROM rollout_wave_merchants WHERE wave_id = $1 ORDER BY merchant_id', [waveId])).rows.map((r) => r.merchant_id);
+    return (
+      await q.query<{ merchant_id: string }>(
+        'SELECT merchant_id FROM rollout_wave_merchants WHERE wave_id = $1 ORDER BY merchant_id',
+        [waveId],
+      )
+    ).rows.map((r) => r.merchant_id);
   },
-  async transitionWave(q: Queryable, id: string, from: WaveStatus[], to: WaveStatus, set: Partial<Omit<WaveRow, 'status'>>): Promise<WaveRow | undefined> {
+  async transitionWave(
+    q: Queryable,
+    id: string,
+    from: WaveStatus[],
+    to: WaveStatus,
+    set: Partial<Omit<WaveRow, 'status'>>,
+  ): Promise<WaveRow | undefined> {
     return transition<WaveStatus, WaveRow>(q, WAVE_MACHINE, id, from, to, set);
   },
   /** Idempotent: an existing activation is left as it is. Returns the merchants newly invited. */
@@ -96,17 +130,39 @@ export const rolloutStore = {
     );
     return rows.map((r) => r.merchant_id);
   },
-  async activation(q: Queryable, merchantId: string, method: string, forUpdate = false): Promise<ActivationRow | undefined> {
-    return (await q.query<ActivationRow>(`SELECT * FROM activations WHERE merchant_id = $1 AND method = $2${forUpdate ? ' FOR UPDATE' : ''}`, [merchantId, method])).rows[0];
+  async activation(
+    q: Queryable,
+    merchantId: string,
+    method: string,
+    forUpdate = false,
+  ): Promise<ActivationRow | undefined> {
+    return (
+      await q.query<ActivationRow>(
+        `SELECT * FROM activations WHERE merchant_id = $1 AND method = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+        [merchantId, method],
+      )
+    ).rows[0];
   },
   async activationsOfMerchant(q: Queryable, merchantId: string): Promise<ActivationRow[]> {
     return (await q.query<ActivationRow>('SELECT * FROM activations WHERE merchant_id = $1', [merchantId])).rows;
   },
   async activationsOfWave(q: Queryable, waveId: string): Promise<ActivationRow[]> {
-    return (await q.query<ActivationRow>('SELECT * FROM activations WHERE wave_id = $1 ORDER BY merchant_id', [waveId])).rows;
+    return (await q.query<ActivationRow>('SELECT * FROM activations WHERE wave_id = $1 ORDER BY merchant_id', [waveId]))
+      .rows;
   },
-  async transitionActivation(q: Queryable, merchantId: string, method: string, from: ActivationStatus[], to: ActivationStatus, now: Date, set: Partial<ActivationRow> = {}): Promise<ActivationRow | undefined> {
-    return transition<ActivationStatus, ActivationRow>(q, ACTIVATION_MACHINE, [merchantId, method], from, to, { updated_at: now, ...set });
+  async transitionActivation(
+    q: Queryable,
+    merchantId: string,
+    method: string,
+    from: ActivationStatus[],
+    to: ActivationStatus,
+    now: Date,
+    set: Partial<ActivationRow> = {},
+  ): Promise<ActivationRow | undefined> {
+    return transition<ActivationStatus, ActivationRow>(q, ACTIVATION_MACHINE, [merchantId, method], from, to, {
+      updated_at: now,
+      ...set,
+    });
   },
   async liveMerchants(q: Queryable, method: string, merchantIds: string[], now: Date): Promise<Set<string>> {
     const { rows } = await q.query<{ merchant_id: string }>(
@@ -117,18 +173,32 @@ export const rolloutStore = {
     return new Set(rows.map((r) => r.merchant_id));
   },
   async approvedDue(q: Queryable, now: Date, limit: number): Promise<ActivationRow[]> {
-    return (await q.query<ActivationRow>(
-      `SELECT a.* FROM activations a JOIN rollout_waves w ON w.id = a.wave_id
+    return (
+      await q.query<ActivationRow>(
+        `SELECT a.* FROM activations a JOIN rollout_waves w ON w.id = a.wave_id
        WHERE a.status = 'approved' AND w.status <> 'paused' AND w.effective_at <= $1
          AND ${unclaimed('activation', "a.merchant_id || ':' || a.method", '$1')} ORDER BY a.updated_at LIMIT $2`,
-      [now, limit],
-    )).rows;
+        [now, limit],
+      )
+    ).rows;
   },
   async exposure(q: Queryable, buyerId: string, method: string): Promise<boolean | undefined> {
-    return (await q.query<{ exposed: boolean }>('SELECT exposed FROM buyer_exposures WHERE buyer_id = $1 AND method = $2', [buyerId, method])).rows[0]?.exposed;
+    return (
+      await q.query<{ exposed: boolean }>('SELECT exposed FROM buyer_exposures WHERE buyer_id = $1 AND method = $2', [
+        buyerId,
+        method,
+      ])
+    ).rows[0]?.exposed;
   },
   /** Sticky: the first assignment wins, even under concurrency. */
-  async assignExposure(q: Queryable, buyerId: string, method: string, exposed: boolean, source: 'cohort' | 'allow_list', now: Date): Promise<boolean> {
+  async assignExposure(
+    q: Queryable,
+    buyerId: string,
+    method: string,
+    exposed: boolean,
+    source: 'cohort' | 'allow_list',
+    now: Date,
+  ): Promise<boolean> {
     await q.query(
       `INSERT INTO buyer_exposures (buyer_id, method, exposed, source, assigned_at) VALUES ($1,$2,$3,$4,$5)
        ON CONFLICT (buyer_id, method) DO ${source === 'allow_list' ? 'UPDATE SET exposed = EXCLUDED.exposed, source = EXCLUDED.source' : 'NOTHING'}`,

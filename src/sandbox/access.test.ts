@@ -19,7 +19,15 @@ beforeAll(async () => {
   });
   mounted = await mountSandboxes(app, {
     dataDir: undefined,
-    config: { applymentDelayMs: 0, settleDelayMs: 0, notifyTimeScale: 1, adminToken: undefined, notifyHosts: [], returnHosts: [], registrationsPerMinute: 30 },
+    config: {
+      applymentDelayMs: 0,
+      settleDelayMs: 0,
+      notifyTimeScale: 1,
+      adminToken: undefined,
+      notifyHosts: [],
+      returnHosts: [],
+      registrationsPerMinute: 30,
+    },
     log: app.log,
   });
   await app.ready();
@@ -42,11 +50,18 @@ describe('sandbox route declarations', () => {
     for (const r of routes) expect(r.access!.every((p) => p === 'sandbox_client' || p === 'sandbox_admin')).toBe(true);
     const adminOnly = (r: (typeof routes)[number]) => r.access!.length === 1 && r.access![0] === 'sandbox_admin';
     const controls = routes.filter((r) => /\/(clock|faults|books|notifications)(\/|$)/.test(r.url));
-    expect(controls.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining([
-      'POST /sandbox/alipay/clock', 'PUT /sandbox/alipay/faults', 'POST /sandbox/wechatpay/clock', 'PUT /sandbox/wechatpay/faults',
-    ]));
+    expect(controls.map((r) => `${r.method} ${r.url}`)).toEqual(
+      expect.arrayContaining([
+        'POST /sandbox/alipay/clock',
+        'PUT /sandbox/alipay/faults',
+        'POST /sandbox/wechatpay/clock',
+        'PUT /sandbox/wechatpay/faults',
+      ]),
+    );
     expect(controls.filter((r) => !adminOnly(r))).toEqual([]);
-    const clientRoutes = routes.filter((r) => !controls.includes(r) && /\/(gateway\.do|wallet|apps|merchants|v3\/)/.test(r.url));
+    const clientRoutes = routes.filter(
+      (r) => !controls.includes(r) && /\/(gateway\.do|wallet|apps|merchants|v3\/)/.test(r.url),
+    );
     expect(clientRoutes.filter((r) => r.access!.join() !== 'sandbox_client')).toEqual([]);
   });
 });

@@ -22,11 +22,12 @@ export const ADMIN_TOKEN_CHARS_MIN = 16;
 export const SMALL_BODY_BYTES = 16 * 1024;
 const REGISTRATIONS_PER_MINUTE_DEFAULT = 30;
 
-
 export function checkedAdminToken(token: string | undefined, owner: string): string {
   if (token === undefined) return makeAdminToken();
   if (token.length < ADMIN_TOKEN_CHARS_MIN || /\s/.test(token)) {
-    throw new Error(`${owner}: the sandbox admin token must be at least ${ADMIN_TOKEN_CHARS_MIN} characters without spaces`);
+    throw new Error(
+      `${owner}: the sandbox admin token must be at least ${ADMIN_TOKEN_CHARS_MIN} characters without spaces`,
+    );
   }
   return token;
 }
@@ -49,12 +50,24 @@ export function adminGuard(token: string) {
     const access = req.routeOptions.config?.access;
     if (!access?.includes('sandbox_admin')) return;
     const header = req.headers.authorization;
-    const given = typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
-    if (!given) return refuse(reply, 401, 'admin_token_required', 'this test-only control needs the sandbox admin token: Authorization: Bearer <token>');
-    if (!timingSafeEqual(digest(given), expected)) return refuse(reply, 401, 'admin_token_invalid', 'the sandbox admin token is not valid');
+    const given =
+      typeof header === 'string' && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
+    if (!given)
+      return refuse(
+        reply,
+        401,
+        'admin_token_required',
+        'this test-only control needs the sandbox admin token: Authorization: Bearer <token>',
+      );
+    if (!timingSafeEqual(digest(given), expected))
+      return refuse(reply, 401, 'admin_token_invalid', 'the sandbox admin token is not valid');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== 'application/json') return refuse(reply, 415, 'unsupported_media_type', 'send the control as application/json');
+      const type = String(req.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
+      if (type !== 'application/json')
+        return refuse(reply, 415, 'unsupported_media_type', 'send the control as application/json');
     }
   };
 }
@@ -113,9 +126,13 @@ export class RegistrationBudget {
   private refilledAt: number;
   readonly perMinute: number;
 
-  constructor(perMinute: number | undefined, private readonly now: () => number = Date.now) {
+  constructor(
+    perMinute: number | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     this.perMinute = perMinute ?? REGISTRATIONS_PER_MINUTE_DEFAULT;
-    if (!Number.isSafeInteger(this.perMinute) || this.perMinute < 1) throw new Error('registrationsPerMinute must be a positive integer');
+    if (!Number.isSafeInteger(this.perMinute) || this.perMinute < 1)
+      throw new Error('registrationsPerMinute must be a positive integer');
     this.tokens = this.perMinute;
     this.refilledAt = this.now();
   }
@@ -142,7 +159,12 @@ export function registrationLimit(budget: RegistrationBudget) {
   return async (_req: FastifyRequest, reply: FastifyReply) => {
     if (budget.take()) return;
     reply.header('retry-after', String(budget.retryAfterSeconds()));
-    return refuse(reply, 429, 'too_many_registrations', `at most ${budget.perMinute} registrations a minute; try again shortly`);
+    return refuse(
+      reply,
+      429,
+      'too_many_registrations',
+      `at most ${budget.perMinute} registrations a minute; try again shortly`,
+    );
   };
 }
 
@@ -152,10 +174,19 @@ export function registrationLimit(budget: RegistrationBudget) {
  */
 export function pageSecurityHeaders(reply: FastifyReply, nonce: string): FastifyReply {
   return reply
-    .header('content-security-policy', [
-      "default-src 'none'", `script-src 'nonce-${nonce}'`, "style-src 'unsafe-inline'", "connect-src 'self'", "img-src 'self' data:",
-      "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
-    ].join('; '))
+    .header(
+      'content-security-policy',
+      [
+        "default-src 'none'",
+        `script-src 'nonce-${nonce}'`,
+        "style-src 'unsafe-inline'",
+        "connect-src 'self'",
+        "img-src 'self' data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    )
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .header('x-frame-options', 'DENY');
@@ -168,8 +199,11 @@ export function pageNonce(): string {
 /** JSON for an inline script or a JSON script element: nothing in it can close the element or start a comment. */
 export function scriptJson(value: unknown): string {
   return JSON.stringify(value)
-    .replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function escapeHtml(text: string): string {
@@ -180,7 +214,10 @@ export function escapeHtml(text: string): string {
 export async function strictPageHeaders(_req: FastifyRequest, reply: FastifyReply, payload: unknown) {
   const type = String(reply.getHeader('content-type') ?? '');
   if (/^text\/html/i.test(type) && !reply.hasHeader('content-security-policy')) {
-    reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    reply.header(
+      'content-security-policy',
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
     reply.header('x-content-type-options', 'nosniff');
   }
   return payload;
@@ -191,7 +228,11 @@ export function safetyFromCli(
   cli: { adminToken?: string | undefined; notifyHosts?: string | undefined; returnHosts?: string | undefined },
   env: NodeJS.ProcessEnv,
 ): SandboxSafetyOptions {
-  const list = (text: string | undefined) => (text ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0);
+  const list = (text: string | undefined) =>
+    (text ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h.length > 0);
   const token = cli.adminToken ?? env.HUTONG_SANDBOX_ADMIN_TOKEN;
   return {
     ...(token ? { adminToken: token } : {}),
@@ -201,7 +242,16 @@ export function safetyFromCli(
 }
 
 export const SAFETY_FLAGS = [
-  ['--admin-token <token>', 'bearer token for clock, faults and books (env HUTONG_SANDBOX_ADMIN_TOKEN; default: made and printed at start)'],
-  ['--notify-hosts <hosts>', 'comma-separated hosts besides loopback that notifications may go to (env HUTONG_SANDBOX_NOTIFY_HOSTS)'],
-  ['--return-hosts <hosts>', 'comma-separated hosts besides loopback and the notify hosts buyers may return to (env HUTONG_SANDBOX_RETURN_HOSTS)'],
+  [
+    '--admin-token <token>',
+    'bearer token for clock, faults and books (env HUTONG_SANDBOX_ADMIN_TOKEN; default: made and printed at start)',
+  ],
+  [
+    '--notify-hosts <hosts>',
+    'comma-separated hosts besides loopback that notifications may go to (env HUTONG_SANDBOX_NOTIFY_HOSTS)',
+  ],
+  [
+    '--return-hosts <hosts>',
+    'comma-separated hosts besides loopback and the notify hosts buyers may return to (env HUTONG_SANDBOX_RETURN_HOSTS)',
+  ],
 ] as const;

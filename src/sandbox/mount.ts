@@ -19,7 +19,8 @@ export interface MountedSandboxes {
 export interface MountOptions {
   dataDir: string | undefined;
   /** The sandbox settings; the safety ones default (token made, loopback only, 30 registrations a minute). */
-  config: Pick<Config['sandbox'], 'applymentDelayMs' | 'settleDelayMs' | 'notifyTimeScale'> & Partial<Config['sandbox']>;
+  config: Pick<Config['sandbox'], 'applymentDelayMs' | 'settleDelayMs' | 'notifyTimeScale'> &
+    Partial<Config['sandbox']>;
   log: FastifyBaseLogger;
   /** Hutong's own public URL: its host may always be notified and returned to. */
   publicUrl?: string;

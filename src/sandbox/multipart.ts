@@ -37,7 +37,12 @@ export function parseMultipart(body: Buffer, boundary: string): FormPart[] {
     if (name === undefined) throw new MultipartError('part without a name');
     const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
     const contentType = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim();
-    parts.push({ name, ...(filename !== undefined ? { filename } : {}), ...(contentType ? { contentType } : {}), data: body.subarray(headersEnd + 4, next) });
+    parts.push({
+      name,
+      ...(filename !== undefined ? { filename } : {}),
+      ...(contentType ? { contentType } : {}),
+      data: body.subarray(headersEnd + 4, next),
+    });
     at = next + 2;
   }
   throw new MultipartError(`more than ${PARTS_MAX} parts`);

@@ -7,7 +7,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../web/testing';
 import { clientFor, outNo, startHarness, type Harness as WxHarness, type Registered } from './wechatpay/testkit';
-import { registerClient, startSandbox, tradeBiz, type Harness as AliHarness, type RegisteredClient } from './alipay/testkit';
+import {
+  registerClient,
+  startSandbox,
+  tradeBiz,
+  type Harness as AliHarness,
+  type RegisteredClient,
+} from './alipay/testkit';
 
 const FLAG_SCRIPT = `window.__pwned=1;alert('pwned')`;
 const SCRIPT_PAYLOAD = `"</script><script>${FLAG_SCRIPT}</script><img src=x onerror="${FLAG_SCRIPT}">'`;
@@ -23,8 +29,13 @@ let shopOrigin: string;
 
 beforeAll(async () => {
   [ali, wx, browser] = await Promise.all([startSandbox(), startHarness(), launchBrowser()]);
-  [client, merchant] = await Promise.all([registerClient(ali, { sub_merchants: 1 }), wx.register({ sub_merchants: 1 })]);
-  shop = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><h1 id="back">back at the shop</h1>'));
+  [client, merchant] = await Promise.all([
+    registerClient(ali, { sub_merchants: 1 }),
+    wx.register({ sub_merchants: 1 }),
+  ]);
+  shop = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><h1 id="back">back at the shop</h1>'),
+  );
   await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
   shopOrigin = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
 });
@@ -77,8 +88,13 @@ function expectInert(w: Watched): void {
 async function h5Order(description = 'h5 order'): Promise<string> {
   const api = clientFor(wx, merchant);
   const { data } = await api.v3.pay.partner.transactions.h5.post({
-    sp_appid: merchant.appid, sp_mchid: merchant.mchid, sub_mchid: merchant.sub_mchids[0], description, out_trade_no: outNo('H'),
-    notify_url: `${shopOrigin}/notify`, amount: { total: 500, currency: 'CNY' },
+    sp_appid: merchant.appid,
+    sp_mchid: merchant.mchid,
+    sub_mchid: merchant.sub_mchids[0],
+    description,
+    out_trade_no: outNo('H'),
+    notify_url: `${shopOrigin}/notify`,
+    amount: { total: 500, currency: 'CNY' },
     scene_info: { payer_client_ip: '127.0.0.1', h5_info: { type: 'Wap' } },
   });
   return data.h5_url as string;
@@ -102,7 +118,9 @@ describe('WeChat Pay wallet page', () => {
     const hostileUrl = `${h5}&x=${encodeURIComponent(SCRIPT_PAYLOAD)}`;
     const redirect = `${shopOrigin}/back?q=${encodeURIComponent(SCRIPT_PAYLOAD)}`;
     const w = await watchedPage();
-    const res = await w.page.goto(`${wx.base}/wallet?url=${encodeURIComponent(hostileUrl)}&redirect_url=${encodeURIComponent(redirect)}`);
+    const res = await w.page.goto(
+      `${wx.base}/wallet?url=${encodeURIComponent(hostileUrl)}&redirect_url=${encodeURIComponent(redirect)}`,
+    );
     expect(res!.status()).toBe(200);
     await w.page.waitForSelector('#pay');
     expect(await w.page.locator('img').count()).toBe(0);
@@ -110,9 +128,11 @@ describe('WeChat Pay wallet page', () => {
     expect(await w.page.textContent('main')).toContain('</script>'); // the description shows as text
     expect(await pwned(w.page)).toBeNull();
     await w.page.click('#pay');
-    await w.page.waitForURL((u) => u.origin === shopOrigin && u.pathname === '/back').catch((err: Error) => {
-      throw new Error(`${err.message}; page errors: ${JSON.stringify(w.errors)}; at ${w.page.url()}`);
-    });
+    await w.page
+      .waitForURL((u) => u.origin === shopOrigin && u.pathname === '/back')
+      .catch((err: Error) => {
+        throw new Error(`${err.message}; page errors: ${JSON.stringify(w.errors)}; at ${w.page.url()}`);
+      });
     expect(new URL(w.page.url()).searchParams.get('q')).toBe(SCRIPT_PAYLOAD);
     expect(await w.page.textContent('#back')).toBe('back at the shop');
     expect(await pwned(w.page)).toBeNull();
@@ -122,13 +142,23 @@ describe('WeChat Pay wallet page', () => {
 });
 
 describe('Alipay cashier', () => {
-  const pageUrl = (returnUrl: string, subject = 'silk scarf') => client.sdk.pageExec('alipay.trade.page.pay', 'GET', {
-    returnUrl, notifyUrl: `${shopOrigin}/notify`,
-    bizContent: { ...tradeBiz(client.smids[0]!, outNo('PG'), '9.90'), subject, product_code: 'FAST_INSTANT_TRADE_PAY' },
-  });
+  const pageUrl = (returnUrl: string, subject = 'silk scarf') =>
+    client.sdk.pageExec('alipay.trade.page.pay', 'GET', {
+      returnUrl,
+      notifyUrl: `${shopOrigin}/notify`,
+      bizContent: {
+        ...tradeBiz(client.smids[0]!, outNo('PG'), '9.90'),
+        subject,
+        product_code: 'FAST_INSTANT_TRADE_PAY',
+      },
+    });
 
   it('does not follow return_url=javascript:: the cashier is an error page that runs nothing', async () => {
-    for (const returnUrl of [`javascript:${FLAG_SCRIPT}`, ` JAVASCRIPT:${FLAG_SCRIPT}`, `data:text/html,<script>${FLAG_SCRIPT}</script>`]) {
+    for (const returnUrl of [
+      `javascript:${FLAG_SCRIPT}`,
+      ` JAVASCRIPT:${FLAG_SCRIPT}`,
+      `data:text/html,<script>${FLAG_SCRIPT}</script>`,
+    ]) {
       const w = await watchedPage();
       const res = await w.page.goto(pageUrl(returnUrl));
       expect(res!.status(), returnUrl).toBe(400);
@@ -150,9 +180,11 @@ describe('Alipay cashier', () => {
     expect(await w.page.textContent('table')).toContain('</script>');
     expect(await pwned(w.page)).toBeNull();
     await w.page.click('#pay');
-    await w.page.waitForURL((u) => u.origin === shopOrigin && u.pathname === '/return').catch((err: Error) => {
-      throw new Error(`${err.message}; page errors: ${JSON.stringify(w.errors)}; at ${w.page.url()}`);
-    });
+    await w.page
+      .waitForURL((u) => u.origin === shopOrigin && u.pathname === '/return')
+      .catch((err: Error) => {
+        throw new Error(`${err.message}; page errors: ${JSON.stringify(w.errors)}; at ${w.page.url()}`);
+      });
     const back = new URL(w.page.url()).searchParams;
     expect(back.get('q')).toBe(SCRIPT_PAYLOAD);
     expect(back.get('method')).toBe('alipay.trade.page.pay.return');

@@ -2,8 +2,21 @@
 // and JSON, notifications go only to loopback or the configured hosts, buyers return only to http(s) URLs on
 // allowed hosts, and registration (an RSA key pair each) is rate-limited with bounded bodies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientFor, outNo, refusal, startHarness, type Harness as WxHarness, type Registered } from './wechatpay/testkit';
-import { registerClient, startSandbox, tradeBiz, type Harness as AliHarness, type RegisteredClient } from './alipay/testkit';
+import {
+  clientFor,
+  outNo,
+  refusal,
+  startHarness,
+  type Harness as WxHarness,
+  type Registered,
+} from './wechatpay/testkit';
+import {
+  registerClient,
+  startSandbox,
+  tradeBiz,
+  type Harness as AliHarness,
+  type RegisteredClient,
+} from './alipay/testkit';
 
 const REGISTRATIONS_PER_MINUTE = 3;
 const NOTIFY_HOST = 'notify.shop.test';
@@ -28,7 +41,11 @@ async function call(url: string, init: { method?: string; token?: string; type?:
   const headers: Record<string, string> = {};
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   if (init.type) headers['content-type'] = init.type;
-  const res = await fetch(url, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: init.body } : {}) });
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
   const text = await res.text();
   return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text, headers: res.headers };
 }
@@ -53,11 +70,18 @@ describe('test-only controls need the sandbox admin token, as JSON', () => {
         { path: '/faults', method: 'PUT', body: '{"callError5xx":1}' },
         { path: '/clock', method: 'GET' },
         { path: '/faults', method: 'GET' },
-        { path: s.name === 'alipay' ? `/books/apps/${client.appId}` : `/books/sub-merchants/${merchant.sub_mchids[0]}`, method: 'GET' },
+        {
+          path: s.name === 'alipay' ? `/books/apps/${client.appId}` : `/books/sub-merchants/${merchant.sub_mchids[0]}`,
+          method: 'GET',
+        },
       ];
       for (const a of attempts) {
         for (const token of [undefined, 'wrong-token-of-enough-length', `${s.token}x`]) {
-          const res = await call(`${s.base}${a.path}`, { method: a.method, token, ...(a.body ? { type: 'application/json', body: a.body } : {}) });
+          const res = await call(`${s.base}${a.path}`, {
+            method: a.method,
+            token,
+            ...(a.body ? { type: 'application/json', body: a.body } : {}),
+          });
           expect(res.status, `${s.name} ${a.method} ${a.path} with ${token ?? 'no token'}`).toBe(401);
           expect(res.body.error.code).toBe(token === undefined ? 'admin_token_required' : 'admin_token_invalid');
           expect(res.headers.get('www-authenticate')).toContain('Bearer');
@@ -71,11 +95,21 @@ describe('test-only controls need the sandbox admin token, as JSON', () => {
   it('refuses text/plain and form bodies even with the token (what any web page can send)', async () => {
     for (const s of sandboxes()) {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-        const res = await call(`${s.base}/clock`, { method: 'POST', token: s.token, type, body: '{"advance_ms":86400000}' });
+        const res = await call(`${s.base}/clock`, {
+          method: 'POST',
+          token: s.token,
+          type,
+          body: '{"advance_ms":86400000}',
+        });
         expect(res.status, `${s.name} ${type}`).toBe(415);
         expect(res.body.error.code).toBe('unsupported_media_type');
       }
-      const faults = await call(`${s.base}/faults`, { method: 'PUT', token: s.token, type: 'text/plain', body: '{"callError5xx":1}' });
+      const faults = await call(`${s.base}/faults`, {
+        method: 'PUT',
+        token: s.token,
+        type: 'text/plain',
+        body: '{"callError5xx":1}',
+      });
       expect(faults.status).toBe(415);
       expect((await call(`${s.base}/clock`, { token: s.token })).body.offset_ms).toBe(0);
     }
@@ -83,16 +117,28 @@ describe('test-only controls need the sandbox admin token, as JSON', () => {
 
   it('moves the clock with the token and a JSON body', async () => {
     for (const s of sandboxes()) {
-      const moved = await call(`${s.base}/clock`, { method: 'POST', token: s.token, type: 'application/json', body: '{"advance_ms":1000}' });
+      const moved = await call(`${s.base}/clock`, {
+        method: 'POST',
+        token: s.token,
+        type: 'application/json',
+        body: '{"advance_ms":1000}',
+      });
       expect(moved.status).toBe(200);
       expect(moved.body.offset_ms).toBe(1000);
     }
   });
 
   it('keeps the real API and the wallet open to clients without the token', async () => {
-    const pre = await client.sdk.exec('alipay.trade.precreate', { notifyUrl: 'http://127.0.0.1:9/notify', bizContent: tradeBiz(client.smids[0]!, outNo('OPEN'), '1.00') });
+    const pre = await client.sdk.exec('alipay.trade.precreate', {
+      notifyUrl: 'http://127.0.0.1:9/notify',
+      bizContent: tradeBiz(client.smids[0]!, outNo('OPEN'), '1.00'),
+    });
     expect(pre.code).toBe('10000');
-    const paid = await call(`${ali.base}/wallet/pay`, { method: 'POST', type: 'application/json', body: JSON.stringify({ code_url: pre.qrCode }) });
+    const paid = await call(`${ali.base}/wallet/pay`, {
+      method: 'POST',
+      type: 'application/json',
+      body: JSON.stringify({ code_url: pre.qrCode }),
+    });
     expect(paid.status).toBe(200);
   });
 
@@ -103,13 +149,30 @@ describe('test-only controls need the sandbox admin token, as JSON', () => {
 
 describe('notifications go only to loopback or HUTONG_SANDBOX_NOTIFY_HOSTS', () => {
   it('Alipay refuses a notify_url elsewhere at order creation with ACQ.INVALID_PARAMETER', async () => {
-    for (const notifyUrl of ['http://169.254.169.254/latest/meta-data', 'http://10.0.0.8/notify', 'https://attacker.example/collect', 'ftp://127.0.0.1/x', 'http://user:pw@127.0.0.1/n']) {
-      const res = await client.sdk.exec('alipay.trade.precreate', { notifyUrl, bizContent: tradeBiz(client.smids[0]!, outNo('NU'), '1.00') });
+    for (const notifyUrl of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.8/notify',
+      'https://attacker.example/collect',
+      'ftp://127.0.0.1/x',
+      'http://user:pw@127.0.0.1/n',
+    ]) {
+      const res = await client.sdk.exec('alipay.trade.precreate', {
+        notifyUrl,
+        bizContent: tradeBiz(client.smids[0]!, outNo('NU'), '1.00'),
+      });
       expect(res, notifyUrl).toMatchObject({ code: '40004', subCode: 'ACQ.INVALID_PARAMETER' });
       expect(res.subMsg).toContain('notify_url');
     }
-    for (const notifyUrl of ['http://127.0.0.1:9/notify', 'http://localhost:9/n', 'http://[::1]:9/n', `https://${NOTIFY_HOST}/alipay`]) {
-      const res = await client.sdk.exec('alipay.trade.precreate', { notifyUrl, bizContent: tradeBiz(client.smids[0]!, outNo('NO'), '1.00') });
+    for (const notifyUrl of [
+      'http://127.0.0.1:9/notify',
+      'http://localhost:9/n',
+      'http://[::1]:9/n',
+      `https://${NOTIFY_HOST}/alipay`,
+    ]) {
+      const res = await client.sdk.exec('alipay.trade.precreate', {
+        notifyUrl,
+        bizContent: tradeBiz(client.smids[0]!, outNo('NO'), '1.00'),
+      });
       expect(res.code, notifyUrl).toBe('10000');
     }
   });
@@ -117,10 +180,19 @@ describe('notifications go only to loopback or HUTONG_SANDBOX_NOTIFY_HOSTS', () 
   it('WeChat Pay refuses a notify_url elsewhere at order creation with 400 PARAM_ERROR', async () => {
     const api = clientFor(wx, merchant);
     const order = (notify_url: string) => ({
-      sp_appid: merchant.appid, sp_mchid: merchant.mchid, sub_mchid: merchant.sub_mchids[0], description: 'notify check',
-      out_trade_no: outNo('N'), notify_url, amount: { total: 100, currency: 'CNY' },
+      sp_appid: merchant.appid,
+      sp_mchid: merchant.mchid,
+      sub_mchid: merchant.sub_mchids[0],
+      description: 'notify check',
+      out_trade_no: outNo('N'),
+      notify_url,
+      amount: { total: 100, currency: 'CNY' },
     });
-    for (const url of ['http://169.254.169.254/latest/meta-data', 'https://attacker.example/collect', 'http://192.168.1.1/n']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'https://attacker.example/collect',
+      'http://192.168.1.1/n',
+    ]) {
       const refused = await refusal(api.v3.pay.partner.transactions.native.post(order(url)));
       expect(refused, url).toEqual({ status: 400, code: 'PARAM_ERROR' });
     }
@@ -133,15 +205,25 @@ describe('notifications go only to loopback or HUTONG_SANDBOX_NOTIFY_HOSTS', () 
 
 describe('buyers return only to http(s) URLs on allowed hosts', () => {
   it('the Alipay gateway refuses return_url=javascript: and foreign hosts (API and cashier page)', async () => {
-    for (const returnUrl of ['javascript:alert(document.cookie)', 'JaVaScRiPt:alert(1)', 'data:text/html,<script>alert(1)</script>', 'https://phish.example/back']) {
+    for (const returnUrl of [
+      'javascript:alert(document.cookie)',
+      'JaVaScRiPt:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'https://phish.example/back',
+    ]) {
       const url = client.sdk.pageExec('alipay.trade.page.pay', 'GET', {
-        returnUrl, bizContent: { ...tradeBiz(client.smids[0]!, outNo('RU'), '2.00'), product_code: 'FAST_INSTANT_TRADE_PAY' },
+        returnUrl,
+        bizContent: { ...tradeBiz(client.smids[0]!, outNo('RU'), '2.00'), product_code: 'FAST_INSTANT_TRADE_PAY' },
       });
       const page = await call(url);
       expect(page.status, returnUrl).toBe(400);
       expect(page.body).toContain('return_url');
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
-      const paid = await call(`${ali.base}/wallet/pay`, { method: 'POST', type: 'application/json', body: JSON.stringify({ url }) });
+      const paid = await call(`${ali.base}/wallet/pay`, {
+        method: 'POST',
+        type: 'application/json',
+        body: JSON.stringify({ url }),
+      });
       expect(paid.status).toBe(400);
       expect(paid.body.error.message).toContain('return_url');
     }
@@ -150,8 +232,14 @@ describe('buyers return only to http(s) URLs on allowed hosts', () => {
   it('the WeChat wallet page refuses a javascript: or foreign redirect_url with an error page', async () => {
     const api = clientFor(wx, merchant);
     const { data } = await api.v3.pay.partner.transactions.h5.post({
-      sp_appid: merchant.appid, sp_mchid: merchant.mchid, sub_mchid: merchant.sub_mchids[0], description: 'h5', out_trade_no: outNo('H'),
-      notify_url: 'http://127.0.0.1:9/n', amount: { total: 100, currency: 'CNY' }, scene_info: { payer_client_ip: '127.0.0.1', h5_info: { type: 'Wap' } },
+      sp_appid: merchant.appid,
+      sp_mchid: merchant.mchid,
+      sub_mchid: merchant.sub_mchids[0],
+      description: 'h5',
+      out_trade_no: outNo('H'),
+      notify_url: 'http://127.0.0.1:9/n',
+      amount: { total: 100, currency: 'CNY' },
+      scene_info: { payer_client_ip: '127.0.0.1', h5_info: { type: 'Wap' } },
     });
     for (const redirect of ['javascript:alert(1)', 'vbscript:x', 'https://phish.example/']) {
       const page = await call(`${data.h5_url}&redirect_url=${encodeURIComponent(redirect)}`);
@@ -171,8 +259,13 @@ describe('registration is rate-limited and bounded', () => {
     // More registrations at once than a whole minute's budget: the budget is taken as each request arrives (before
     // any key is generated), so however slowly the keys come, some of the burst are refused.
     const burst = REGISTRATIONS_PER_MINUTE + 3;
-    for (const s of [{ url: `${ali.base}/apps`, ok: 200 }, { url: `${wx.base}/merchants`, ok: 201 }]) {
-      const answers = await Promise.all(Array.from({ length: burst }, () => call(s.url, { method: 'POST', type: 'application/json', body: '{}' })));
+    for (const s of [
+      { url: `${ali.base}/apps`, ok: 200 },
+      { url: `${wx.base}/merchants`, ok: 201 },
+    ]) {
+      const answers = await Promise.all(
+        Array.from({ length: burst }, () => call(s.url, { method: 'POST', type: 'application/json', body: '{}' })),
+      );
       const refused = answers.filter((a) => a.status === 429);
       const passed = answers.filter((a) => a.status === s.ok);
       expect(refused.length + passed.length, s.url).toBe(burst);
@@ -193,7 +286,12 @@ describe('registration is rate-limited and bounded', () => {
       expect(res.body.error.code).toBe('body_too_large');
     }
     for (const s of sandboxes()) {
-      const res = await call(`${s.base}/faults`, { method: 'PUT', token: s.token, type: 'application/json', body: big });
+      const res = await call(`${s.base}/faults`, {
+        method: 'PUT',
+        token: s.token,
+        type: 'application/json',
+        body: big,
+      });
       expect(res.status).toBe(413);
       expect(res.body.error.code).toBe('body_too_large');
     }

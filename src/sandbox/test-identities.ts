@@ -26,5 +26,8 @@ export const SANDBOX_TEST_IDENTITY: Readonly<Record<string, string>> = {
 /** The published test image (a 1×1 PNG) uploaded through the media APIs for licence and ID card sides. */
 export const SANDBOX_TEST_IMAGE = {
   filename: 'sandbox-test.png',
-  content: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAIBrE3F0wAAAABJRU5ErkJggg==', 'base64'),
+  content: Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP4z8DwHwAFAAIBrE3F0wAAAABJRU5ErkJggg==',
+    'base64',
+  ),
 };

@@ -42,7 +42,11 @@ export async function serve(opts: ServeOptions, env: NodeJS.ProcessEnv, io: Serv
   for (const note of notes) io.out.write(`hutong serve: ${note}\n`);
 
   // Loaded only once the configuration passed: a refusal is immediate and loads nothing else.
-  const [{ createHutong }, { openPostgres }, { DIST_WEB }] = await Promise.all([import('../app'), import('../shared/db'), import('../web/build')]);
+  const [{ createHutong }, { openPostgres }, { DIST_WEB }] = await Promise.all([
+    import('../app'),
+    import('../shared/db'),
+    import('../web/build'),
+  ]);
   const serveApi = opts.role !== 'worker';
   const runWorker = opts.role !== 'api';
   const hutong = await createHutong({
@@ -61,12 +65,19 @@ export async function serve(opts: ServeOptions, env: NodeJS.ProcessEnv, io: Serv
   } else {
     hutong.worker.start();
     health = await healthListener(env.HUTONG_HEALTH_PORT, config.host);
-    where = health ? `health at http://${config.host}:${(health.address() as { port: number }).port}/healthz` : 'no HTTP listener';
+    where = health
+      ? `health at http://${config.host}:${(health.address() as { port: number }).port}/healthz`
+      : 'no HTTP listener';
   }
-  io.out.write(`hutong serve: ${providerLines(config).join('; ')}\n` + `hutong serve: role ${opts.role} started, ${where}; database ${databaseLabel(config.databaseUrl!)}\n`);
+  io.out.write(
+    `hutong serve: ${providerLines(config).join('; ')}\n` +
+      `hutong serve: role ${opts.role} started, ${where}; database ${databaseLabel(config.databaseUrl!)}\n`,
+  );
 
   const signal = await nextSignal();
-  io.out.write(`hutong serve: ${signal}: stopping (in-flight requests get up to ${config.shutdownTimeoutMs} ms; the worker finishes its current pass)\n`);
+  io.out.write(
+    `hutong serve: ${signal}: stopping (in-flight requests get up to ${config.shutdownTimeoutMs} ms; the worker finishes its current pass)\n`,
+  );
   // A second signal while draining stops at once.
   const again = () => {
     io.err.write('hutong serve: second signal: exiting now\n');
@@ -75,7 +86,9 @@ export async function serve(opts: ServeOptions, env: NodeJS.ProcessEnv, io: Serv
   process.once('SIGINT', again);
   process.once('SIGTERM', again);
   const outcome = await stopGracefully(hutong, config.shutdownTimeoutMs, health);
-  io.out.write(`hutong serve: stopped${outcome.abandoned ? ` (deadline passed: ${outcome.abandoned} connection(s) closed with requests in flight)` : ''}\n`);
+  io.out.write(
+    `hutong serve: stopped${outcome.abandoned ? ` (deadline passed: ${outcome.abandoned} connection(s) closed with requests in flight)` : ''}\n`,
+  );
   return 0;
 }
 
@@ -95,11 +108,16 @@ function nextSignal(): Promise<NodeJS.Signals> {
 async function healthListener(portText: string | undefined, host: string): Promise<Server | undefined> {
   if (!portText) return undefined;
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`HUTONG_HEALTH_PORT must be a port number, got "${portText}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`HUTONG_HEALTH_PORT must be a port number, got "${portText}"`);
   const server = createServer((req, res) => {
     const ok = req.url === '/healthz';
     res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(ok ? { status: 'ok', role: 'worker' } : { error: { code: 'not_found', message: 'Only /healthz here.' } }));
+    res.end(
+      JSON.stringify(
+        ok ? { status: 'ok', role: 'worker' } : { error: { code: 'not_found', message: 'Only /healthz here.' } },
+      ),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

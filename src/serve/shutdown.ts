@@ -15,7 +15,11 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-export async function stopGracefully(hutong: Hutong, deadlineMs: number, health: Server | undefined): Promise<StopOutcome> {
+export async function stopGracefully(
+  hutong: Hutong,
+  deadlineMs: number,
+  health: Server | undefined,
+): Promise<StopOutcome> {
   const server = hutong.app.server;
   let abandoned = 0;
   const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);

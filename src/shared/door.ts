@@ -45,7 +45,10 @@ export interface DoorClaim {
 
 /** Answer with a response stored for this key (the error handler sends it as it was). */
 export class StoredResponse extends Error {
-  constructor(readonly status: number, readonly body: string) {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
     super('stored response');
     this.name = 'StoredResponse';
   }
@@ -90,7 +93,10 @@ export async function writeOnce<T>(db: Db, fn: (q: Queryable) => Promise<T>): Pr
       );
       if (inserted.rowCount !== 1) throw new AlreadyRecorded();
       const r = await fn(q);
-      await q.query('UPDATE idempotency_records SET result = $2 WHERE scope = $1', [claim.scope, door.seal(claim.scope, 'result', encodeResult(r))]);
+      await q.query('UPDATE idempotency_records SET result = $2 WHERE scope = $1', [
+        claim.scope,
+        door.seal(claim.scope, 'result', encodeResult(r)),
+      ]);
       return r;
     });
   } catch (err) {
@@ -152,7 +158,8 @@ export class Door {
     const row = await this.record(claim.scope);
     if (!row) throw new HutongError('idempotency_key_in_use'); // expired between the two reads: let the client retry
     if (row.request_hash !== claim.requestHash) throw new HutongError('idempotency_key_reused');
-    if (row.response_status !== null) throw new StoredResponse(row.response_status, this.open(claim.scope, 'response', row.response_body) ?? '');
+    if (row.response_status !== null)
+      throw new StoredResponse(row.response_status, this.open(claim.scope, 'response', row.response_body) ?? '');
     const cutoff = new Date(this.clock.now().getTime() - RECOVER_AFTER_MS);
     if ((row.recovered_at ?? row.created_at) > cutoff) return undefined;
     // Left without a response by a process that died: one retry takes it over (the others keep waiting).
@@ -190,10 +197,12 @@ export class Door {
   }
 
   private async record(scope: string): Promise<RecordRow | undefined> {
-    return (await this.db.query<RecordRow>(
-      'SELECT request_hash, result, response_status, response_body, created_at, recovered_at FROM idempotency_records WHERE scope = $1',
-      [scope],
-    )).rows[0];
+    return (
+      await this.db.query<RecordRow>(
+        'SELECT request_hash, result, response_status, response_body, created_at, recovered_at FROM idempotency_records WHERE scope = $1',
+        [scope],
+      )
+    ).rows[0];
   }
 }
 

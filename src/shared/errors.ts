@@ -24,10 +24,16 @@ export const ERROR_CATALOGUE = {
   refund_request_open: { status: 409, message: 'A refund request is already open for this order.' },
   refund_request_state_conflict: { status: 409, message: 'The refund request was already decided.' },
   merchant_not_onboarded: { status: 409, message: 'The merchant has no account at this provider yet.' },
-  activation_state_conflict: { status: 409, message: 'The payment-method activation is not in a state that allows this.' },
+  activation_state_conflict: {
+    status: 409,
+    message: 'The payment-method activation is not in a state that allows this.',
+  },
   wave_state_conflict: { status: 409, message: 'The rollout wave is not in a state that allows this.' },
   unpaid_orders_limit: { status: 409, message: 'This buyer holds too many unpaid orders; pay or cancel one first.' },
-  held_stock_limit: { status: 409, message: 'This buyer’s unpaid orders already reserve as much stock as one buyer may hold.' },
+  held_stock_limit: {
+    status: 409,
+    message: 'This buyer’s unpaid orders already reserve as much stock as one buyer may hold.',
+  },
   key_not_active: { status: 409, message: 'The API key is revoked, expired or already rotated.' },
   auto_confirm_extension_used: { status: 409, message: 'The auto-confirm period was already extended.' },
   // 413 / 414 / 415
@@ -42,13 +48,19 @@ export const ERROR_CATALOGUE = {
   scene_unsupported: { status: 422, message: 'This payment method has no such scene.' },
   unknown_method: { status: 422, message: 'No such payment method.' },
   notice_period_not_elapsed: { status: 422, message: 'The launch time is before the wave’s notice period ends.' },
-  onboarding_incomplete: { status: 422, message: 'The merchant profile lacks fields the provider’s application needs.' },
+  onboarding_incomplete: {
+    status: 422,
+    message: 'The merchant profile lacks fields the provider’s application needs.',
+  },
   image_invalid: { status: 422, message: 'The image is not a JPEG, PNG or BMP of at most 2 MB.' },
   amount_invalid: { status: 422, message: 'The amount must be a positive integer of fen.' },
   amount_too_large: { status: 422, message: 'The checkout total is larger than this marketplace allows.' },
   bill_date_in_future: { status: 422, message: 'There is no bill for a day that has not begun (Asia/Shanghai).' },
   // 402 — a provider's final no to this request (not our input, not an outage)
-  provider_declined: { status: 402, message: 'The payment provider declined the request; try another method or ask the buyer.' },
+  provider_declined: {
+    status: 402,
+    message: 'The payment provider declined the request; try another method or ask the buyer.',
+  },
   // 429
   rate_limited: { status: 429, message: 'Too many requests; slow down.' },
   too_many_attempts: { status: 429, message: 'Too many payment attempts on this payment in the last minute.' },

@@ -14,7 +14,22 @@ export function randomToken(length = 20): string {
 }
 
 export type IdPrefix =
-  | 'mch' | 'prd' | 'ord' | 'pay' | 'att' | 'rfd' | 'rrq' | 'wav' | 'lnk' | 'buy' | 'key' | 'lvr' | 'evt' | 'rec' | 'act' | 'jnl';
+  | 'mch'
+  | 'prd'
+  | 'ord'
+  | 'pay'
+  | 'att'
+  | 'rfd'
+  | 'rrq'
+  | 'wav'
+  | 'lnk'
+  | 'buy'
+  | 'key'
+  | 'lvr'
+  | 'evt'
+  | 'rec'
+  | 'act'
+  | 'jnl';
 
 /** Ids are `<prefix>_<20 base62>`: 24 chars, inside WeChat Pay's 6–32 `out_trade_no` rule. */
 export function newId(prefix: IdPrefix): string {

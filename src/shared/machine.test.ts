@@ -7,7 +7,13 @@ import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { reachable, type Machine } from './machine';
 import { ORDER_MACHINE, REFUND_REQUEST_MACHINE } from '../orders/states';
-import { ATTEMPT_MACHINE, ESCROW_RELEASE_MACHINE, PAYMENT_MACHINE, PROVIDER_ACCOUNT_MACHINE, REFUND_MACHINE } from '../payments/states';
+import {
+  ATTEMPT_MACHINE,
+  ESCROW_RELEASE_MACHINE,
+  PAYMENT_MACHINE,
+  PROVIDER_ACCOUNT_MACHINE,
+  REFUND_MACHINE,
+} from '../payments/states';
 import { ACTIVATION_MACHINE, WAVE_MACHINE } from '../rollout/states';
 import { RECONCILIATION_RUN_MACHINE } from '../ledger/states';
 
@@ -30,7 +36,10 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
 /** The SET lists of every UPDATE statement in a text (an upsert's DO UPDATE SET included). */
 export function setLists(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/\bUPDATE\s+(?:[\w.${}]+\s+)?(?:\w+\s+)?SET\b([\s\S]*?)(?=\bWHERE\b|\bRETURNING\b|[`'"]\s*[,)]|$)/gi)) out.push(m[1] ?? '');
+  for (const m of text.matchAll(
+    /\bUPDATE\s+(?:[\w.${}]+\s+)?(?:\w+\s+)?SET\b([\s\S]*?)(?=\bWHERE\b|\bRETURNING\b|[`'"]\s*[,)]|$)/gi,
+  ))
+    out.push(m[1] ?? '');
   return out;
 }
 
@@ -42,7 +51,9 @@ describe('every status change goes through transition()', () => {
   test('the scan recognises a status write and ignores a status condition', () => {
     expect(setLists("UPDATE refunds SET step = $2, status = 'pending' WHERE id = $1").some(setsStatus)).toBe(true);
     expect(setLists('INSERT INTO x VALUES (1) ON CONFLICT (id) DO UPDATE SET status = $2').some(setsStatus)).toBe(true);
-    expect(setLists("UPDATE orders SET refund_paused_at = $2 WHERE id = $1 AND status = 'paid'").some(setsStatus)).toBe(false);
+    expect(setLists("UPDATE orders SET refund_paused_at = $2 WHERE id = $1 AND status = 'paid'").some(setsStatus)).toBe(
+      false,
+    );
     expect(setLists('UPDATE idempotency_keys SET response_status = $2 WHERE scope = $1').some(setsStatus)).toBe(false);
   });
 
@@ -53,7 +64,8 @@ describe('every status change goes through transition()', () => {
     for (const file of files) {
       const rel = relative(SRC, file);
       if (rel === HELPER) continue;
-      for (const set of setLists(readFileSync(file, 'utf8'))) if (setsStatus(set)) offenders.push(`${rel}: SET${set.slice(0, 80)}`);
+      for (const set of setLists(readFileSync(file, 'utf8')))
+        if (setsStatus(set)) offenders.push(`${rel}: SET${set.slice(0, 80)}`);
     }
     expect(offenders).toEqual([]);
   });
@@ -64,13 +76,22 @@ describe('every status change goes through transition()', () => {
 });
 
 const MACHINES: Machine<string>[] = [
-  ORDER_MACHINE, REFUND_REQUEST_MACHINE, PAYMENT_MACHINE, ATTEMPT_MACHINE, REFUND_MACHINE, ESCROW_RELEASE_MACHINE,
-  PROVIDER_ACCOUNT_MACHINE, ACTIVATION_MACHINE, WAVE_MACHINE, RECONCILIATION_RUN_MACHINE,
+  ORDER_MACHINE,
+  REFUND_REQUEST_MACHINE,
+  PAYMENT_MACHINE,
+  ATTEMPT_MACHINE,
+  REFUND_MACHINE,
+  ESCROW_RELEASE_MACHINE,
+  PROVIDER_ACCOUNT_MACHINE,
+  ACTIVATION_MACHINE,
+  WAVE_MACHINE,
+  RECONCILIATION_RUN_MACHINE,
 ] as Machine<string>[];
 
 describe.each(MACHINES.map((m) => [m.name, m] as const))('the %s machine', (_name, m) => {
   test('every target is a known state and every state is reachable from an initial one', () => {
-    for (const s of m.statuses) for (const to of m.transitions[s] ?? expect.fail(`${s} has no row`)) expect(m.statuses).toContain(to);
+    for (const s of m.statuses)
+      for (const to of m.transitions[s] ?? expect.fail(`${s} has no row`)) expect(m.statuses).toContain(to);
     for (const s of m.initial) expect(m.statuses).toContain(s);
     expect([...reachable(m)].sort()).toEqual([...m.statuses].sort());
   });

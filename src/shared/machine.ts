@@ -52,14 +52,26 @@ export type ColumnValues = Record<string, unknown>;
  * Moves every row matching `match` whose status is one of `from` to `to`, setting `set` with it; returns the rows
  * that moved (an empty list: another writer moved them first, or they were never in `from`).
  */
-export async function transitionWhere<S extends string, Row>(q: Queryable, m: Machine<S>, match: ColumnValues, from: readonly S[], to: S, set: ColumnValues = {}): Promise<Row[]> {
+export async function transitionWhere<S extends string, Row>(
+  q: Queryable,
+  m: Machine<S>,
+  match: ColumnValues,
+  from: readonly S[],
+  to: S,
+  set: ColumnValues = {},
+): Promise<Row[]> {
   assertAllowed(m, from, to);
   if ('status' in set) throw new ForbiddenTransition(m.name, 'set.status', to);
   const params: unknown[] = [to, [...from]];
   const param = (value: unknown) => `$${params.push(value)}`;
-  const encode = (column: string, value: unknown) => (m.jsonColumns?.includes(column) && value !== null ? JSON.stringify(value) : value);
-  const assignments = Object.entries(set).map(([c, v]) => `, ${c} = ${param(encode(c, v))}`).join('');
-  const conditions = Object.entries(match).map(([c, v]) => ` AND ${c} = ${param(v)}`).join('');
+  const encode = (column: string, value: unknown) =>
+    m.jsonColumns?.includes(column) && value !== null ? JSON.stringify(value) : value;
+  const assignments = Object.entries(set)
+    .map(([c, v]) => `, ${c} = ${param(encode(c, v))}`)
+    .join('');
+  const conditions = Object.entries(match)
+    .map(([c, v]) => ` AND ${c} = ${param(v)}`)
+    .join('');
   const { rows } = await q.query<Row>(
     `UPDATE ${m.table} SET status = $1${assignments} WHERE status = ANY($2::text[])${conditions} RETURNING *`,
     params,
@@ -68,7 +80,14 @@ export async function transitionWhere<S extends string, Row>(q: Queryable, m: Ma
 }
 
 /** Moves the one row with this key (a string for a one-column key); undefined when it was not in `from`. */
-export async function transition<S extends string, Row>(q: Queryable, m: Machine<S>, key: string | readonly unknown[], from: readonly S[], to: S, set: ColumnValues = {}): Promise<Row | undefined> {
+export async function transition<S extends string, Row>(
+  q: Queryable,
+  m: Machine<S>,
+  key: string | readonly unknown[],
+  from: readonly S[],
+  to: S,
+  set: ColumnValues = {},
+): Promise<Row | undefined> {
   const values = typeof key === 'string' ? [key] : key;
   if (values.length !== m.key.length) throw new Error(`${m.name}: key needs ${m.key.join(', ')}`);
   const match = Object.fromEntries(m.key.map((c, i) => [c, values[i]]));
@@ -85,6 +104,11 @@ export function withoutStatus(set: ColumnValues): ColumnValues {
 export function reachable<S extends string>(m: Machine<S>): Set<S> {
   const seen = new Set<S>(m.initial);
   const queue: S[] = [...m.initial];
-  while (queue.length) for (const to of m.transitions[queue.shift()!]) if (!seen.has(to)) { seen.add(to); queue.push(to); }
+  while (queue.length)
+    for (const to of m.transitions[queue.shift()!])
+      if (!seen.has(to)) {
+        seen.add(to);
+        queue.push(to);
+      }
   return seen;
 }

@@ -23,7 +23,8 @@ export function subFen(a: Fen, b: Fen): Fen {
 
 /** round-half-up(amount × numerator / denominator) for non-negative operands, exact in bigint. */
 export function mulDivRoundHalfUpFen(amount: Fen, numerator: number, denominator: number): Fen {
-  if (amount < 0 || numerator < 0 || denominator <= 0) throw new MoneyError('mulDivRoundHalfUpFen takes non-negative operands');
+  if (amount < 0 || numerator < 0 || denominator <= 0)
+    throw new MoneyError('mulDivRoundHalfUpFen takes non-negative operands');
   const product = BigInt(amount) * BigInt(numerator);
   const d = BigInt(denominator);
   return fen((product * 2n + d) / (2n * d));
@@ -31,7 +32,8 @@ export function mulDivRoundHalfUpFen(amount: Fen, numerator: number, denominator
 
 /** floor(amount × numerator / denominator) for non-negative operands. */
 export function mulDivFloorFen(amount: Fen, numerator: number, denominator: number): Fen {
-  if (amount < 0 || numerator < 0 || denominator <= 0) throw new MoneyError('mulDivFloorFen takes non-negative operands');
+  if (amount < 0 || numerator < 0 || denominator <= 0)
+    throw new MoneyError('mulDivFloorFen takes non-negative operands');
   return fen((BigInt(amount) * BigInt(numerator)) / BigInt(denominator));
 }
 
@@ -39,7 +41,7 @@ export function mulDivFloorFen(amount: Fen, numerator: number, denominator: numb
 export function allocateFen(total: Fen, weights: number[]): Fen[] {
   const weightSum = weights.reduce((s, w) => s + w, 0);
   if (weights.length === 0 || weightSum <= 0) throw new MoneyError('allocateFen needs positive weights');
-  const raw = weights.map((w) => (BigInt(total) * BigInt(w)));
+  const raw = weights.map((w) => BigInt(total) * BigInt(w));
   const parts = raw.map((r) => r / BigInt(weightSum));
   let left = BigInt(total) - parts.reduce((s, p) => s + p, 0n);
   const order = raw

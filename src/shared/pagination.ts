@@ -7,7 +7,9 @@ export const LIMIT_MAX = 500;
 
 export const ListQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMIT_MAX, description: 'Page size (default 50, max 500).' })),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: LIMIT_MAX, description: 'Page size (default 50, max 500).' }),
+    ),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page.' })),
   },
   { additionalProperties: true },
@@ -38,7 +40,8 @@ export function toPage<T extends { created_at: Date; id: string }, R>(rows: T[],
   const last = slice[slice.length - 1];
   return {
     data: slice.map(shape),
-    next_cursor: more && last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString('base64url') : null,
+    next_cursor:
+      more && last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString('base64url') : null,
   };
 }
 

@@ -13,10 +13,16 @@ setTimeout(() => { console.log(JSON.stringify({ alive: true, logged })); }, 50);
 `;
 
 test('logs an unhandled rejection and an uncaught exception, and keeps running', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], {
+    encoding: 'utf8',
+    cwd: join(import.meta.dirname, '..', '..'),
+  });
   expect(r.status).toBe(0);
   expect(JSON.parse(r.stdout.trim())).toEqual({
     alive: true,
-    logged: ['unhandled promise rejection (kept serving): lost rejection', 'uncaught exception (kept serving): thrown in a timer'],
+    logged: [
+      'unhandled promise rejection (kept serving): lost rejection',
+      'uncaught exception (kept serving): thrown in a timer',
+    ],
   });
 });

@@ -12,7 +12,10 @@ export interface SafetyNetLog {
 /** Installs the handlers once per process; returns a function that removes them (tests). */
 export function installProcessSafetyNet(log: SafetyNetLog): () => void {
   const onRejection = (reason: unknown) => {
-    log.error({ err: reason instanceof Error ? reason : new Error(String(reason)) }, 'unhandled promise rejection (kept serving)');
+    log.error(
+      { err: reason instanceof Error ? reason : new Error(String(reason)) },
+      'unhandled promise rejection (kept serving)',
+    );
   };
   const onException = (err: Error, origin: string) => {
     log.error({ err, origin }, 'uncaught exception (kept serving)');

@@ -2,7 +2,12 @@
 import { Type, type TSchema } from 'typebox';
 
 export const FenAmount = (description: string) =>
-  Type.Integer({ minimum: 1, maximum: 100_000_000_00, description: `${description} Integer fen (1230 = ¥12.30).`, examples: [1230] });
+  Type.Integer({
+    minimum: 1,
+    maximum: 100_000_000_00,
+    description: `${description} Integer fen (1230 = ¥12.30).`,
+    examples: [1230],
+  });
 
 export const Id = (prefix: string, description: string) =>
   Type.String({ minLength: 4, maxLength: 64, description, examples: [`${prefix}_7Hq2mXc9Lp0aZr4TfW1b`] });

@@ -101,7 +101,8 @@ let building: Promise<string> | null = null;
 
 /** The pages built from the current sources (demo and tests): from the cache, or built into it once per process. */
 export function builtPages(): Promise<string> {
-  if (!existsSync(join(WEB_ROOT, 'src'))) return Promise.reject(new Error(`the page sources are not in ${WEB_ROOT}: serve built pages (npm run build)`));
+  if (!existsSync(join(WEB_ROOT, 'src')))
+    return Promise.reject(new Error(`the page sources are not in ${WEB_ROOT}: serve built pages (npm run build)`));
   const key = sourcesFingerprint();
   const dir = join(CACHE_ROOT, key);
   if (pagesComplete(dir)) return Promise.resolve(dir);

@@ -18,7 +18,15 @@ beforeAll(async () => {
   browser = await launchBrowser();
   await enableWechatpay(h);
   [silk, tea, books] = [
-    await shop(h, '江南丝绸', [['真丝围巾', 29900], ['桑蚕丝眼罩', 8900]], { wechatpay: true }),
+    await shop(
+      h,
+      '江南丝绸',
+      [
+        ['真丝围巾', 29900],
+        ['桑蚕丝眼罩', 8900],
+      ],
+      { wechatpay: true },
+    ),
     await shop(h, '云南茶园', [['普洱茶饼', 16800]], { wechatpay: true }),
     await shop(h, '旧书店', [['线装书', 5000]]),
   ];
@@ -75,7 +83,12 @@ describe('storefront', () => {
     const now = Date.now();
     const session = await h.call('POST', `/v1/live-rooms/${room.body.id}/sessions`, {
       key: silk.key,
-      body: { host: '小丝', starts_at: new Date(now - 60_000).toISOString(), ends_at: new Date(now + 3_600_000).toISOString(), featured_product_ids: [silk.products[1]!.id] },
+      body: {
+        host: '小丝',
+        starts_at: new Date(now - 60_000).toISOString(),
+        ends_at: new Date(now + 3_600_000).toISOString(),
+        featured_product_ids: [silk.products[1]!.id],
+      },
     });
     expect(session.status).toBe(201);
     const ctx = await newContext(browser, 'desktop');
@@ -142,7 +155,9 @@ describe('cashier on a desktop browser', () => {
     const qr = page.locator('img.qr');
     await qr.waitFor();
     // Alipay has no desktop merge: the QR carries the merged H5 payment URL.
-    expect(await qr.getAttribute('data-qr-text')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/sandbox\/alipay\/gateway\.do\?.*alipay\.trade\.wap\.merge\.pay/);
+    expect(await qr.getAttribute('data-qr-text')).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/sandbox\/alipay\/gateway\.do\?.*alipay\.trade\.wap\.merge\.pay/,
+    );
     await screenshot(page, 'cashier-alipay-qr');
 
     const [wallet] = await Promise.all([ctx.waitForEvent('page'), page.click('a.simulate-scan')]);
@@ -197,8 +212,14 @@ describe('cashier on a phone', () => {
       w.WeixinJSBridge = {
         invoke(_name: string, params: Record<string, string>, done: (res: { err_msg: string }) => void) {
           const prepayId = params.package!.replace('prepay_id=', '');
-          fetch('/sandbox/wechatpay/wallet/pay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prepay_id: prepayId, jsapi_params: params }) })
-            .then((r) => done({ err_msg: r.ok ? 'get_brand_wcpay_request:ok' : 'get_brand_wcpay_request:fail' }), () => done({ err_msg: 'get_brand_wcpay_request:fail' }));
+          fetch('/sandbox/wechatpay/wallet/pay', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ prepay_id: prepayId, jsapi_params: params }),
+          }).then(
+            (r) => done({ err_msg: r.ok ? 'get_brand_wcpay_request:ok' : 'get_brand_wcpay_request:fail' }),
+            () => done({ err_msg: 'get_brand_wcpay_request:fail' }),
+          );
         },
       };
     });

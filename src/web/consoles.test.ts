@@ -16,7 +16,15 @@ let tea: TestShop;
 beforeAll(async () => {
   h = await startWebHutong();
   browser = await launchBrowser();
-  silk = await shop(h, 'Jiangnan Silk', [['Silk scarf', 29900], ['Silk eye mask', 8900]], { wechatpay: true });
+  silk = await shop(
+    h,
+    'Jiangnan Silk',
+    [
+      ['Silk scarf', 29900],
+      ['Silk eye mask', 8900],
+    ],
+    { wechatpay: true },
+  );
   tea = await shop(h, 'Yunnan Tea', [['Pu-erh cake', 16800]]);
 });
 
@@ -25,7 +33,12 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function openConsole(path: '/merchant' | '/ops', key: string, locale: 'zh-CN' | 'en-US' = 'en-US', client: 'desktop' | 'mobile' = 'desktop'): Promise<{ ctx: BrowserContext; page: Page }> {
+async function openConsole(
+  path: '/merchant' | '/ops',
+  key: string,
+  locale: 'zh-CN' | 'en-US' = 'en-US',
+  client: 'desktop' | 'mobile' = 'desktop',
+): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await newContext(browser, client, locale);
   const page = await ctx.newPage();
   page.on('dialog', (d) => void d.accept().catch(() => undefined));
@@ -66,7 +79,8 @@ describe('merchant console', () => {
     await mask.locator('small:text("Saved")').waitFor();
     await screenshot(page, 'merchant-products');
 
-    const products = (await h.call('GET', `/v1/products?merchant_id=${silk.id}`, { key: silk.key })).body.data as Array<{ id: string; name: string; price: number; stock: number }>;
+    const products = (await h.call('GET', `/v1/products?merchant_id=${silk.id}`, { key: silk.key })).body
+      .data as Array<{ id: string; name: string; price: number; stock: number }>;
     expect(products.find((p) => p.name === 'Silk pillowcase')).toMatchObject({ price: 12850, stock: 7 });
     expect(products.find((p) => p.id === silk.products[1]!.id)?.price).toBe(7990);
     await ctx.close();
@@ -127,8 +141,16 @@ describe('merchant console', () => {
     const b = await buyer(h);
     await paidCheckout(h, b.key, [{ product_id: silk.products[1]!.id, quantity: 1 }]);
     // The ledger posts from the payments outbox in the background.
-    await until(h, async () => (await h.call('GET', `/v1/merchants/${silk.id}/balance`, { key: silk.key })).body.balances.some((x: { frozen: number }) => x.frozen > 0), 'ledger postings');
-    const balance = (await h.call('GET', `/v1/merchants/${silk.id}/balance`, { key: silk.key })).body.balances as Array<{ provider: string; frozen: number; available: number }>;
+    await until(
+      h,
+      async () =>
+        (await h.call('GET', `/v1/merchants/${silk.id}/balance`, { key: silk.key })).body.balances.some(
+          (x: { frozen: number }) => x.frozen > 0,
+        ),
+      'ledger postings',
+    );
+    const balance = (await h.call('GET', `/v1/merchants/${silk.id}/balance`, { key: silk.key })).body
+      .balances as Array<{ provider: string; frozen: number; available: number }>;
     const alipay = balance.find((x) => x.provider === 'alipay')!;
 
     const { ctx, page } = await openConsole('/merchant', silk.key);
@@ -158,7 +180,10 @@ describe('operations console', () => {
     await row.locator('button:text("Enable")').click();
     await page.waitForSelector('table.catalogue tr[data-method="wechatpay"][data-enabled="true"]');
     await screenshot(page, 'ops-payment-methods');
-    const methods = (await h.call('GET', '/v1/payment-methods', { key: h.opsKey })).body.data as Array<{ method: string; enabled: boolean }>;
+    const methods = (await h.call('GET', '/v1/payment-methods', { key: h.opsKey })).body.data as Array<{
+      method: string;
+      enabled: boolean;
+    }>;
     expect(methods.find((m) => m.method === 'wechatpay')?.enabled).toBe(true);
 
     await page.click('nav a[href="/ops/audit"]');
@@ -185,11 +210,15 @@ describe('operations console', () => {
     await page.click('nav a[href="/ops/reconciliations"]');
     await page.selectOption('.recon-form select[name="provider"]', 'alipay');
     // Today's bill day in Asia/Shanghai: the day these tests paid on.
-    await page.fill('.recon-form input[name="date"]', new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()));
+    await page.fill(
+      '.recon-form input[name="date"]',
+      new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()),
+    );
     await page.click('.recon-form button[type="submit"]');
     const run = page.locator('.recon-run:not([data-status="running"])');
     await run.waitFor();
-    const api = (await h.call('GET', `/v1/reconciliations/${await run.getAttribute('data-run-id')}`, { key: h.opsKey })).body;
+    const api = (await h.call('GET', `/v1/reconciliations/${await run.getAttribute('data-run-id')}`, { key: h.opsKey }))
+      .body;
     expect(api.status).toBe('completed');
     expect(await run.getAttribute('data-status')).toBe('completed');
     expect(await run.locator('.matched').textContent()).toBe(String(api.matched));

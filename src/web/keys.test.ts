@@ -50,7 +50,9 @@ describe('consoles', () => {
     expect((await h.call('GET', '/v1/orders', { key: secret })).status).toBe(200);
     expect((await h.call('GET', '/v1/orders', { key: spare.body.key })).status).toBe(200); // the overlap
     await screenshot(page, 'merchant-keys');
-    const rotated = (await h.call('GET', `/v1/merchants/${m.id}/api-keys`, { key: m.key })).body.data.find((k: { replaced_by: string | null; id: string }) => k.id === spare.body.id).replaced_by as string;
+    const rotated = (await h.call('GET', `/v1/merchants/${m.id}/api-keys`, { key: m.key })).body.data.find(
+      (k: { replaced_by: string | null; id: string }) => k.id === spare.body.id,
+    ).replaced_by as string;
     await page.locator(`tr[data-key-id="${rotated}"] button:text("Revoke")`).click();
     await page.locator(`tr[data-key-id="${rotated}"] :text("Revoked")`).waitFor();
     expect((await h.call('GET', '/v1/orders', { key: secret })).status).toBe(401);

@@ -18,7 +18,9 @@ const ONBOARDING_POLLS_MAX = 100;
 
 async function accountActive(h: TestHutong, merchantId: string, provider: 'alipay' | 'wechatpay'): Promise<boolean> {
   const res = await h.call('GET', `/v1/merchants/${merchantId}/provider-accounts`, { key: h.opsKey });
-  return (res.body.data as Array<{ provider: string; status: string }>).some((a) => a.provider === provider && a.status === 'active');
+  return (res.body.data as Array<{ provider: string; status: string }>).some(
+    (a) => a.provider === provider && a.status === 'active',
+  );
 }
 
 /** A WeChat Pay 二级商户 created at the sandbox through its applyment API, as one onboarded elsewhere would be. */
@@ -36,12 +38,20 @@ export async function sandboxSubMchid(h: TestHutong, name: string): Promise<stri
 }
 
 export async function linkWechatpay(h: TestHutong, merchantId: string, name: string): Promise<void> {
-  const linked = await h.call('PUT', `/v1/merchants/${merchantId}/provider-accounts/wechatpay`, { key: h.opsKey, body: { sub_mchid: await sandboxSubMchid(h, name) } });
+  const linked = await h.call('PUT', `/v1/merchants/${merchantId}/provider-accounts/wechatpay`, {
+    key: h.opsKey,
+    body: { sub_mchid: await sandboxSubMchid(h, name) },
+  });
   expect(linked.status).toBe(200);
   expect(linked.body.status).toBe('active');
 }
 
-export async function shop(h: TestHutong, name: string, products: Array<[string, number]>, opts: { wechatpay?: boolean } = {}): Promise<TestShop> {
+export async function shop(
+  h: TestHutong,
+  name: string,
+  products: Array<[string, number]>,
+  opts: { wechatpay?: boolean } = {},
+): Promise<TestShop> {
   const m = await merchant(h, name);
   const made: TestShop['products'] = [];
   for (const [productName, price] of products) {
@@ -62,16 +72,27 @@ export async function enableWechatpay(h: TestHutong): Promise<void> {
 }
 
 /** A checkout the buyer pays with Alipay through the API and the sandbox wallet (no browser). */
-export async function paidCheckout(h: TestHutong, buyerKey: string, items: Array<{ product_id: string; quantity: number }>): Promise<string[]> {
+export async function paidCheckout(
+  h: TestHutong,
+  buyerKey: string,
+  items: Array<{ product_id: string; quantity: number }>,
+): Promise<string[]> {
   const checkout = await h.call('POST', '/v1/orders', { key: buyerKey, body: { items } });
   expect(checkout.status).toBe(201);
   const paymentId: string = checkout.body.payment.id;
-  const attempt = await h.call('POST', `/v1/payments/${paymentId}/attempts`, { key: buyerKey, body: { method: 'alipay' } });
+  const attempt = await h.call('POST', `/v1/payments/${paymentId}/attempts`, {
+    key: buyerKey,
+    body: { method: 'alipay' },
+  });
   expect(attempt.status).toBe(201);
   const action = attempt.body.action as { url?: string; code_url?: string };
   const paid = await h.call('POST', '/sandbox/alipay/wallet/pay', { body: { url: action.url ?? action.code_url } });
   expect(paid.status).toBe(200);
-  await until(h, async () => (await h.call('GET', `/v1/payments/${paymentId}`, { key: buyerKey })).body.status === 'succeeded', 'the payment');
+  await until(
+    h,
+    async () => (await h.call('GET', `/v1/payments/${paymentId}`, { key: buyerKey })).body.status === 'succeeded',
+    'the payment',
+  );
   return checkout.body.orders.map((o: { id: string }) => o.id);
 }
 

@@ -28,7 +28,11 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function openConsole(path: '/merchant' | '/ops', key: string, locale: 'zh-CN' | 'en-US' = 'en-US'): Promise<Page> {
+async function openConsole(
+  path: '/merchant' | '/ops',
+  key: string,
+  locale: 'zh-CN' | 'en-US' = 'en-US',
+): Promise<Page> {
   const ctx = await newContext(browser, 'desktop', locale);
   const page = await ctx.newPage();
   page.on('dialog', (d) => void d.accept().catch(() => undefined));

@@ -32,7 +32,10 @@ declare module 'fastify' {
 }
 
 /** Serves the pages in `pagesDir` (production: dist/web), or those built from web/ into the build cache. */
-export async function registerWeb(app: FastifyInstance, opts: { storefrontKey: () => Promise<string>; pagesDir?: string }): Promise<void> {
+export async function registerWeb(
+  app: FastifyInstance,
+  opts: { storefrontKey: () => Promise<string>; pagesDir?: string },
+): Promise<void> {
   if (app.hasDecorator('hutongWeb')) return; // already registered on this server
   app.decorate('hutongWeb', true);
   const root = opts.pagesDir ?? (await builtPages());
@@ -43,7 +46,8 @@ export async function registerWeb(app: FastifyInstance, opts: { storefrontKey: (
   const hide = { config: { access: ['public'] as const }, schema: { hide: true } };
   // Hashed file names: an asset never changes under its name.
   app.get(`${WEB_BASE}*`, hide, (req, reply) =>
-    reply.sendFile((req.params as { '*': string })['*'], root, { immutable: true, maxAge: '365d', index: false }));
+    reply.sendFile((req.params as { '*': string })['*'], root, { immutable: true, maxAge: '365d', index: false }),
+  );
 
   app.get('/', hide, (_req, reply) => reply.redirect('/shop'));
   for (const page of WEB_APPS) {

@@ -11,7 +11,13 @@ export const ARTIFACTS_DIR = join(WEB_ROOT, '..', 'test-artifacts', 'web');
 /** The web pages are registered by createHutong itself, so the browser tests use the ordinary test server. */
 export const startWebHutong = (opts: StartOptions = {}): Promise<TestHutong> => startHutong(opts);
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export function launchBrowser(): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,19 +29,33 @@ export function launchBrowser(): Promise<Browser> {
 
 /** User-Agents of the three clients the cashier tells apart. */
 export const CLIENTS = {
-  desktop: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36', viewport: { width: 1100, height: 800 } },
+  desktop: {
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+    viewport: { width: 1100, height: 800 },
+  },
   mobile: {
-    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+    userAgent:
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
     viewport: { width: 390, height: 844 },
   },
   wechat: {
-    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x18003237) NetType/WIFI Language/zh_CN',
+    userAgent:
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x18003237) NetType/WIFI Language/zh_CN',
     viewport: { width: 390, height: 844 },
   },
 } as const;
 
-export function newContext(browser: Browser, client: keyof typeof CLIENTS, locale: 'zh-CN' | 'en-US' = 'zh-CN'): Promise<BrowserContext> {
-  return browser.newContext({ ...CLIENTS[client], locale, isMobile: client !== 'desktop', hasTouch: client !== 'desktop' });
+export function newContext(
+  browser: Browser,
+  client: keyof typeof CLIENTS,
+  locale: 'zh-CN' | 'en-US' = 'zh-CN',
+): Promise<BrowserContext> {
+  return browser.newContext({
+    ...CLIENTS[client],
+    locale,
+    isMobile: client !== 'desktop',
+    hasTouch: client !== 'desktop',
+  });
 }
 
 /** Saves a full-page screenshot to test-artifacts/web/<name>.png for a person to look at. */

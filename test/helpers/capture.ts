@@ -30,8 +30,13 @@ export async function startRelay(target: string) {
   app.post('/notify/:provider', async (req, res) => {
     received.push({ headers: req.headers, body: String(req.body) });
     const forward: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) forward[k] = v;
-    const answer = await fetch(`${target}/notify/${(req.params as { provider: string }).provider}`, { method: 'POST', headers: forward, body: String(req.body) });
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) forward[k] = v;
+    const answer = await fetch(`${target}/notify/${(req.params as { provider: string }).provider}`, {
+      method: 'POST',
+      headers: forward,
+      body: String(req.body),
+    });
     const text = await answer.text();
     res.status(answer.status);
     const type = answer.headers.get('content-type');

@@ -57,20 +57,38 @@ export interface StartOptions {
 
 export async function startHutong(opts: StartOptions = {}): Promise<TestHutong> {
   const opsKey = opts.env?.HUTONG_OPS_API_KEY ?? `test-ops-${randomBytes(12).toString('hex')}`;
-  const config = loadConfig({ HUTONG_OPS_API_KEY: opsKey, HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300', HUTONG_SANDBOX_SETTLE_DELAY_MS: '200', HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.0001', HUTONG_BUYER_SIGNUPS_PER_MINUTE: '100000', HUTONG_BUYER_UNPAID_ORDERS_MAX: '100000', HUTONG_BUYER_HELD_UNITS_MAX: '100000000', HUTONG_PAYMENT_ATTEMPTS_PER_MINUTE: '100000', ...opts.env }, { port: 0, ...opts.config });
+  const config = loadConfig(
+    {
+      HUTONG_OPS_API_KEY: opsKey,
+      HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '300',
+      HUTONG_SANDBOX_SETTLE_DELAY_MS: '200',
+      HUTONG_SANDBOX_NOTIFY_TIME_SCALE: '0.0001',
+      HUTONG_BUYER_SIGNUPS_PER_MINUTE: '100000',
+      HUTONG_BUYER_UNPAID_ORDERS_MAX: '100000',
+      HUTONG_BUYER_HELD_UNITS_MAX: '100000000',
+      HUTONG_PAYMENT_ATTEMPTS_PER_MINUTE: '100000',
+      ...opts.env,
+    },
+    { port: 0, ...opts.config },
+  );
   const databaseUrl = opts.databaseUrl ?? (opts.engine === 'pglite' ? undefined : await createTestDatabase());
   const db: Db = databaseUrl ? openPostgres(databaseUrl, 20) : await openPglite(undefined);
   const hutong = await createHutong({
     mode: opts.sandboxes === false ? { name: 'production' } : { name: 'demo', mountSandboxes },
-    config, db, ephemeral: true, startWorker: false,
-    logLevel: opts.logLevel ?? process.env.HUTONG_TEST_LOG ?? 'silent', logStream: opts.logStream,
+    config,
+    db,
+    ephemeral: true,
+    startWorker: false,
+    logLevel: opts.logLevel ?? process.env.HUTONG_TEST_LOG ?? 'silent',
+    logStream: opts.logStream,
   });
   const url = await hutong.listen();
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.key) headers.authorization = `Bearer ${o.key}`;
     // The sandboxes' test-only controls (clock, faults, books) take their admin token; their other routes ignore it.
-    else if (path.startsWith('/sandbox/') && hutong.sandboxes) headers.authorization ??= `Bearer ${hutong.sandboxes.adminToken}`;
+    else if (path.startsWith('/sandbox/') && hutong.sandboxes)
+      headers.authorization ??= `Bearer ${hutong.sandboxes.adminToken}`;
     let body: string | undefined = o.rawBody;
     if (o.body !== undefined) {
       body = JSON.stringify(o.body);

@@ -7,7 +7,11 @@ export interface TestMerchant {
   key: string;
 }
 
-export async function merchant(h: TestHutong, name = 'Shop', extra: Record<string, unknown> = {}): Promise<TestMerchant> {
+export async function merchant(
+  h: TestHutong,
+  name = 'Shop',
+  extra: Record<string, unknown> = {},
+): Promise<TestMerchant> {
   const created = await h.call('POST', '/v1/merchants', { key: h.opsKey, body: { name, ...extra } });
   expect(created.status).toBe(201);
   const key = await h.call('POST', `/v1/merchants/${created.body.id}/api-keys`, { key: h.opsKey });
@@ -15,8 +19,15 @@ export async function merchant(h: TestHutong, name = 'Shop', extra: Record<strin
   return { id: created.body.id, key: key.body.key };
 }
 
-export async function product(h: TestHutong, m: TestMerchant, body: Record<string, unknown> = {}): Promise<{ id: string; price: number }> {
-  const res = await h.call('POST', '/v1/products', { key: m.key, body: { name: 'Thing', price: 1000, stock: 100, ...body } });
+export async function product(
+  h: TestHutong,
+  m: TestMerchant,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string; price: number }> {
+  const res = await h.call('POST', '/v1/products', {
+    key: m.key,
+    body: { name: 'Thing', price: 1000, stock: 100, ...body },
+  });
   expect(res.status).toBe(201);
   return res.body;
 }
@@ -44,7 +55,12 @@ export async function buyer(h: TestHutong, name = 'Buyer'): Promise<{ id: string
 }
 
 /** Runs the worker until the condition holds (bounded), e.g. an onboarding reaching active. */
-export async function until(h: TestHutong, condition: () => Promise<boolean>, what: string, roundsMax = 200): Promise<void> {
+export async function until(
+  h: TestHutong,
+  condition: () => Promise<boolean>,
+  what: string,
+  roundsMax = 200,
+): Promise<void> {
   for (let i = 0; i < roundsMax; i++) {
     if (await condition()) return;
     await h.worker.runOnce();
@@ -55,14 +71,20 @@ export async function until(h: TestHutong, condition: () => Promise<boolean>, wh
 
 async function accountActive(h: TestHutong, merchantId: string, provider: string): Promise<boolean> {
   const res = await h.call('GET', `/v1/merchants/${merchantId}/provider-accounts`, { key: h.opsKey });
-  return res.body.data.some((a: { provider: string; status: string }) => a.provider === provider && a.status === 'active');
+  return res.body.data.some(
+    (a: { provider: string; status: string }) => a.provider === provider && a.status === 'active',
+  );
 }
 
 /**
  * A merchant that can be paid: its Alipay 直付通 sub-merchant is onboarded (automatic on creation) and, when asked,
  * a WeChat Pay 二级商户 applied for through the platform's applyment API — both approved by the sandboxes.
  */
-export async function payableMerchant(h: TestHutong, name = 'Shop', opts: { wechatpay?: boolean } = {}): Promise<TestMerchant> {
+export async function payableMerchant(
+  h: TestHutong,
+  name = 'Shop',
+  opts: { wechatpay?: boolean } = {},
+): Promise<TestMerchant> {
   const m = await merchant(h, name);
   if (opts.wechatpay) await h.accounts.apply(m.id, 'wechatpay');
   await until(h, () => accountActive(h, m.id, 'alipay'), `alipay onboarding of ${m.id}`);
@@ -75,15 +97,32 @@ export async function enableWechatpay(h: TestHutong): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-export async function checkout(h: TestHutong, buyerKey: string, items: Array<{ product_id: string; quantity: number }>, headers: Record<string, string> = {}) {
+export async function checkout(
+  h: TestHutong,
+  buyerKey: string,
+  items: Array<{ product_id: string; quantity: number }>,
+  headers: Record<string, string> = {},
+) {
   const res = await h.call('POST', '/v1/orders', { key: buyerKey, body: { items }, headers });
   expect(res.status).toBe(201);
-  return res.body as { orders: Array<{ id: string; merchant_id: string; amount: number }>; payment: { id: string; amount: number; methods: Array<{ method: string; available: boolean; reason?: string }> } };
+  return res.body as {
+    orders: Array<{ id: string; merchant_id: string; amount: number }>;
+    payment: { id: string; amount: number; methods: Array<{ method: string; available: boolean; reason?: string }> };
+  };
 }
 
 /** The sandbox wallet pays whatever the attempt asked the buyer to do. */
-export async function walletPay(h: TestHutong, method: string, action: { type: string; code_url?: string; url?: string; params?: Record<string, string> }) {
-  const body = action.type === 'qr' ? { code_url: action.code_url } : action.type === 'redirect' ? { url: action.url } : { prepay_id: action.params!.package!.replace('prepay_id=', '') };
+export async function walletPay(
+  h: TestHutong,
+  method: string,
+  action: { type: string; code_url?: string; url?: string; params?: Record<string, string> },
+) {
+  const body =
+    action.type === 'qr'
+      ? { code_url: action.code_url }
+      : action.type === 'redirect'
+        ? { url: action.url }
+        : { prepay_id: action.params!.package!.replace('prepay_id=', '') };
   return h.call('POST', `/sandbox/${method}/wallet/pay`, { body });
 }
 

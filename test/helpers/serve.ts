@@ -69,7 +69,9 @@ export interface ServeProcess {
 /** Spawns `hutong serve` with exactly `env` (plus PATH): nothing leaks in from the test runner's environment. */
 export function spawnServe(args: string[], env: Record<string, string>): ServeProcess {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'hutong.mjs'), 'serve', ...args], {
-    cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
   const watchers = new Set<() => void>();
@@ -101,7 +103,11 @@ export function spawnServe(args: string[], env: Record<string, string>): ServePr
             resolve();
           } else if (done()) {
             watchers.delete(check);
-            reject(new Error(`hutong serve exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${text}`));
+            reject(
+              new Error(
+                `hutong serve exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${text}`,
+              ),
+            );
           }
         };
         watchers.add(check);

@@ -14,7 +14,9 @@ beforeAll(async () => {
   await enableWechatpay(h);
   m = await payableMerchant(h, 'Receipts', { wechatpay: true });
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 const PRICE = 10_000;
 const EACH = 200; // 32 × 200 = 6,400: every refund fits, before or after the release
@@ -27,15 +29,26 @@ describe.each(['alipay', 'wechatpay'] as const)('%s', (method) => {
     expect((await h.call('POST', `/v1/orders/${orderId}/ship`, { key: m.key })).status).toBe(200);
     await h.advance(2_000);
 
-    const outcomes = await race(RACERS, (i) => i % 2 === 0
-      ? h.call('POST', `/v1/orders/${orderId}/confirm-receipt`, { key: paid.buyer.key })
-      : h.call('POST', `/v1/orders/${orderId}/refunds`, { key: m.key, body: { amount: EACH } }));
+    const outcomes = await race(RACERS, (i) =>
+      i % 2 === 0
+        ? h.call('POST', `/v1/orders/${orderId}/confirm-receipt`, { key: paid.buyer.key })
+        : h.call('POST', `/v1/orders/${orderId}/refunds`, { key: m.key, body: { amount: EACH } }),
+    );
     const confirms = tally(outcomes.filter((o) => o.index % 2 === 0));
     const refundsTally = tally(outcomes.filter((o) => o.index % 2 === 1));
 
     await settle(h, async () => (await h.escrow.ofOrder(orderId))?.status === 'released', 'the release');
-    await settle(h, async () => (await h.call('GET', `/v1/orders/${orderId}/refunds`, { key: m.key })).body.data.every((r: { status: string }) => r.status === 'succeeded'), 'every refund');
-    const refunds = (await h.call('GET', `/v1/orders/${orderId}/refunds`, { key: m.key })).body.data as Array<{ amount: number }>;
+    await settle(
+      h,
+      async () =>
+        (await h.call('GET', `/v1/orders/${orderId}/refunds`, { key: m.key })).body.data.every(
+          (r: { status: string }) => r.status === 'succeeded',
+        ),
+      'every refund',
+    );
+    const refunds = (await h.call('GET', `/v1/orders/${orderId}/refunds`, { key: m.key })).body.data as Array<{
+      amount: number;
+    }>;
     const refunded = refunds.reduce((sum, r) => sum + r.amount, 0);
     const release = (await h.escrow.ofOrder(orderId))!;
     const trade = await sandboxTrade(h, method, m.id, await outTradeNoOf(h, orderId));

@@ -13,7 +13,9 @@ beforeAll(async () => {
   h = await startHutong();
   m = await payableMerchant(h, 'Keys');
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 /** A concurrent duplicate may wait for the first and replay it, or be told the key is in use. */
 const IN_USE = ['409 idempotency_key_in_use', '409 idempotency_request_in_progress'];
@@ -21,7 +23,9 @@ const IN_USE = ['409 idempotency_key_in_use', '409 idempotency_request_in_progre
 function expectOneAnswer(outcomes: Outcome<CallResult>[]): string {
   const counts = tally(outcomes);
   const other = Object.keys(counts).filter((label) => label !== '201' && !IN_USE.includes(label));
-  expect({ unexpected: other.map((label) => `${label} ×${counts[label]}`), created: (counts['201'] ?? 0) > 0 }).toEqual({ unexpected: [], created: true });
+  expect({ unexpected: other.map((label) => `${label} ×${counts[label]}`), created: (counts['201'] ?? 0) > 0 }).toEqual(
+    { unexpected: [], created: true },
+  );
   const ids = new Set(winners(outcomes).map((w) => JSON.stringify(w.body?.payment?.id ?? w.body?.id)));
   expect([...ids]).toHaveLength(1);
   return JSON.parse([...ids][0]!) as string;
@@ -33,7 +37,9 @@ describe('the same Idempotency-Key from 64 clients', () => {
     const buy = await buyer(h);
     const body = { items: [{ product_id: p.id, quantity: 3 }] };
 
-    const outcomes = await race(RACERS, () => h.call('POST', '/v1/orders', { key: buy.key, body, headers: { 'idempotency-key': 'checkout-once' } }));
+    const outcomes = await race(RACERS, () =>
+      h.call('POST', '/v1/orders', { key: buy.key, body, headers: { 'idempotency-key': 'checkout-once' } }),
+    );
 
     const paymentId = expectOneAnswer(outcomes);
     const orders = await h.call('GET', '/v1/orders', { key: buy.key });
@@ -47,7 +53,13 @@ describe('the same Idempotency-Key from 64 clients', () => {
     const paid = await paidCheckout(h, 'alipay', [{ merchant: m, price: 8_000 }]);
     const orderId = paid.orders[0]!.id;
 
-    const outcomes = await race(RACERS, () => h.call('POST', `/v1/orders/${orderId}/refunds`, { key: m.key, body: { amount: 1_000 }, headers: { 'idempotency-key': 'refund-once' } }));
+    const outcomes = await race(RACERS, () =>
+      h.call('POST', `/v1/orders/${orderId}/refunds`, {
+        key: m.key,
+        body: { amount: 1_000 },
+        headers: { 'idempotency-key': 'refund-once' },
+      }),
+    );
 
     const refundId = expectOneAnswer(outcomes);
     const refunds = await h.call('GET', `/v1/orders/${orderId}/refunds`, { key: m.key });

@@ -23,7 +23,9 @@ export interface Outcome<T> {
  */
 export async function race<T>(n: number, caller: (index: number) => Promise<T>): Promise<Outcome<T>[]> {
   let open!: () => void;
-  const barrier = new Promise<void>((resolve) => { open = resolve; });
+  const barrier = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   const running = Array.from({ length: n }, async (_, index): Promise<Outcome<T>> => {
     await barrier;
     try {
@@ -71,7 +73,11 @@ export async function violatedInvariants(h: TestHutong): Promise<InvariantResult
   await h.worker.runOnce();
   // Each drain is bounded per tick: run it until nothing is due, so the invariants read a ledger that has caught up.
   for (let round = 0; round < SETTLE_ROUNDS_MAX; round++) if ((await h.outbox.run()) === 0) break;
-  const results = await checkInvariants({ db: h.db, providers: h.providers, books: sandboxBooks(h.url, h.sandboxes?.adminToken) });
+  const results = await checkInvariants({
+    db: h.db,
+    providers: h.providers,
+    books: sandboxBooks(h.url, h.sandboxes?.adminToken),
+  });
   return results.filter((r) => r.violations.length > 0);
 }
 
@@ -98,7 +104,8 @@ export async function holdNotifications(): Promise<{ base: string; held: HeldNot
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.post('/notify/:provider', async (req, reply) => {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) headers[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) headers[k] = v;
     const provider = (req.params as { provider: string }).provider;
     held.push({ provider, headers, body: String(req.body) });
     return provider === 'wechatpay' ? reply.status(204).send() : reply.type('text/plain').send('success');

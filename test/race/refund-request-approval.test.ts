@@ -12,16 +12,23 @@ beforeAll(async () => {
   h = await startHutong();
   m = await payableMerchant(h, 'Approvals');
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 test('64 merchants approving one refund request: one approval, one refund at the provider', async () => {
   const paid = await paidCheckout(h, 'alipay', [{ merchant: m, price: 10_000 }]);
   const orderId = paid.orders[0]!.id;
   // 3,000 of 10,000: an over-refund check alone would still let three approvals through.
-  const asked = await h.call('POST', `/v1/orders/${orderId}/refund-requests`, { key: paid.buyer.key, body: { amount: 3_000, reason: 'damaged' } });
+  const asked = await h.call('POST', `/v1/orders/${orderId}/refund-requests`, {
+    key: paid.buyer.key,
+    body: { amount: 3_000, reason: 'damaged' },
+  });
   expect(asked.status).toBe(201);
 
-  const outcomes = await race(RACERS, () => h.call('POST', `/v1/refund-requests/${asked.body.id}/approve`, { key: m.key }));
+  const outcomes = await race(RACERS, () =>
+    h.call('POST', `/v1/refund-requests/${asked.body.id}/approve`, { key: m.key }),
+  );
 
   const approved = winners(outcomes).map((w) => w.body as { status: string; refund_id: string });
   const refunds = await h.call('GET', `/v1/orders/${orderId}/refunds`, { key: m.key });

@@ -13,7 +13,9 @@ beforeAll(async () => {
   await enableWechatpay(h);
   m = await payableMerchant(h, 'Refunds', { wechatpay: true });
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 const PRICE = 10_000;
 const EACH = 300; // 33 refunds fit (9,900); the 34th would pass the amount
@@ -24,10 +26,16 @@ describe.each(['alipay', 'wechatpay'] as const)('%s', (method) => {
     const orderId = paid.orders[0]!.id;
     const fit = Math.floor(PRICE / EACH);
 
-    const outcomes = await race(RACERS, (i) => h.call('POST', `/v1/orders/${orderId}/refunds`, { key: m.key, body: { amount: EACH, reason: `racer ${i}` } }));
+    const outcomes = await race(RACERS, (i) =>
+      h.call('POST', `/v1/orders/${orderId}/refunds`, { key: m.key, body: { amount: EACH, reason: `racer ${i}` } }),
+    );
 
     const won = winners(outcomes).map((w) => w.body as { id: string; status: string });
-    const refunds = (await h.call('GET', `/v1/orders/${orderId}/refunds`, { key: m.key })).body.data as Array<{ id: string; amount: number; status: string }>;
+    const refunds = (await h.call('GET', `/v1/orders/${orderId}/refunds`, { key: m.key })).body.data as Array<{
+      id: string;
+      amount: number;
+      status: string;
+    }>;
     expect({
       outcomes: tally(outcomes),
       refunds: refunds.length,

@@ -9,8 +9,22 @@ import { buyer, checkout, merchant, product, publishableKey, type TestMerchant }
 import type { RouteEntry } from '../../src/http/route-table';
 
 let h: TestHutong;
-let victim: { merchant: TestMerchant; buyer: { id: string; key: string }; productId: string; orderId: string; paymentId: string; keyId: string; liveRoomId: string };
-let attackers: { otherMerchant: TestMerchant; otherBuyer: { id: string; key: string }; publishable: string; revoked: string; invalid: string };
+let victim: {
+  merchant: TestMerchant;
+  buyer: { id: string; key: string };
+  productId: string;
+  orderId: string;
+  paymentId: string;
+  keyId: string;
+  liveRoomId: string;
+};
+let attackers: {
+  otherMerchant: TestMerchant;
+  otherBuyer: { id: string; key: string };
+  publishable: string;
+  revoked: string;
+  invalid: string;
+};
 
 beforeAll(async () => {
   h = await startHutong({ sandboxes: false });
@@ -20,16 +34,29 @@ beforeAll(async () => {
   const made = await checkout(h, b.key, [{ product_id: p.id, quantity: 1 }]);
   const key = await h.call('POST', `/v1/merchants/${m.id}/api-keys`, { key: h.opsKey, body: { label: 'victim till' } });
   const room = await h.call('POST', '/v1/live-rooms', { key: m.key, body: { title: 'Victim room' } });
-  victim = { merchant: m, buyer: b, productId: p.id, orderId: made.orders[0]!.id, paymentId: made.payment.id, keyId: key.body.id, liveRoomId: room.body.id };
+  victim = {
+    merchant: m,
+    buyer: b,
+    productId: p.id,
+    orderId: made.orders[0]!.id,
+    paymentId: made.payment.id,
+    keyId: key.body.id,
+    liveRoomId: room.body.id,
+  };
   const other = await merchant(h, 'Other shop');
   const revoked = await h.call('POST', `/v1/merchants/${other.id}/api-keys`, { key: h.opsKey });
   expect((await h.call('DELETE', `/v1/api-keys/${revoked.body.id}`, { key: h.opsKey })).status).toBe(200);
   attackers = {
-    otherMerchant: other, otherBuyer: await buyer(h, 'Other buyer'), publishable: await publishableKey(h),
-    revoked: revoked.body.key, invalid: `hk_merchant_${'x'.repeat(32)}`,
+    otherMerchant: other,
+    otherBuyer: await buyer(h, 'Other buyer'),
+    publishable: await publishableKey(h),
+    revoked: revoked.body.key,
+    invalid: `hk_merchant_${'x'.repeat(32)}`,
   };
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 /** The victim's id for each path parameter, by the collection it follows (unknown collections get an unknown id). */
 function idFor(url: string, param: string): string {
@@ -39,8 +66,12 @@ function idFor(url: string, param: string): string {
   if (param === '*') return 'x';
   const collection = url.split(`/:${param}`)[0]!.split('/').pop();
   const ids: Record<string, string> = {
-    merchants: victim.merchant.id, orders: victim.orderId, payments: victim.paymentId, products: victim.productId,
-    'api-keys': victim.keyId, 'live-rooms': victim.liveRoomId,
+    merchants: victim.merchant.id,
+    orders: victim.orderId,
+    payments: victim.paymentId,
+    products: victim.productId,
+    'api-keys': victim.keyId,
+    'live-rooms': victim.liveRoomId,
   };
   return ids[collection ?? ''] ?? `${(collection ?? 'x').slice(0, 3)}_UnknownToEveryone00000`;
 }
@@ -55,7 +86,12 @@ function pathOf(route: RouteEntry, value?: (param: string) => string): string {
 /** Bodies that pass validation, so an ownership check (which runs after it) is what answers. */
 const BODIES: Record<string, unknown> = {
   'PATCH /v1/products/:id': { name: 'taken over' },
-  'POST /v1/live-rooms/:id/sessions': { host: 'x', starts_at: '2030-01-01T00:00:00Z', ends_at: '2030-01-02T00:00:00Z', featured_product_ids: [] },
+  'POST /v1/live-rooms/:id/sessions': {
+    host: 'x',
+    starts_at: '2030-01-01T00:00:00Z',
+    ends_at: '2030-01-02T00:00:00Z',
+    featured_product_ids: [],
+  },
   'POST /v1/orders/:id/refund-requests': { amount: 1, reason: 'x' },
   'POST /v1/refund-requests/:id/decline': { reason: 'x' },
   'POST /v1/payments/:id/attempts': { method: 'alipay' },
@@ -82,7 +118,10 @@ async function snapshot(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const { table_name: t } of tables) {
     // A key's last use is bookkeeping, not a change an attacker made.
-    const select = t === 'api_keys' ? 'SELECT id, role, merchant_id, buyer_id, label, expires_at, revoked_at, replaced_by FROM api_keys' : `SELECT * FROM "${t}"`;
+    const select =
+      t === 'api_keys'
+        ? 'SELECT id, role, merchant_id, buyer_id, label, expires_at, revoked_at, replaced_by FROM api_keys'
+        : `SELECT * FROM "${t}"`;
     const { rows } = await h.db.query<{ n: string; digest: string | null }>(
       `SELECT count(*)::text AS n, md5(string_agg(row_to_json(x)::text, ',' ORDER BY row_to_json(x)::text)) AS digest FROM (${select}) x`,
     );
@@ -106,7 +145,11 @@ function attacksOn(route: RouteEntry): Attack[] {
     { who: 'invalid key', key: attackers.invalid, allowed: [401] },
     { who: 'revoked key', key: attackers.revoked, allowed: [401] },
   ];
-  const roles: Array<[string, string]> = [['publishable', attackers.publishable], ['buyer', attackers.otherBuyer.key], ['merchant', attackers.otherMerchant.key]];
+  const roles: Array<[string, string]> = [
+    ['publishable', attackers.publishable],
+    ['buyer', attackers.otherBuyer.key],
+    ['merchant', attackers.otherMerchant.key],
+  ];
   for (const [role, key] of roles) {
     if (!route.access.includes(role as never)) list.push({ who: `wrong role (${role})`, key, allowed: [403] });
   }
@@ -115,8 +158,10 @@ function attacksOn(route: RouteEntry): Attack[] {
   // everybody's to read.
   const publicRead = route.method === 'GET' && route.access.includes('publishable');
   if (hasParams && !publicRead) {
-    if (route.access.includes('merchant')) list.push({ who: 'another merchant', key: attackers.otherMerchant.key, allowed: [403, 404] });
-    if (route.access.includes('buyer')) list.push({ who: 'another buyer', key: attackers.otherBuyer.key, allowed: [403, 404] });
+    if (route.access.includes('merchant'))
+      list.push({ who: 'another merchant', key: attackers.otherMerchant.key, allowed: [403, 404] });
+    if (route.access.includes('buyer'))
+      list.push({ who: 'another buyer', key: attackers.otherBuyer.key, allowed: [403, 404] });
   }
   return list;
 }
@@ -130,7 +175,8 @@ describe('tenancy, generated from the route table', () => {
     let calls = 0;
     for (const route of routes) {
       const path = pathOf(route);
-      const body = BODIES[`${route.method} ${route.url}`] ?? (['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined);
+      const body =
+        BODIES[`${route.method} ${route.url}`] ?? (['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined);
       for (const attack of attacksOn(route)) {
         for (const [spelling, spell] of Object.entries(SPELLINGS)) {
           const res = await h.call(route.method, spell(path), { key: attack.key, body });
@@ -138,7 +184,9 @@ describe('tenancy, generated from the route table', () => {
           const notARoute = spelling === 'doubled slash' || spelling === 'trailing slash';
           const allowed = notARoute ? [404, ...attack.allowed] : attack.allowed;
           if (!allowed.includes(res.status) || typeof res.body?.error?.code !== 'string') {
-            failures.push(`${route.method} ${route.url} [${attack.who}, ${spelling}] → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+            failures.push(
+              `${route.method} ${route.url} [${attack.who}, ${spelling}] → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`,
+            );
           }
         }
       }
@@ -155,25 +203,42 @@ describe('tenancy, generated from the route table', () => {
     const failures: string[] = [];
     for (const route of withParams) {
       // A key the route admits, so the request gets past authentication to the parameter.
-      const key = route.access.includes('ops') ? h.opsKey
-        : route.access.includes('merchant') ? victim.merchant.key
-        : route.access.includes('buyer') ? victim.buyer.key
-        : route.access.includes('publishable') ? attackers.publishable : undefined;
+      const key = route.access.includes('ops')
+        ? h.opsKey
+        : route.access.includes('merchant')
+          ? victim.merchant.key
+          : route.access.includes('buyer')
+            ? victim.buyer.key
+            : route.access.includes('publishable')
+              ? attackers.publishable
+              : undefined;
       const params = [...route.url.matchAll(/:([A-Za-z_]+)|\*/g)].map((m) => m[1] ?? '*');
       for (const param of params) {
         const bad: Array<[string, string, string[]]> = [
-          ['NUL', `${idFor(route.url, param)}%00x`, ['invalid_request', 'validation_failed', 'not_found', 'route_not_found']],
+          [
+            'NUL',
+            `${idFor(route.url, param)}%00x`,
+            ['invalid_request', 'validation_failed', 'not_found', 'route_not_found'],
+          ],
           ['invalid escape', 'ab%zzcd', ['invalid_url']],
-          ['5,000 characters', 'a'.repeat(5000), ['parameter_too_long', 'validation_failed', 'not_found', 'route_not_found']],
+          [
+            '5,000 characters',
+            'a'.repeat(5000),
+            ['parameter_too_long', 'validation_failed', 'not_found', 'route_not_found'],
+          ],
         ];
         // A wildcard is a page's or asset's path, not an id: any length is a path (the single-page apps answer it).
         if (param === '*') bad.pop();
         for (const [what, value, codes] of bad) {
           const path = pathOf(route, (p) => (p === param ? value : idFor(route.url, p)));
-          const body = BODIES[`${route.method} ${route.url}`] ?? (['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined);
+          const body =
+            BODIES[`${route.method} ${route.url}`] ??
+            (['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined);
           const res = await h.call(route.method, path, { key, body });
           if (res.status < 400 || res.status >= 500 || !codes.includes(res.body?.error?.code)) {
-            failures.push(`${route.method} ${route.url} :${param} ${what} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+            failures.push(
+              `${route.method} ${route.url} :${param} ${what} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`,
+            );
           }
         }
       }
@@ -189,7 +254,10 @@ describe('a shared payment', () => {
     const p1 = await product(h, victim.merchant, { price: 1000 });
     const p2 = await product(h, other, { price: 2500 });
     const b = await buyer(h, 'Two-shop buyer');
-    const made = await checkout(h, b.key, [{ product_id: p1.id, quantity: 1 }, { product_id: p2.id, quantity: 2 }]);
+    const made = await checkout(h, b.key, [
+      { product_id: p1.id, quantity: 1 },
+      { product_id: p2.id, quantity: 2 },
+    ]);
     const mine = made.orders.find((o) => o.merchant_id === victim.merchant.id)!;
     const theirs = made.orders.find((o) => o.merchant_id === other.id)!;
     const asBuyer = await h.call('GET', `/v1/payments/${made.payment.id}`, { key: b.key });

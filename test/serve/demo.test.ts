@@ -25,7 +25,9 @@ function tempDir(): string {
 
 function startDemo(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
-    cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const waiters = new Set<() => void>();
@@ -35,20 +37,26 @@ function startDemo(env: Record<string, string>) {
   };
   child.stdout.on('data', add);
   child.stderr.on('data', add);
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => (resolve(code), waiters.forEach((w) => w()))));
-  const waitFor = (pattern: RegExp) => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (pattern.test(output)) resolve();
-      else if (child.exitCode !== null) reject(new Error(`the demo exited before printing ${pattern}:\n${output}`));
-    };
-    waiters.add(check);
-    check();
-  });
+  const closed = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => (resolve(code), waiters.forEach((w) => w()))),
+  );
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (pattern.test(output)) resolve();
+        else if (child.exitCode !== null) reject(new Error(`the demo exited before printing ${pattern}:\n${output}`));
+      };
+      waiters.add(check);
+      check();
+    });
   return { child, output: () => output, waitFor, closed };
 }
 
 function countFiles(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? countFiles(join(dir, e.name)) : 1), 0);
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (n, e) => n + (e.isDirectory() ? countFiles(join(dir, e.name)) : 1),
+    0,
+  );
 }
 
 describe('npm start', () => {
@@ -56,8 +64,11 @@ describe('npm start', () => {
     const dataDir = join(tempDir(), 'data');
     const opsKey = `configured-ops-${randomBytes(12).toString('hex')}`;
     const demo = startDemo({
-      HUTONG_DATA_DIR: dataDir, PORT: String(await freePort()), HUTONG_OPS_API_KEY: opsKey,
-      HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '200', HUTONG_SANDBOX_SETTLE_DELAY_MS: '200',
+      HUTONG_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      HUTONG_OPS_API_KEY: opsKey,
+      HUTONG_SANDBOX_APPLYMENT_DELAY_MS: '200',
+      HUTONG_SANDBOX_SETTLE_DELAY_MS: '200',
     });
     try {
       await demo.waitFor(/Hutong demo is running at/);
@@ -66,7 +77,8 @@ describe('npm start', () => {
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
       // PGlite's own files, both sandboxes' books, their credentials, the data key and the demo's keys.
       expect(countFiles(dataDir)).toBeGreaterThan(100);
-      for (const name of ['data.key', 'demo.json', join('sandbox', 'credentials.json')]) expect(statSync(join(dataDir, name)).mode & 0o777).toBe(0o600);
+      for (const name of ['data.key', 'demo.json', join('sandbox', 'credentials.json')])
+        expect(statSync(join(dataDir, name)).mode & 0o777).toBe(0o600);
       expect(exposedPaths(dataDir)).toEqual([]);
     } finally {
       demo.child.kill('SIGTERM');

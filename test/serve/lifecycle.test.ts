@@ -36,20 +36,32 @@ describe('many processes on one database', () => {
     const roles = ['worker', 'worker', 'api', 'all'];
     const ports = await Promise.all(roles.map(() => freePort()));
     const processes = roles.map((role, i) =>
-      serve(['--role', role], { ...env, PORT: String(ports[i]), ...(i === 0 ? { HUTONG_HEALTH_PORT: String(healthPort) } : {}) }));
+      serve(['--role', role], {
+        ...env,
+        PORT: String(ports[i]),
+        ...(i === 0 ? { HUTONG_HEALTH_PORT: String(healthPort) } : {}),
+      }),
+    );
     await Promise.all(processes.map((p, i) => p.waitFor(new RegExp(`role ${roles[i]} started`))));
 
     const client = new pg.Client(databaseUrl);
     await client.connect();
-    const { rows } = await client.query<{ name: string; n: number }>('SELECT name, count(*)::int AS n FROM schema_migrations GROUP BY name ORDER BY name');
+    const { rows } = await client.query<{ name: string; n: number }>(
+      'SELECT name, count(*)::int AS n FROM schema_migrations GROUP BY name ORDER BY name',
+    );
     await client.end();
-    const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     expect(rows).toEqual(files.map((name) => ({ name, n: 1 })));
 
     // A worker has no API; its health listener answers only /healthz. An api process serves the API.
     expect(processes[0]!.output()).toMatch(/role worker started, health at http:\/\/127\.0\.0\.1:\d+\/healthz/);
     expect(processes[1]!.output()).toMatch(/role worker started, no HTTP listener/);
-    expect(await (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).json()).toEqual({ status: 'ok', role: 'worker' });
+    expect(await (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).json()).toEqual({
+      status: 'ok',
+      role: 'worker',
+    });
     expect((await fetch(`http://127.0.0.1:${healthPort}/v1/merchants`)).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${ports[2]}/healthz`)).status).toBe(200);
 
@@ -60,7 +72,10 @@ describe('many processes on one database', () => {
 });
 
 /** A POST whose headers the server has read (it answered 100 Continue) and whose body is not finished yet. */
-async function requestInFlight(port: number, opsKey: string): Promise<{ socket: Socket; finish(): void; response: Promise<string> }> {
+async function requestInFlight(
+  port: number,
+  opsKey: string,
+): Promise<{ socket: Socket; finish(): void; response: Promise<string> }> {
   const body = JSON.stringify({ name: 'Shop in flight' });
   const socket = connect(port, '127.0.0.1');
   let received = '';
@@ -74,10 +89,19 @@ async function requestInFlight(port: number, opsKey: string): Promise<{ socket: 
     });
     socket.on('close', () => resolve(received));
   });
-  socket.write([
-    'POST /v1/merchants HTTP/1.1', `Host: 127.0.0.1:${port}`, `Authorization: Bearer ${opsKey}`, 'Content-Type: application/json',
-    `Idempotency-Key: ${randomBytes(8).toString('hex')}`, `Content-Length: ${Buffer.byteLength(body)}`, 'Expect: 100-continue', '', '',
-  ].join('\r\n'));
+  socket.write(
+    [
+      'POST /v1/merchants HTTP/1.1',
+      `Host: 127.0.0.1:${port}`,
+      `Authorization: Bearer ${opsKey}`,
+      'Content-Type: application/json',
+      `Idempotency-Key: ${randomBytes(8).toString('hex')}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Expect: 100-continue',
+      '',
+      '',
+    ].join('\r\n'),
+  );
   await continued;
   socket.write(body.slice(0, 5));
   return { socket, response, finish: () => socket.write(body.slice(5)) };
@@ -105,7 +129,12 @@ describe('shutdown', () => {
   async function apiServer(extra: Record<string, string> = {}) {
     const port = await freePort();
     const opsKey = `ops-${randomBytes(16).toString('hex')}`;
-    const p = serve(['--role', 'api'], { ...baseEnv(databaseUrl), PORT: String(port), HUTONG_OPS_API_KEY: opsKey, ...extra });
+    const p = serve(['--role', 'api'], {
+      ...baseEnv(databaseUrl),
+      PORT: String(port),
+      HUTONG_OPS_API_KEY: opsKey,
+      ...extra,
+    });
     await p.waitFor(/role api started/);
     return { p, port, opsKey };
   }

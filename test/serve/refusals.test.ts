@@ -13,7 +13,12 @@ const COMPLETE = { DATABASE_URL, HUTONG_DATA_KEY: KEY, HUTONG_PUBLIC_URL: 'https
 
 /** Every gateway variable of a provider set (the files need not exist: the missing one is named first). */
 function gateway(provider: keyof typeof GATEWAY_VARIABLES): Record<string, string> {
-  return Object.fromEntries(GATEWAY_VARIABLES[provider].required.map((name) => [name, name.endsWith('_FILE') ? '/nonexistent/key.pem' : `value-of-${name}`]));
+  return Object.fromEntries(
+    GATEWAY_VARIABLES[provider].required.map((name) => [
+      name,
+      name.endsWith('_FILE') ? '/nonexistent/key.pem' : `value-of-${name}`,
+    ]),
+  );
 }
 
 function without(env: Record<string, string>, name: string): Record<string, string> {
@@ -41,15 +46,21 @@ describe('hutong serve refuses', () => {
   });
 
   test('without HUTONG_PUBLIC_URL', async () => {
-    expect(await refusal(without(COMPLETE, 'HUTONG_PUBLIC_URL'))).toMatch(/^hutong serve: HUTONG_PUBLIC_URL is not set/);
+    expect(await refusal(without(COMPLETE, 'HUTONG_PUBLIC_URL'))).toMatch(
+      /^hutong serve: HUTONG_PUBLIC_URL is not set/,
+    );
   });
 
   test('with a public URL that is not https', async () => {
-    expect(await refusal({ ...COMPLETE, HUTONG_PUBLIC_URL: 'http://shop.example.com' })).toMatch(/^hutong serve: HUTONG_PUBLIC_URL must be an https URL/);
+    expect(await refusal({ ...COMPLETE, HUTONG_PUBLIC_URL: 'http://shop.example.com' })).toMatch(
+      /^hutong serve: HUTONG_PUBLIC_URL must be an https URL/,
+    );
   });
 
   test('with plain http on a non-loopback host even with --local', async () => {
-    expect(await refusal({ ...COMPLETE, HUTONG_PUBLIC_URL: 'http://shop.example.com' }, ['--local'])).toMatch(/^hutong serve: HUTONG_PUBLIC_URL must be an https URL/);
+    expect(await refusal({ ...COMPLETE, HUTONG_PUBLIC_URL: 'http://shop.example.com' }, ['--local'])).toMatch(
+      /^hutong serve: HUTONG_PUBLIC_URL must be an https URL/,
+    );
   });
 
   test('with Alipay half configured', async () => {
@@ -63,7 +74,9 @@ describe('hutong serve refuses', () => {
   });
 
   test('with the test clock outside --local', async () => {
-    expect(await refusal({ ...COMPLETE, HUTONG_TEST_CLOCK: '1' })).toMatch(/^hutong serve: HUTONG_TEST_CLOCK .* for tests/);
+    expect(await refusal({ ...COMPLETE, HUTONG_TEST_CLOCK: '1' })).toMatch(
+      /^hutong serve: HUTONG_TEST_CLOCK .* for tests/,
+    );
   });
 
   test('without printing the database password or the data key', async () => {
@@ -79,7 +92,9 @@ describe('every half configuration names its missing variable', () => {
       test(`${provider} without ${missing}`, () => {
         const env = { ...COMPLETE, ...without(gateway(provider), missing) };
         expect(() => productionConfig(env, { local: false })).toThrow(ConfigError);
-        expect(() => productionConfig(env, { local: false })).toThrow(new RegExp(`^${missing} is not set: .* half configured`));
+        expect(() => productionConfig(env, { local: false })).toThrow(
+          new RegExp(`^${missing} is not set: .* half configured`),
+        );
       });
     }
   }
@@ -92,6 +107,8 @@ describe('every half configuration names its missing variable', () => {
 
   test('--local accepts http on loopback and says so', () => {
     const { notes } = productionConfig({ ...COMPLETE, HUTONG_PUBLIC_URL: 'http://127.0.0.1:3000' }, { local: true });
-    expect(notes).toEqual([expect.stringMatching(/^--local: accepting HUTONG_PUBLIC_URL http:\/\/127\.0\.0\.1:3000 .*tests on one machine/)]);
+    expect(notes).toEqual([
+      expect.stringMatching(/^--local: accepting HUTONG_PUBLIC_URL http:\/\/127\.0\.0\.1:3000 .*tests on one machine/),
+    ]);
   });
 });

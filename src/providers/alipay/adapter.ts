@@ -48,7 +48,8 @@ export function createAlipayAdapter(config: AlipayConfig): AlipayAdapter {
   return {
     name: 'alipay',
     scenes: ['qr', 'page', 'h5'],
-    createTrade: (input) => createTrade({ appId: config.appId, settlePeriod: config.settlePeriod, gateway, sdk }, input),
+    createTrade: (input) =>
+      createTrade({ appId: config.appId, settlePeriod: config.settlePeriod, gateway, sdk }, input),
     queryTrade: (ref) => queryTrade(trades, ref),
     closeTrade: (ref) => closeTrade(trades, ref),
     refund: (input) => refund(trades, input),
@@ -57,7 +58,9 @@ export function createAlipayAdapter(config: AlipayConfig): AlipayAdapter {
     acknowledge,
     fetchTradeBill: (input) => fetchTradeBill({ gateway, timeoutMs }, input),
     // 直付通's royalties (shares) are lines of the sub-merchants' trade bills; there is no separate sharing bill.
-    fetchSharingBill: async () => { throw new ProviderError('invalid_request', 'bill_type_unsupported', 'Alipay has no separate profit-sharing bill'); },
+    fetchSharingBill: async () => {
+      throw new ProviderError('invalid_request', 'bill_type_unsupported', 'Alipay has no separate profit-sharing bill');
+    },
     submitOnboarding: (input) => submitOnboarding({ gateway }, input),
     queryOnboarding: (outRequestNo) => queryOnboarding({ gateway }, outRequestNo),
     uploadImage: (upload) => uploadImage({ upload: createUploader(sdk) }, upload),
@@ -67,7 +70,8 @@ export function createAlipayAdapter(config: AlipayConfig): AlipayAdapter {
 
 function checkConfig(config: AlipayConfig): void {
   const period = SETTLE_PERIOD_PATTERN.exec(config.settlePeriod);
-  if (!period || Number(period[1]) > 365) throw new RangeError('settlePeriod must be "1d" to "365d" (Alipay settle_period_time)');
+  if (!period || Number(period[1]) > 365)
+    throw new RangeError('settlePeriod must be "1d" to "365d" (Alipay settle_period_time)');
   if (!config.appId || !config.sellerId) throw new RangeError('appId and sellerId are required');
   if (!/^https?:\/\//.test(config.gatewayUrl)) throw new RangeError('gatewayUrl must be an http(s) URL');
   if (config.timeoutMs !== undefined && (!Number.isSafeInteger(config.timeoutMs) || config.timeoutMs <= 0)) {

@@ -12,37 +12,58 @@ describe('yuan strings at the Alipay edge', () => {
   });
 
   it('round-trips every safe fen amount exactly, far beyond where floats lose cents', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (n) => {
-      const text = fenToYuanString(fen(n));
-      expect(text).toMatch(/^\d+\.\d{2}$/);
-      expect(yuanStringToFen(text)).toBe(n);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        const text = fenToYuanString(fen(n));
+        expect(text).toMatch(/^\d+\.\d{2}$/);
+        expect(yuanStringToFen(text)).toBe(n);
+      }),
+    );
   });
 
   it('reads one or two decimals, or none, as integer arithmetic on the digits', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 0, max: 10_000_000_000 }),
-      fc.constantFrom(0, 1, 2),
-      (n, decimals) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000_000 }), fc.constantFrom(0, 1, 2), (n, decimals) => {
         const whole = Math.floor(n / 100);
         const cents = n % 100;
-        const text = decimals === 0 ? String(whole) : decimals === 1 ? `${whole}.${Math.floor(cents / 10)}` : `${whole}.${String(cents).padStart(2, '0')}`;
+        const text =
+          decimals === 0
+            ? String(whole)
+            : decimals === 1
+              ? `${whole}.${Math.floor(cents / 10)}`
+              : `${whole}.${String(cents).padStart(2, '0')}`;
         const expected = decimals === 0 ? whole * 100 : decimals === 1 ? whole * 100 + Math.floor(cents / 10) * 10 : n;
         expect(yuanStringToFen(text)).toBe(expected);
-      },
-    ));
+      }),
+    );
   });
 
   it('reads the signed amounts of bills', () => {
     expect(signedYuanStringToFen('-0.06')).toBe(-6);
     expect(signedYuanStringToFen('-12.3')).toBe(-1230);
-    fc.assert(fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (n) => {
-      expect(signedYuanStringToFen(`-${fenToYuanString(fen(n))}`)).toBe(-n);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        expect(signedYuanStringToFen(`-${fenToYuanString(fen(n))}`)).toBe(-n);
+      }),
+    );
   });
 
   it('refuses anything that is not plainly a yuan amount', () => {
-    for (const bad of ['', '-', '.5', '1.', '1.234', '1e3', ' 1.00', '1.00 ', '+1.00', '0x10', '1,000.00', 'NaN', 'Infinity']) {
+    for (const bad of [
+      '',
+      '-',
+      '.5',
+      '1.',
+      '1.234',
+      '1e3',
+      ' 1.00',
+      '1.00 ',
+      '+1.00',
+      '0x10',
+      '1,000.00',
+      'NaN',
+      'Infinity',
+    ]) {
       expect(() => signedYuanStringToFen(bad), bad).toThrow(MoneyError);
     }
     expect(() => yuanStringToFen('-1.00')).toThrow(MoneyError);

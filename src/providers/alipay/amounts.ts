@@ -10,7 +10,8 @@ export const ALIPAY_AMOUNT_FEN_MAX = 10_000_000_000 as Fen;
 
 /** 1230 → "12.30". Invariant: the result parses back to the same fen. */
 export function fenToYuanString(amount: Fen): YuanString {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new MoneyError(`not a non-negative fen amount: ${String(amount)}`);
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new MoneyError(`not a non-negative fen amount: ${String(amount)}`);
   const digits = String(amount).padStart(3, '0');
   return `${digits.slice(0, -2)}.${digits.slice(-2)}` as YuanString;
 }

@@ -20,15 +20,22 @@ export interface BillContext {
 const BILL_ZIP_BYTES_MAX = 64 * 1024 * 1024;
 const BILL_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
-export async function fetchTradeBill(ctx: BillContext, input: { date: string; subMerchantId?: string }): Promise<BillLine[]> {
-  if (!BILL_DATE_PATTERN.test(input.date)) throw new ProviderError('invalid_request', 'invalid_bill_date', 'bill date is YYYY-MM-DD (Asia/Shanghai)');
+export async function fetchTradeBill(
+  ctx: BillContext,
+  input: { date: string; subMerchantId?: string },
+): Promise<BillLine[]> {
+  if (!BILL_DATE_PATTERN.test(input.date))
+    throw new ProviderError('invalid_request', 'invalid_bill_date', 'bill date is YYYY-MM-DD (Asia/Shanghai)');
   const url = await billDownloadUrl(ctx, input);
   if (url === undefined) return [];
   const zip = await download(url, ctx.timeoutMs);
   return parseTradeBillZip(zip, input.subMerchantId ?? '');
 }
 
-async function billDownloadUrl(ctx: BillContext, input: { date: string; subMerchantId?: string }): Promise<string | undefined> {
+async function billDownloadUrl(
+  ctx: BillContext,
+  input: { date: string; subMerchantId?: string },
+): Promise<string | undefined> {
   // 直付通: a sub-merchant's own trade bill is bill_type trade_zft_merchant with its smid; the platform's is trade.
   const biz = input.subMerchantId
     ? { bill_type: 'trade_zft_merchant', bill_date: input.date, smid: input.subMerchantId }
@@ -55,7 +62,11 @@ async function download(url: string, timeoutMs: number): Promise<Uint8Array> {
     return new Uint8Array(await res.body.arrayBuffer());
   } catch (error) {
     if (error instanceof ProviderError) throw error;
-    throw new ProviderError('unavailable', 'bill_download_failed', 'bill download failed (timeout or connection error)');
+    throw new ProviderError(
+      'unavailable',
+      'bill_download_failed',
+      'bill download failed (timeout or connection error)',
+    );
   }
 }
 
@@ -75,7 +86,8 @@ export function parseTradeBillZip(zip: Uint8Array, subMerchantId: string): BillL
     detailFiles += 1;
     for (const row of table.rows) lines.push(billLine(table.columns, row, subMerchantId));
   }
-  if (detailFiles === 0) throw new ProviderError('unavailable', 'bill_malformed', 'the bill zip has no detail (业务明细) file');
+  if (detailFiles === 0)
+    throw new ProviderError('unavailable', 'bill_malformed', 'the bill zip has no detail (业务明细) file');
   return lines;
 }
 
@@ -111,8 +123,14 @@ function readDetailTable(text: string): { columns: Columns; rows: string[][] } |
 function findColumns(header: string[]): Columns | undefined {
   const at = (prefix: string) => header.findIndex((name) => name.startsWith(prefix));
   const columns = {
-    tradeNo: at('支付宝交易号'), outTradeNo: at('商户订单号'), bizType: at('业务类型'), finishedAt: at('完成时间'),
-    orderAmount: at('订单金额'), receiptAmount: at('商家实收'), refundRequestNo: at('退款批次号'), fee: at('服务费'),
+    tradeNo: at('支付宝交易号'),
+    outTradeNo: at('商户订单号'),
+    bizType: at('业务类型'),
+    finishedAt: at('完成时间'),
+    orderAmount: at('订单金额'),
+    receiptAmount: at('商家实收'),
+    refundRequestNo: at('退款批次号'),
+    fee: at('服务费'),
   };
   if (Object.values(columns).some((index) => index < 0)) return undefined;
   const subMerchant = header.findIndex((name) => name.includes('二级商户') || name.toLowerCase() === 'smid');
@@ -127,9 +145,16 @@ export function splitCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i += 1) {
     const ch = line[i] as string;
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { current += '"'; i += 1; } else if (ch === '"') quoted = false; else current += ch;
+      if (ch === '"' && line[i + 1] === '"') {
+        current += '"';
+        i += 1;
+      } else if (ch === '"') quoted = false;
+      else current += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { fields.push(current.trim()); current = ''; } else current += ch;
+    else if (ch === ',') {
+      fields.push(current.trim());
+      current = '';
+    } else current += ch;
   }
   fields.push(current.trim());
   return fields;

@@ -24,7 +24,9 @@ function adapterWith(appPrivateKeyPem: string, alipayPublicKeyPem = alipayKeys.p
 const input: CreateTradeInput = {
   scene: 'page',
   groupOutTradeNo: 'grp_1',
-  subOrders: [{ outTradeNo: 'att_1', subMerchantId: '2088000000000077', amountFen: fen(1230), description: '青花瓷 tea set' }],
+  subOrders: [
+    { outTradeNo: 'att_1', subMerchantId: '2088000000000077', amountFen: fen(1230), description: '青花瓷 tea set' },
+  ],
   expiresAt: new Date('2026-11-25T02:15:00Z'),
   notifyUrl: 'http://127.0.0.1:8080/notify/alipay',
   returnUrl: 'http://127.0.0.1:8080/pay/done?x=1&y=2',
@@ -65,7 +67,10 @@ describe('page and H5 payment URLs', () => {
       product_code: 'FAST_INSTANT_TRADE_PAY',
       time_expire: '2026-11-25 10:15:00',
       sub_merchant: { merchant_id: '2088000000000077' },
-      settle_info: { settle_detail_infos: [{ trans_in_type: 'defaultSettle', amount: '12.30' }], settle_period_time: '90d' },
+      settle_info: {
+        settle_detail_infos: [{ trans_in_type: 'defaultSettle', amount: '12.30' }],
+        settle_period_time: '90d',
+      },
     });
   });
 
@@ -78,7 +83,12 @@ describe('page and H5 payment URLs', () => {
   });
 
   it('signs alike with PKCS#1 or PKCS#8 keys, as PEM or bare base64', async () => {
-    for (const key of [appKeys.privatePkcs1Pem, appKeys.privatePkcs8Pem, bareBase64(appKeys.privatePkcs1Pem), bareBase64(appKeys.privatePkcs8Pem)]) {
+    for (const key of [
+      appKeys.privatePkcs1Pem,
+      appKeys.privatePkcs8Pem,
+      bareBase64(appKeys.privatePkcs1Pem),
+      bareBase64(appKeys.privatePkcs8Pem),
+    ]) {
       const action = await adapterWith(key, bareBase64(alipayKeys.publicSpkiPem)).createTrade(input);
       expect(verifyRequestSignature(paramsOf((action as { url: string }).url), appKeys.publicKey)).toBe(true);
     }
@@ -91,7 +101,8 @@ describe('page and H5 payment URLs', () => {
         return undefined;
       } catch (error) {
         expect(error).toBeInstanceOf(AlipayConfigError);
-        for (const secret of [priv, pub]) if (secret.length > 80) expect((error as Error).message).not.toContain(secret.slice(40, 80));
+        for (const secret of [priv, pub])
+          if (secret.length > 80) expect((error as Error).message).not.toContain(secret.slice(40, 80));
         return (error as AlipayConfigError).code;
       }
     };
@@ -106,7 +117,9 @@ describe('page and H5 payment URLs', () => {
   });
 
   it('has no jsapi scene', async () => {
-    const error = await adapterWith(appKeys.privatePkcs1Pem).createTrade({ ...input, scene: 'jsapi' }).catch((e: unknown) => e);
+    const error = await adapterWith(appKeys.privatePkcs1Pem)
+      .createTrade({ ...input, scene: 'jsapi' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).code).toBe('scene_not_supported');
   });
@@ -116,15 +129,23 @@ describe('page and H5 payment URLs', () => {
     const codeOf = (i: CreateTradeInput) => adapter.createTrade(i).catch((e: ProviderError) => e.code);
     const order = input.subOrders[0]!;
     expect(await codeOf({ ...input, subOrders: [{ ...order, amountFen: fen(0) }] })).toBe('amount_out_of_range');
-    expect(await codeOf({ ...input, subOrders: [{ ...order, amountFen: fen(10_000_000_001) }] })).toBe('amount_out_of_range');
+    expect(await codeOf({ ...input, subOrders: [{ ...order, amountFen: fen(10_000_000_001) }] })).toBe(
+      'amount_out_of_range',
+    );
     expect(await codeOf({ ...input, subOrders: [{ ...order, outTradeNo: 'att-1' }] })).toBe('invalid_out_trade_no');
     expect(await codeOf({ ...input, subOrders: [] })).toBe('no_sub_orders');
   });
 
   it('refuses a settle period Alipay does not accept', () => {
-    expect(() => createAlipayAdapter({
-      appId: 'a', sellerId: 's', appPrivateKeyPem: appKeys.privatePkcs1Pem, alipayPublicKeyPem: alipayKeys.publicSpkiPem,
-      gatewayUrl: 'http://127.0.0.1:9/gateway.do', settlePeriod: '366d',
-    })).toThrow(RangeError);
+    expect(() =>
+      createAlipayAdapter({
+        appId: 'a',
+        sellerId: 's',
+        appPrivateKeyPem: appKeys.privatePkcs1Pem,
+        alipayPublicKeyPem: alipayKeys.publicSpkiPem,
+        gatewayUrl: 'http://127.0.0.1:9/gateway.do',
+        settlePeriod: '366d',
+      }),
+    ).toThrow(RangeError);
   });
 });

@@ -7,8 +7,13 @@ import { ALIPAY_AMOUNT_FEN_MAX, fenToYuanString } from './amounts';
 import { requestTimestamp, unexpectedBusinessFailure, type Gateway } from './gateway';
 import { toBeijingTime } from './time';
 import {
-  CODE_SUCCESS, METHOD, type MergeOrderDetail, type MergePrecreateBizContent, type MergePrecreateResponse,
-  type PrecreateResponse, type TradeBizContent,
+  CODE_SUCCESS,
+  METHOD,
+  type MergeOrderDetail,
+  type MergePrecreateBizContent,
+  type MergePrecreateResponse,
+  type PrecreateResponse,
+  type TradeBizContent,
 } from './wire';
 
 export interface TradeContext {
@@ -37,9 +42,15 @@ export async function createTrade(ctx: TradeContext, input: CreateTradeInput): P
     case 'qr':
       return { type: 'qr', code_url: await precreate(ctx, input, order) };
     case 'page':
-      return { type: 'redirect', url: pagePayUrl(ctx, input, tradeBizContent(ctx, input, order, 'FAST_INSTANT_TRADE_PAY'), METHOD.pagePay) };
+      return {
+        type: 'redirect',
+        url: pagePayUrl(ctx, input, tradeBizContent(ctx, input, order, 'FAST_INSTANT_TRADE_PAY'), METHOD.pagePay),
+      };
     case 'h5':
-      return { type: 'redirect', url: pagePayUrl(ctx, input, tradeBizContent(ctx, input, order, 'QUICK_WAP_WAY'), METHOD.wapPay) };
+      return {
+        type: 'redirect',
+        url: pagePayUrl(ctx, input, tradeBizContent(ctx, input, order, 'QUICK_WAP_WAY'), METHOD.wapPay),
+      };
     case 'jsapi':
       throw sceneNotSupported();
     default: {
@@ -50,25 +61,43 @@ export async function createTrade(ctx: TradeContext, input: CreateTradeInput): P
 }
 
 function sceneNotSupported(): ProviderError {
-  return new ProviderError('invalid_request', 'scene_not_supported', 'Alipay has no jsapi scene (that is WeChat Pay inside WeChat)');
+  return new ProviderError(
+    'invalid_request',
+    'scene_not_supported',
+    'Alipay has no jsapi scene (that is WeChat Pay inside WeChat)',
+  );
 }
 
 function checkCreateInput(input: CreateTradeInput): void {
-  if (input.subOrders.length === 0) throw new ProviderError('invalid_request', 'no_sub_orders', 'a trade needs at least one sub-order');
+  if (input.subOrders.length === 0)
+    throw new ProviderError('invalid_request', 'no_sub_orders', 'a trade needs at least one sub-order');
   if (input.subOrders.length > MERGE_SUB_ORDERS_MAX) {
-    throw new ProviderError('invalid_request', 'too_many_sub_orders', `a merged payment takes at most ${MERGE_SUB_ORDERS_MAX} sub-orders`);
+    throw new ProviderError(
+      'invalid_request',
+      'too_many_sub_orders',
+      `a merged payment takes at most ${MERGE_SUB_ORDERS_MAX} sub-orders`,
+    );
   }
   if (input.subOrders.length > 1 && !OUT_TRADE_NO_PATTERN.test(input.groupOutTradeNo)) {
-    throw new ProviderError('invalid_request', 'invalid_out_trade_no', 'groupOutTradeNo must be 1-64 letters, digits or underscores');
+    throw new ProviderError(
+      'invalid_request',
+      'invalid_out_trade_no',
+      'groupOutTradeNo must be 1-64 letters, digits or underscores',
+    );
   }
   for (const order of input.subOrders) {
     if (!OUT_TRADE_NO_PATTERN.test(order.outTradeNo)) {
-      throw new ProviderError('invalid_request', 'invalid_out_trade_no', 'outTradeNo must be 1-64 letters, digits or underscores');
+      throw new ProviderError(
+        'invalid_request',
+        'invalid_out_trade_no',
+        'outTradeNo must be 1-64 letters, digits or underscores',
+      );
     }
     if (!Number.isSafeInteger(order.amountFen) || order.amountFen < 1 || order.amountFen > ALIPAY_AMOUNT_FEN_MAX) {
       throw new ProviderError('invalid_request', 'amount_out_of_range', 'an Alipay trade is 0.01 to 100000000.00 yuan');
     }
-    if (order.subMerchantId.length === 0) throw new ProviderError('invalid_request', 'sub_merchant_missing', 'every sub-order names its smid');
+    if (order.subMerchantId.length === 0)
+      throw new ProviderError('invalid_request', 'sub_merchant_missing', 'every sub-order names its smid');
   }
 }
 
@@ -112,12 +141,17 @@ async function mergedPaymentUrl(ctx: TradeContext, input: CreateTradeInput): Pro
   const biz: MergePrecreateBizContent = {
     out_merge_no: input.groupOutTradeNo,
     time_expire: toBeijingTime(input.expiresAt),
-    order_details: input.subOrders.map((order): MergeOrderDetail => ({
-      app_id: ctx.appId,
-      ...tradeBizContent(ctx, input, order, 'QUICK_WAP_WAY'),
-    })),
+    order_details: input.subOrders.map(
+      (order): MergeOrderDetail => ({
+        app_id: ctx.appId,
+        ...tradeBizContent(ctx, input, order, 'QUICK_WAP_WAY'),
+      }),
+    ),
   };
-  const res = await ctx.gateway<MergePrecreateResponse>(METHOD.mergePrecreate, biz, { kind: 'read', notifyUrl: input.notifyUrl });
+  const res = await ctx.gateway<MergePrecreateResponse>(METHOD.mergePrecreate, biz, {
+    kind: 'read',
+    notifyUrl: input.notifyUrl,
+  });
   if (res.code !== CODE_SUCCESS || !res.pre_order_no) throw unexpectedBusinessFailure(METHOD.mergePrecreate, res);
   return pagePayUrl(ctx, input, { pre_order_no: res.pre_order_no }, METHOD.wapMergePay);
 }

@@ -4,13 +4,26 @@
 // extend_params.royalty_finish releasing the rest. Both are repeat-safe by their out_request_no.
 import { fen, type Fen } from '../../shared/money';
 import {
-  ProviderError, type EscrowOperations, type EscrowTradeRef, type ReturnShareInput, type ShareInput, type ShareStatus,
+  ProviderError,
+  type EscrowOperations,
+  type EscrowTradeRef,
+  type ReturnShareInput,
+  type ShareInput,
+  type ShareStatus,
 } from '../types';
 import { fenToYuanString } from './amounts';
 import { responseAmount, unexpectedBusinessFailure, type Gateway } from './gateway';
 import {
-  CODE_SUCCESS, METHOD, SUB_CODE, type CommonResponse, type OnsettleQueryResponse, type OrderSettleQueryResponse,
-  type OrderSettleResponse, type RoyaltyDetailState, type RoyaltyParameter, type RoyaltyRelationBindResponse,
+  CODE_SUCCESS,
+  METHOD,
+  SUB_CODE,
+  type CommonResponse,
+  type OnsettleQueryResponse,
+  type OrderSettleQueryResponse,
+  type OrderSettleResponse,
+  type RoyaltyDetailState,
+  type RoyaltyParameter,
+  type RoyaltyRelationBindResponse,
   type SettleConfirmResponse,
 } from './wire';
 
@@ -34,25 +47,49 @@ export function createEscrow(ctx: EscrowContext): EscrowOperations {
     releaseRemaining: (input) => settleAndShare(ctx, bindReceiverOnce, { ...input, commissionFen: fen(0) }),
     queryShare: (input) => queryShare(ctx, input),
     returnShare: (input: ReturnShareInput) => Promise.reject(returnShareInsideRefund(input)),
-    balance: () => Promise.reject(new ProviderError('invalid_request', 'balance_not_supported',
-      'Alipay has no balance API for 直付通 sub-merchants: sum queryUnsplit over the merchant\'s unreleased trades')),
+    balance: () =>
+      Promise.reject(
+        new ProviderError(
+          'invalid_request',
+          'balance_not_supported',
+          "Alipay has no balance API for 直付通 sub-merchants: sum queryUnsplit over the merchant's unreleased trades",
+        ),
+      ),
   };
 }
 
 /** alipay.trade.order.onsettle.query: what of the trade is still unsettled or unshared. */
 async function queryUnsettled(ctx: EscrowContext, ref: EscrowTradeRef): Promise<Fen> {
-  const res = await ctx.gateway<OnsettleQueryResponse>(METHOD.onsettleQuery, { trade_no: ref.transactionId }, { kind: 'read' });
-  if (res.sub_code === SUB_CODE.tradeNotExist) throw new ProviderError('declined', 'trade_not_found', 'Alipay has no such trade', res.sub_code);
-  if (res.code !== CODE_SUCCESS || res.unsettled_amount === undefined) throw unexpectedBusinessFailure(METHOD.onsettleQuery, res);
+  const res = await ctx.gateway<OnsettleQueryResponse>(
+    METHOD.onsettleQuery,
+    { trade_no: ref.transactionId },
+    { kind: 'read' },
+  );
+  if (res.sub_code === SUB_CODE.tradeNotExist)
+    throw new ProviderError('declined', 'trade_not_found', 'Alipay has no such trade', res.sub_code);
+  if (res.code !== CODE_SUCCESS || res.unsettled_amount === undefined)
+    throw unexpectedBusinessFailure(METHOD.onsettleQuery, res);
   return responseAmount(METHOD.onsettleQuery, res.unsettled_amount);
 }
 
-async function settleAndShare(ctx: EscrowContext, bindReceiver: () => Promise<void>, input: ShareRequest): Promise<ShareStatus> {
+async function settleAndShare(
+  ctx: EscrowContext,
+  bindReceiver: () => Promise<void>,
+  input: ShareRequest,
+): Promise<ShareStatus> {
   if (!Number.isSafeInteger(input.commissionFen) || input.commissionFen < 0 || input.commissionFen > input.amountFen) {
-    throw new ProviderError('invalid_request', 'invalid_commission', 'commission must be between 0 and the trade amount');
+    throw new ProviderError(
+      'invalid_request',
+      'invalid_commission',
+      'commission must be between 0 and the trade amount',
+    );
   }
   if (!OUT_ORDER_NO_PATTERN.test(input.outOrderNo)) {
-    throw new ProviderError('invalid_request', 'invalid_out_order_no', 'outOrderNo must be 1-62 letters, digits or underscores');
+    throw new ProviderError(
+      'invalid_request',
+      'invalid_out_order_no',
+      'outOrderNo must be 1-62 letters, digits or underscores',
+    );
   }
   const unsettled = await queryUnsettled(ctx, input);
   if (input.commissionFen > unsettled) return repeatedShareOrRefusal(ctx, input);
@@ -69,7 +106,11 @@ export function confirmRequestNo(outOrderNo: string): string {
   return `${outOrderNo}_c`;
 }
 
-async function confirmSettlement(ctx: EscrowContext, input: ShareRequest, amountFen: Fen): Promise<'confirmed' | 'not_settled_yet'> {
+async function confirmSettlement(
+  ctx: EscrowContext,
+  input: ShareRequest,
+  amountFen: Fen,
+): Promise<'confirmed' | 'not_settled_yet'> {
   const biz = {
     out_request_no: confirmRequestNo(input.outOrderNo),
     trade_no: input.transactionId,
@@ -88,25 +129,40 @@ async function confirmSettlement(ctx: EscrowContext, input: ShareRequest, amount
  * answers a repeated out_request_no with the original result. Anything else is refused.
  */
 async function repeatedShareOrRefusal(ctx: EscrowContext, input: ShareRequest): Promise<ShareStatus> {
-  const res = await ctx.gateway<OrderSettleResponse>(METHOD.orderSettle, orderSettleBizContent(ctx, input), { kind: 'money' });
+  const res = await ctx.gateway<OrderSettleResponse>(METHOD.orderSettle, orderSettleBizContent(ctx, input), {
+    kind: 'money',
+  });
   if (res.code === CODE_SUCCESS) return { state: 'finished', sharedFen: input.commissionFen };
-  throw new ProviderError('declined', 'share_exceeds_unsplit', 'the commission is larger than what the trade still holds', res.sub_code);
+  throw new ProviderError(
+    'declined',
+    'share_exceeds_unsplit',
+    'the commission is larger than what the trade still holds',
+    res.sub_code,
+  );
 }
 
 async function orderSettle(ctx: EscrowContext, input: ShareRequest): Promise<ShareStatus> {
-  const res = await ctx.gateway<OrderSettleResponse>(METHOD.orderSettle, orderSettleBizContent(ctx, input), { kind: 'money' });
+  const res = await ctx.gateway<OrderSettleResponse>(METHOD.orderSettle, orderSettleBizContent(ctx, input), {
+    kind: 'money',
+  });
   if (res.code === CODE_SUCCESS) return { state: 'finished', sharedFen: input.commissionFen };
   if (isNotSettledYet(res)) return { state: 'not_settled_yet', sharedFen: fen(0) };
   throw shareFailure(METHOD.orderSettle, res);
 }
 
 function orderSettleBizContent(ctx: EscrowContext, input: ShareRequest): Record<string, unknown> {
-  const royalties: RoyaltyParameter[] = input.commissionFen > 0
-    ? [{
-        royalty_type: 'transfer', trans_in_type: 'userId', trans_in: ctx.platformUserId,
-        amount: fenToYuanString(input.commissionFen), desc: input.description.slice(0, 200),
-      }]
-    : [];
+  const royalties: RoyaltyParameter[] =
+    input.commissionFen > 0
+      ? [
+          {
+            royalty_type: 'transfer',
+            trans_in_type: 'userId',
+            trans_in: ctx.platformUserId,
+            amount: fenToYuanString(input.commissionFen),
+            desc: input.description.slice(0, 200),
+          },
+        ]
+      : [];
   return {
     out_request_no: input.outOrderNo,
     trade_no: input.transactionId,
@@ -130,9 +186,19 @@ function shareFailure(method: string, res: CommonResponse): ProviderError {
       return new ProviderError('declined', 'trade_not_settleable', 'the trade is not paid, or is closed', res.sub_code);
     case 'ACQ.TRADE_SETTLE_ERROR':
       // Alipay: "the request may or may not have succeeded; repeat it with the same parameters".
-      return new ProviderError('outcome_unknown', 'provider_system_error', `${method}: settlement outcome unknown`, res.sub_code);
+      return new ProviderError(
+        'outcome_unknown',
+        'provider_system_error',
+        `${method}: settlement outcome unknown`,
+        res.sub_code,
+      );
     case 'ACQ.ALLOC_AMOUNT_VALIDATE_ERROR':
-      return new ProviderError('declined', 'share_exceeds_limit', 'the share exceeds what may be shared from this trade', res.sub_code);
+      return new ProviderError(
+        'declined',
+        'share_exceeds_limit',
+        'the share exceeds what may be shared from this trade',
+        res.sub_code,
+      );
     default:
       return unexpectedBusinessFailure(method, res);
   }
@@ -145,7 +211,12 @@ async function queryShare(
   const biz = { out_request_no: input.outOrderNo, trade_no: input.transactionId };
   const res = await ctx.gateway<OrderSettleQueryResponse>(METHOD.orderSettleQuery, biz, { kind: 'read' });
   if (res.code !== CODE_SUCCESS) {
-    throw new ProviderError('declined', 'share_not_found', 'Alipay has no settle request with this number', res.sub_code ?? res.code);
+    throw new ProviderError(
+      'declined',
+      'share_not_found',
+      'Alipay has no settle request with this number',
+      res.sub_code ?? res.code,
+    );
   }
   let sharedFen = fen(0);
   let state: ShareStatus['state'] = 'finished';
@@ -170,7 +241,11 @@ function royaltyState(state: RoyaltyDetailState): 'finished' | 'processing' | 'c
       return 'closed';
     default: {
       const unknown: never = state;
-      throw new ProviderError('unavailable', 'provider_unexpected_status', `settle query: unknown state ${String(unknown)}`);
+      throw new ProviderError(
+        'unavailable',
+        'provider_unexpected_status',
+        `settle query: unknown state ${String(unknown)}`,
+      );
     }
   }
 }
@@ -203,7 +278,9 @@ function onceUntilSuccess(task: () => Promise<void>): () => Promise<void> {
  * as `returnShareFen`. A separate return would otherwise be booked as done while no money moved, so it is refused.
  */
 function returnShareInsideRefund(input: ReturnShareInput): ProviderError {
-  return new ProviderError('invalid_request', 'return_share_inside_refund',
-    `Alipay returns commission inside the refund: pass returnShareFen=${input.amountFen} to refund() instead`);
+  return new ProviderError(
+    'invalid_request',
+    'return_share_inside_refund',
+    `Alipay returns commission inside the refund: pass returnShareFen=${input.amountFen} to refund() instead`,
+  );
 }
-

@@ -20,10 +20,18 @@ export interface CallOptions {
   notifyUrl?: string;
 }
 
-export type Gateway = <R extends CommonResponse>(method: AlipayMethod, bizContent: object, options: CallOptions) => Promise<R>;
+export type Gateway = <R extends CommonResponse>(
+  method: AlipayMethod,
+  bizContent: object,
+  options: CallOptions,
+) => Promise<R>;
 
 export function createGateway(sdk: AlipaySdk): Gateway {
-  return async <R extends CommonResponse>(method: AlipayMethod, bizContent: object, options: CallOptions): Promise<R> => {
+  return async <R extends CommonResponse>(
+    method: AlipayMethod,
+    bizContent: object,
+    options: CallOptions,
+  ): Promise<R> => {
     let response: CommonResponse;
     try {
       const params: Record<string, unknown> = { bizContent, timestamp: requestTimestamp() };
@@ -40,10 +48,20 @@ export function createGateway(sdk: AlipaySdk): Gateway {
  * File upload (multipart/form-data): the SDK signs the common parameters and the form's text fields, never the file
  * bytes, and sends the fields and the file in the body. The answer is verified like every other.
  */
-export type Uploader = <R extends CommonResponse>(method: AlipayMethod, fields: Record<string, string>, fileField: string, file: MediaUpload) => Promise<R>;
+export type Uploader = <R extends CommonResponse>(
+  method: AlipayMethod,
+  fields: Record<string, string>,
+  fileField: string,
+  file: MediaUpload,
+) => Promise<R>;
 
 export function createUploader(sdk: AlipaySdk): Uploader {
-  return async <R extends CommonResponse>(method: AlipayMethod, fields: Record<string, string>, fileField: string, file: MediaUpload): Promise<R> => {
+  return async <R extends CommonResponse>(
+    method: AlipayMethod,
+    fields: Record<string, string>,
+    fileField: string,
+    file: MediaUpload,
+  ): Promise<R> => {
     const form = new AlipayFormData();
     form.addField('timestamp', requestTimestamp());
     for (const [name, value] of Object.entries(fields)) form.addField(name, value);
@@ -75,16 +93,32 @@ function transportFailure(method: string, error: unknown, kind: CallKind): Provi
   const e = error as { message?: unknown; cause?: unknown; responseDataRaw?: unknown };
   const message = typeof e.message === 'string' ? e.message : '';
   if (message.startsWith('验签失败')) {
-    return new ProviderError(unsure(kind), 'provider_response_unverified', `${method}: the response signature did not verify with the configured Alipay public key (wrong key, or a proxy altered the body?)`);
+    return new ProviderError(
+      unsure(kind),
+      'provider_response_unverified',
+      `${method}: the response signature did not verify with the configured Alipay public key (wrong key, or a proxy altered the body?)`,
+    );
   }
   if (message.startsWith('HTTP 请求错误')) {
-    return new ProviderError(unsure(kind), 'provider_http_error', `${method}: the gateway answered ${message.replace(/^.*status: /, 'HTTP ')}`);
+    return new ProviderError(
+      unsure(kind),
+      'provider_http_error',
+      `${method}: the gateway answered ${message.replace(/^.*status: /, 'HTTP ')}`,
+    );
   }
   if (message.startsWith('Response 格式错误')) {
-    return new ProviderError(unsure(kind), 'provider_response_malformed', `${method}: the gateway's answer is not an Alipay response`);
+    return new ProviderError(
+      unsure(kind),
+      'provider_response_malformed',
+      `${method}: the gateway's answer is not an Alipay response`,
+    );
   }
   if (e.cause !== undefined) {
-    return new ProviderError(unsure(kind), 'provider_unreachable', `${method}: no answer from the gateway (timeout or connection failure)`);
+    return new ProviderError(
+      unsure(kind),
+      'provider_unreachable',
+      `${method}: no answer from the gateway (timeout or connection failure)`,
+    );
   }
   return new ProviderError(unsure(kind), 'provider_response_unverified', `${method}: the answer could not be verified`);
 }
@@ -95,7 +129,8 @@ function checkGatewayCode(method: string, response: CommonResponse, kind: CallKi
       return response;
     case CODE_BUSINESS_FAILED:
       // Alipay: ACQ.SYSTEM_ERROR "may or may not have succeeded: repeat with the same parameters".
-      if (response.sub_code === SUB_CODE.systemError) throw gatewayError(method, response, unsure(kind), 'provider_system_error');
+      if (response.sub_code === SUB_CODE.systemError)
+        throw gatewayError(method, response, unsure(kind), 'provider_system_error');
       return response;
     case '20000':
       throw gatewayError(method, response, unsure(kind), 'provider_unavailable');
@@ -109,10 +144,18 @@ function checkGatewayCode(method: string, response: CommonResponse, kind: CallKi
   }
 }
 
-export function gatewayError(method: string, response: CommonResponse, kind: ProviderError['kind'], code: string): ProviderError {
+export function gatewayError(
+  method: string,
+  response: CommonResponse,
+  kind: ProviderError['kind'],
+  code: string,
+): ProviderError {
   const detail = response.sub_code ?? response.code;
   // isv.invalid-signature quotes the whole signed request (onboarding requests hold ID and bank numbers): not kept.
-  const explanation = response.sub_code === 'isv.invalid-signature' ? 'request signature rejected (app key pair mismatch?)' : (response.sub_msg ?? response.msg ?? '');
+  const explanation =
+    response.sub_code === 'isv.invalid-signature'
+      ? 'request signature rejected (app key pair mismatch?)'
+      : (response.sub_msg ?? response.msg ?? '');
   return new ProviderError(kind, code, `${method}: ${detail} ${explanation.slice(0, 200)}`.trim(), detail);
 }
 
@@ -126,6 +169,10 @@ export function responseAmount(method: string, text: string): Fen {
   try {
     return yuanStringToFen(text);
   } catch {
-    throw new ProviderError('unavailable', 'provider_response_malformed', `${method}: amount ${JSON.stringify(text)} is not yuan`);
+    throw new ProviderError(
+      'unavailable',
+      'provider_response_malformed',
+      `${method}: amount ${JSON.stringify(text)} is not yuan`,
+    );
   }
 }

@@ -66,30 +66,44 @@ describe('Alipay notifications', () => {
       eventId: 'ntf_0001',
       appId: APP_ID,
       platformMerchantId: SELLER_ID,
-      subTrades: [{
-        outTradeNo: 'att_0001',
-        subMerchantId: '',
-        transactionId: '2026112522001400000000000001',
-        amountFen: 8888,
-        paidAt: new Date('2026-11-25T02:00:08Z'),
-      }],
+      subTrades: [
+        {
+          outTradeNo: 'att_0001',
+          subMerchantId: '',
+          transactionId: '2026112522001400000000000001',
+          amountFen: 8888,
+          paidAt: new Date('2026-11-25T02:00:08Z'),
+        },
+      ],
     });
   });
 
   it('verifies values holding %, + and Chinese text exactly as sent (checkNotifySignV2, no second decoding)', async () => {
-    const event = await adapter.parseNotification({ headers: {}, rawBody: rawBody(paidFields({ body: '50%+off 满减 a=b&c' })) });
+    const event = await adapter.parseNotification({
+      headers: {},
+      rawBody: rawBody(paidFields({ body: '50%+off 满减 a=b&c' })),
+    });
     expect(event.kind).toBe('trade_paid');
   });
 
   it('reads TRADE_FINISHED as paid too', async () => {
-    const event = await adapter.parseNotification({ headers: {}, rawBody: rawBody(paidFields({ trade_status: 'TRADE_FINISHED' })) });
+    const event = await adapter.parseNotification({
+      headers: {},
+      rawBody: rawBody(paidFields({ trade_status: 'TRADE_FINISHED' })),
+    });
     expect(event.kind).toBe('trade_paid');
   });
 
   it('turns TRADE_CLOSED into trade_closed and ignores WAIT_BUYER_PAY', async () => {
-    const closed = await adapter.parseNotification({ headers: {}, rawBody: rawBody(paidFields({ trade_status: 'TRADE_CLOSED' })) });
+    const closed = await adapter.parseNotification({
+      headers: {},
+      rawBody: rawBody(paidFields({ trade_status: 'TRADE_CLOSED' })),
+    });
     expect(closed).toEqual({ kind: 'trade_closed', eventId: 'ntf_0001', outTradeNos: ['att_0001'] });
-    const waiting = await adapter.parseNotification({ headers: {}, rawBody: rawBody(paidFields({ trade_status: 'WAIT_BUYER_PAY' })) });
+    const waiting = await adapter.parseNotification({
+      headers: {},
+      rawBody: rawBody(paidFields({ trade_status: 'WAIT_BUYER_PAY' })),
+    });
     expect(waiting).toEqual({ kind: 'ignored', eventId: 'ntf_0001', reason: 'trade_created' });
   });
 
@@ -128,6 +142,10 @@ describe('Alipay notifications', () => {
 
   it('answers Alipay with the plain body success, and fail to be retried', () => {
     expect(adapter.acknowledge({ ok: true })).toEqual({ statusCode: 200, contentType: 'text/plain', body: 'success' });
-    expect(adapter.acknowledge({ ok: false, message: 'db down' })).toEqual({ statusCode: 200, contentType: 'text/plain', body: 'fail' });
+    expect(adapter.acknowledge({ ok: false, message: 'db down' })).toEqual({
+      statusCode: 200,
+      contentType: 'text/plain',
+      body: 'fail',
+    });
   });
 });

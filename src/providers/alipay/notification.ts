@@ -2,7 +2,13 @@
 // app id → event id → typed event, as style.md §5 splits it; the integrity checks against our own records (amount,
 // out_trade_no, seller_id) belong to the payments module, which has the records.
 import type { AlipaySdk } from 'alipay-sdk';
-import { NotificationRejected, ProviderError, type NotificationReply, type NotificationRequest, type ProviderEvent } from '../types';
+import {
+  NotificationRejected,
+  ProviderError,
+  type NotificationReply,
+  type NotificationRequest,
+  type ProviderEvent,
+} from '../types';
 import { yuanStringToFen } from './amounts';
 import { parseBeijingTime } from './time';
 import { queryRefund, type TradeVerbsContext } from './trades';
@@ -19,7 +25,8 @@ const NOTIFICATION_BYTES_MAX = 64 * 1024;
 export async function parseNotification(ctx: NotificationContext, req: NotificationRequest): Promise<ProviderEvent> {
   const fields = parseForm(req.rawBody);
   verifySignature(ctx.sdk, fields);
-  if (fields.app_id !== ctx.appId) throw new NotificationRejected('unknown_app', 'the notification is for another Alipay app');
+  if (fields.app_id !== ctx.appId)
+    throw new NotificationRejected('unknown_app', 'the notification is for another Alipay app');
   const notification = requireFields(fields);
   if (notification.out_biz_no !== undefined || notification.refund_fee !== undefined) {
     return refundEvent(ctx, notification);
@@ -56,7 +63,10 @@ function verifySignature(sdk: AlipaySdk, fields: Record<string, string>): void {
     verified = false;
   }
   if (!verified) {
-    throw new NotificationRejected('bad_signature', 'signature does not verify with the Alipay public key (body re-encoded by a proxy, or the wrong key?)');
+    throw new NotificationRejected(
+      'bad_signature',
+      'signature does not verify with the Alipay public key (body re-encoded by a proxy, or the wrong key?)',
+    );
   }
 }
 
@@ -93,14 +103,16 @@ function paidEvent(n: TradeNotification): ProviderEvent {
     eventId: n.notify_id,
     appId: n.app_id,
     platformMerchantId: n.seller_id ?? '',
-    subTrades: [{
-      outTradeNo: n.out_trade_no,
-      // Alipay's notification does not name the smid: the payments module takes it from the attempt it owns.
-      subMerchantId: '',
-      transactionId: n.trade_no,
-      amountFen: amountOf(n.total_amount, 'total_amount'),
-      paidAt,
-    }],
+    subTrades: [
+      {
+        outTradeNo: n.out_trade_no,
+        // Alipay's notification does not name the smid: the payments module takes it from the attempt it owns.
+        subMerchantId: '',
+        transactionId: n.trade_no,
+        amountFen: amountOf(n.total_amount, 'total_amount'),
+        paidAt,
+      },
+    ],
   };
 }
 
@@ -113,7 +125,11 @@ async function refundEvent(ctx: NotificationContext, n: TradeNotification): Prom
   const status = await queryRefund(ctx, { outTradeNo: n.out_trade_no, subMerchantId: '', outRefundNo: n.out_biz_no });
   if (status.state !== 'succeeded' || status.refundFen === undefined) {
     // Notified before the query can see it: answer "fail" and let Alipay's retry bring it back.
-    throw new ProviderError('unavailable', 'refund_not_visible_yet', 'the notified refund is not visible to refund query yet');
+    throw new ProviderError(
+      'unavailable',
+      'refund_not_visible_yet',
+      'the notified refund is not visible to refund query yet',
+    );
   }
   return {
     kind: 'refund_finished',

@@ -1,8 +1,21 @@
 // 直付通 sub-merchant onboarding: ant.merchant.expand.indirect.zft.create (asynchronous review), then
 // ant.merchant.expand.order.query until the application is finished (status 99) and names the smid.
-import { ProviderError, type MediaUpload, type OnboardingInput, type OnboardingStatus, type SubjectType } from '../types';
+import {
+  ProviderError,
+  type MediaUpload,
+  type OnboardingInput,
+  type OnboardingStatus,
+  type SubjectType,
+} from '../types';
 import { unexpectedBusinessFailure, type Gateway, type Uploader } from './gateway';
-import { CODE_SUCCESS, METHOD, type ImageUploadResponse, type MerchantOrderQueryResponse, type MerchantOrderStatus, type ZftCreateResponse } from './wire';
+import {
+  CODE_SUCCESS,
+  METHOD,
+  type ImageUploadResponse,
+  type MerchantOrderQueryResponse,
+  type MerchantOrderStatus,
+  type ZftCreateResponse,
+} from './wire';
 
 export interface OnboardingContext {
   gateway: Gateway;
@@ -57,7 +70,10 @@ function zftCreateBizContent(input: OnboardingInput): Record<string, unknown> {
   if (input.settlement.alipayLogonId) {
     biz.alipay_logon_id = input.settlement.alipayLogonId;
     biz.binding_alipay_logon_id = input.settlement.alipayLogonId;
-    biz.default_settle_rule = { default_settle_type: 'alipayAccount', default_settle_target: input.settlement.alipayLogonId };
+    biz.default_settle_rule = {
+      default_settle_type: 'alipayAccount',
+      default_settle_target: input.settlement.alipayLogonId,
+    };
   }
   return biz;
 }
@@ -67,16 +83,36 @@ const IMAGE_TYPES = new Set(['jpg', 'jpeg', 'png', 'bmp', 'gif']);
 /** ant.merchant.expand.indirect.image.upload: image_type and the bytes as image_content → image_id. */
 export async function uploadImage(ctx: { upload: Uploader }, upload: MediaUpload): Promise<{ mediaId: string }> {
   const imageType = /\.([A-Za-z]+)$/.exec(upload.filename)?.[1]?.toLowerCase() ?? '';
-  if (!IMAGE_TYPES.has(imageType)) throw new ProviderError('invalid_request', 'image_type_unsupported', 'Alipay takes bmp, jpg, jpeg, png or gif images');
-  const res = await ctx.upload<ImageUploadResponse>(METHOD.imageUpload, { image_type: imageType }, 'image_content', upload);
+  if (!IMAGE_TYPES.has(imageType))
+    throw new ProviderError(
+      'invalid_request',
+      'image_type_unsupported',
+      'Alipay takes bmp, jpg, jpeg, png or gif images',
+    );
+  const res = await ctx.upload<ImageUploadResponse>(
+    METHOD.imageUpload,
+    { image_type: imageType },
+    'image_content',
+    upload,
+  );
   if (res.code === CODE_SUCCESS && res.image_id) return { mediaId: res.image_id };
   throw unexpectedBusinessFailure(METHOD.imageUpload, res);
 }
 
 export async function queryOnboarding(ctx: OnboardingContext, outRequestNo: string): Promise<OnboardingStatus> {
-  const res = await ctx.gateway<MerchantOrderQueryResponse>(METHOD.merchantOrderQuery, { external_id: outRequestNo }, { kind: 'read' });
+  const res = await ctx.gateway<MerchantOrderQueryResponse>(
+    METHOD.merchantOrderQuery,
+    { external_id: outRequestNo },
+    { kind: 'read' },
+  );
   if (res.code !== CODE_SUCCESS || !res.status) {
-    if (res.code !== CODE_SUCCESS) throw new ProviderError('declined', 'onboarding_not_found', 'Alipay has no application with this external_id', res.sub_code);
+    if (res.code !== CODE_SUCCESS)
+      throw new ProviderError(
+        'declined',
+        'onboarding_not_found',
+        'Alipay has no application with this external_id',
+        res.sub_code,
+      );
     throw unexpectedBusinessFailure(METHOD.merchantOrderQuery, res);
   }
   return onboardingStatus(res, res.status);
@@ -90,14 +126,19 @@ function onboardingStatus(res: MerchantOrderQueryResponse, status: MerchantOrder
       return base;
     case '99': {
       const smid = smidOf(res);
-      if (!smid) throw new ProviderError('unavailable', 'provider_response_malformed', 'finished application without an smid');
+      if (!smid)
+        throw new ProviderError('unavailable', 'provider_response_malformed', 'finished application without an smid');
       return { ...base, state: 'finished', subMerchantId: smid };
     }
     case '-1':
       return { ...base, state: 'rejected', rejectReasons: res.reason ? [res.reason] : [] };
     default: {
       const unknown: never = status;
-      throw new ProviderError('unavailable', 'provider_unexpected_status', `ant.merchant.expand.order.query: unknown status ${String(unknown)}`);
+      throw new ProviderError(
+        'unavailable',
+        'provider_unexpected_status',
+        `ant.merchant.expand.order.query: unknown status ${String(unknown)}`,
+      );
     }
   }
 }

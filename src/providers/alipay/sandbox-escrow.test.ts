@@ -32,8 +32,12 @@ async function advanceClock(ms: number): Promise<void> {
 async function paidTrade(amountFen: number, subMerchantId = tb.app.smids[0]!): Promise<EscrowTradeRef> {
   const outTradeNo = no('att');
   const action = await tb.adapter.createTrade({
-    scene: 'qr', groupOutTradeNo: outTradeNo, subOrders: [{ outTradeNo, subMerchantId, amountFen: fen(amountFen), description: 'tea' }],
-    expiresAt: new Date(Date.now() + 15 * 60_000), notifyUrl: tb.notifyUrl, payer: { clientIp: '127.0.0.1' },
+    scene: 'qr',
+    groupOutTradeNo: outTradeNo,
+    subOrders: [{ outTradeNo, subMerchantId, amountFen: fen(amountFen), description: 'tea' }],
+    expiresAt: new Date(Date.now() + 15 * 60_000),
+    notifyUrl: tb.notifyUrl,
+    payer: { clientIp: '127.0.0.1' },
   });
   await tb.pay({ code_url: (action as { code_url: string }).code_url });
   const event = await tb.waitForEvent('trade_paid', (e) => e.subTrades[0]?.outTradeNo === outTradeNo);
@@ -47,12 +51,18 @@ async function tradeBooks(ref: EscrowTradeRef) {
 
 /** What the platform (the bound royalty receiver, its seller_id) has received in shares, per the sandbox. */
 async function platformReceiverBalance(): Promise<number> {
-  const receivers = (await tb.admin('GET', `/books/apps/${tb.app.app_id}`)).body.receivers as Array<{ account: string; balance: number }>;
+  const receivers = (await tb.admin('GET', `/books/apps/${tb.app.app_id}`)).body.receivers as Array<{
+    account: string;
+    balance: number;
+  }>;
   return receivers.find((r) => r.account === tb.app.seller_id)?.balance ?? 0;
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ProviderError);
   return error as ProviderError;
 }
@@ -107,22 +117,48 @@ describe('escrow release', () => {
   it('refuses a commission above the 30% sharing cap', async () => {
     const trade = await paidTrade(1_000);
     await advanceClock(CLEARING_DELAY_MS);
-    const error = await errorOf(tb.adapter.escrow.shareAndRelease({ ...trade, outOrderNo: no('shr'), commissionFen: fen(301), description: 'too much' }));
+    const error = await errorOf(
+      tb.adapter.escrow.shareAndRelease({
+        ...trade,
+        outOrderNo: no('shr'),
+        commissionFen: fen(301),
+        description: 'too much',
+      }),
+    );
     expect([error.kind, error.code]).toEqual(['declined', 'share_exceeds_limit']);
   });
 
   it('returns shared commission inside the refund (refund_royalty_parameters), and refuses a separate return', async () => {
     const trade = await paidTrade(10_000);
     await advanceClock(CLEARING_DELAY_MS);
-    await tb.adapter.escrow.shareAndRelease({ ...trade, outOrderNo: no('shr'), commissionFen: fen(1_000), description: 'commission' });
-    const separate = await errorOf(tb.adapter.escrow.returnShare({ ...trade, outOrderNo: 'x', outReturnNo: no('ret'), amountFen: fen(200) }));
+    await tb.adapter.escrow.shareAndRelease({
+      ...trade,
+      outOrderNo: no('shr'),
+      commissionFen: fen(1_000),
+      description: 'commission',
+    });
+    const separate = await errorOf(
+      tb.adapter.escrow.returnShare({ ...trade, outOrderNo: 'x', outReturnNo: no('ret'), amountFen: fen(200) }),
+    );
     expect(separate.code).toBe('return_share_inside_refund');
     const outRefundNo = no('rfd');
-    const refund = { outTradeNo: trade.outTradeNo, subMerchantId: trade.subMerchantId, outRefundNo, refundFen: fen(2_000), totalFen: fen(10_000), notifyUrl: tb.notifyUrl };
-    expect(await tb.adapter.refund({ ...refund, returnShareFen: fen(200) })).toEqual({ state: 'succeeded', refundFen: 2_000 });
+    const refund = {
+      outTradeNo: trade.outTradeNo,
+      subMerchantId: trade.subMerchantId,
+      outRefundNo,
+      refundFen: fen(2_000),
+      totalFen: fen(10_000),
+      notifyUrl: tb.notifyUrl,
+    };
+    expect(await tb.adapter.refund({ ...refund, returnShareFen: fen(200) })).toEqual({
+      state: 'succeeded',
+      refundFen: 2_000,
+    });
     const books = await tradeBooks(trade);
     expect(books.shared).toBe(800);
-    expect(books.refunds).toContainEqual(expect.objectContaining({ out_request_no: outRefundNo, amount: 2_000, royalty_returned: 200 }));
+    expect(books.refunds).toContainEqual(
+      expect.objectContaining({ out_request_no: outRefundNo, amount: 2_000, royalty_returned: 200 }),
+    );
   });
 
   it('has no sub-merchant balance API on Alipay', async () => {
@@ -131,17 +167,36 @@ describe('escrow release', () => {
 });
 
 describe('trade bill', () => {
-  it('reads today\'s sub-merchant bill: payments and refunds with their fees, matching the sandbox\'s books', async () => {
+  it("reads today's sub-merchant bill: payments and refunds with their fees, matching the sandbox's books", async () => {
     const smid = tb.app.smids[1]!;
     const trade = await paidTrade(8_888, smid);
     const outRefundNo = no('rfd');
-    await tb.adapter.refund({ outTradeNo: trade.outTradeNo, subMerchantId: smid, outRefundNo, refundFen: fen(1_000), totalFen: fen(8_888), notifyUrl: tb.notifyUrl });
+    await tb.adapter.refund({
+      outTradeNo: trade.outTradeNo,
+      subMerchantId: smid,
+      outRefundNo,
+      refundFen: fen(1_000),
+      totalFen: fen(8_888),
+      notifyUrl: tb.notifyUrl,
+    });
     const today = (await tb.admin('GET', '/clock')).body.now_beijing.slice(0, 10) as string;
     const lines = await tb.adapter.fetchTradeBill({ date: today, subMerchantId: smid });
     const books = await tradeBooks(trade);
     expect(lines.filter((l) => l.outTradeNo === trade.outTradeNo)).toEqual([
-      expect.objectContaining({ kind: 'payment', transactionId: trade.transactionId, subMerchantId: smid, amountFen: 8_888, feeFen: books.fee }),
-      expect.objectContaining({ kind: 'refund', outRefundNo, amountFen: 1_000, feeFen: books.refunds[0].fee_returned, refundStatus: 'REFUND_SUCCESS' }),
+      expect.objectContaining({
+        kind: 'payment',
+        transactionId: trade.transactionId,
+        subMerchantId: smid,
+        amountFen: 8_888,
+        feeFen: books.fee,
+      }),
+      expect.objectContaining({
+        kind: 'refund',
+        outRefundNo,
+        amountFen: 1_000,
+        feeFen: books.refunds[0].fee_returned,
+        refundStatus: 'REFUND_SUCCESS',
+      }),
     ]);
     const platform = await tb.adapter.fetchTradeBill({ date: today });
     expect(platform.some((l) => l.outTradeNo === trade.outTradeNo && l.kind === 'payment')).toBe(true);

@@ -26,7 +26,9 @@ function single(scene: CreateTradeInput['scene'], amountFen: number, smidIndex =
   return {
     scene,
     groupOutTradeNo: outTradeNo,
-    subOrders: [{ outTradeNo, subMerchantId: tb.app.smids[smidIndex]!, amountFen: fen(amountFen), description: '青花瓷茶具' }],
+    subOrders: [
+      { outTradeNo, subMerchantId: tb.app.smids[smidIndex]!, amountFen: fen(amountFen), description: '青花瓷茶具' },
+    ],
     expiresAt: new Date(Date.now() + 15 * 60_000),
     notifyUrl: tb.notifyUrl,
     returnUrl: 'http://127.0.0.1:1/paid',
@@ -35,7 +37,14 @@ function single(scene: CreateTradeInput['scene'], amountFen: number, smidIndex =
 }
 
 function refOf(input: CreateTradeInput): TradeRef {
-  return { groupOutTradeNo: input.groupOutTradeNo, subOrders: input.subOrders.map(({ outTradeNo, subMerchantId, amountFen }) => ({ outTradeNo, subMerchantId, amountFen })) };
+  return {
+    groupOutTradeNo: input.groupOutTradeNo,
+    subOrders: input.subOrders.map(({ outTradeNo, subMerchantId, amountFen }) => ({
+      outTradeNo,
+      subMerchantId,
+      amountFen,
+    })),
+  };
 }
 
 function target(action: PaymentAction): { code_url: string } | { url: string } {
@@ -45,28 +54,43 @@ function target(action: PaymentAction): { code_url: string } | { url: string } {
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ProviderError);
   return (error as ProviderError).code;
 }
 
 describe('single-merchant payments', () => {
-  it.each(['qr', 'page', 'h5'] as const)('a %s trade paid in the wallet is notified and parsed as trade_paid to the sub-merchant', async (scene) => {
-    const input = single(scene, 8888);
-    const action = await tb.adapter.createTrade(input);
-    expect(action.type).toBe(scene === 'qr' ? 'qr' : 'redirect');
-    await tb.pay(target(action));
-    const outTradeNo = input.subOrders[0]!.outTradeNo;
-    const event = await tb.waitForEvent('trade_paid', (e) => e.subTrades[0]?.outTradeNo === outTradeNo);
-    expect(event.appId).toBe(tb.app.app_id);
-    expect(event.platformMerchantId).toBe(tb.app.seller_id);
-    expect(event.subTrades[0]!.amountFen).toBe(8888);
-    const [status] = await tb.adapter.queryTrade(refOf(input));
-    expect(status).toMatchObject({ outTradeNo, state: 'succeeded', amountFen: 8888, transactionId: event.subTrades[0]!.transactionId });
-    const books = (await tb.admin('GET', `/books/sub-merchants/${tb.app.smids[0]}`)).body;
-    const trade = books.trades.find((t: { out_trade_no: string }) => t.out_trade_no === outTradeNo);
-    expect(trade).toMatchObject({ status: 'TRADE_SUCCESS', unsettled: 8888, settle_info: { settle_period_time: '365d' } });
-  });
+  it.each(['qr', 'page', 'h5'] as const)(
+    'a %s trade paid in the wallet is notified and parsed as trade_paid to the sub-merchant',
+    async (scene) => {
+      const input = single(scene, 8888);
+      const action = await tb.adapter.createTrade(input);
+      expect(action.type).toBe(scene === 'qr' ? 'qr' : 'redirect');
+      await tb.pay(target(action));
+      const outTradeNo = input.subOrders[0]!.outTradeNo;
+      const event = await tb.waitForEvent('trade_paid', (e) => e.subTrades[0]?.outTradeNo === outTradeNo);
+      expect(event.appId).toBe(tb.app.app_id);
+      expect(event.platformMerchantId).toBe(tb.app.seller_id);
+      expect(event.subTrades[0]!.amountFen).toBe(8888);
+      const [status] = await tb.adapter.queryTrade(refOf(input));
+      expect(status).toMatchObject({
+        outTradeNo,
+        state: 'succeeded',
+        amountFen: 8888,
+        transactionId: event.subTrades[0]!.transactionId,
+      });
+      const books = (await tb.admin('GET', `/books/sub-merchants/${tb.app.smids[0]}`)).body;
+      const trade = books.trades.find((t: { out_trade_no: string }) => t.out_trade_no === outTradeNo);
+      expect(trade).toMatchObject({
+        status: 'TRADE_SUCCESS',
+        unsettled: 8888,
+        settle_info: { settle_period_time: '365d' },
+      });
+    },
+  );
 
   it('an unscanned QR trade reads not_found, closes as a no-op, and stays payable', async () => {
     const input = single('qr', 100);
@@ -112,19 +136,23 @@ describe('merged payment over two sub-merchants', () => {
     };
   }
 
-  it('one payment puts each merchant\'s trade, unsettled, in its own sub-merchant\'s books', async () => {
+  it("one payment puts each merchant's trade, unsettled, in its own sub-merchant's books", async () => {
     const input = merged('qr');
     const action = await tb.adapter.createTrade(input);
     // No PC merge exists: the desktop QR carries the wap.merge.pay URL.
     expect(action.type).toBe('qr');
-    expect(new URL((action as { code_url: string }).code_url).searchParams.get('method')).toBe('alipay.trade.wap.merge.pay');
+    expect(new URL((action as { code_url: string }).code_url).searchParams.get('method')).toBe(
+      'alipay.trade.wap.merge.pay',
+    );
     expect((await tb.adapter.queryTrade(refOf(input))).map((s) => s.state)).toEqual(['not_found', 'not_found']);
     await tb.pay(target(action));
     for (const [i, order] of input.subOrders.entries()) {
       const event = await tb.waitForEvent('trade_paid', (e) => e.subTrades[0]?.outTradeNo === order.outTradeNo);
       expect(event.subTrades[0]!.amountFen).toBe(order.amountFen);
       const books = (await tb.admin('GET', `/books/sub-merchants/${tb.app.smids[i]}`)).body;
-      expect(books.trades.find((t: { out_trade_no: string }) => t.out_trade_no === order.outTradeNo)).toMatchObject({ unsettled: order.amountFen });
+      expect(books.trades.find((t: { out_trade_no: string }) => t.out_trade_no === order.outTradeNo)).toMatchObject({
+        unsettled: order.amountFen,
+      });
     }
     expect((await tb.adapter.queryTrade(refOf(input))).map((s) => s.state)).toEqual(['succeeded', 'succeeded']);
   });

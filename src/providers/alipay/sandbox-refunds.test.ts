@@ -25,16 +25,27 @@ async function paidTrade(amountFen: number): Promise<TradeRef & { transactionId:
   const outTradeNo = no('att');
   const subMerchantId = tb.app.smids[0]!;
   const action = await tb.adapter.createTrade({
-    scene: 'qr', groupOutTradeNo: outTradeNo, subOrders: [{ outTradeNo, subMerchantId, amountFen: fen(amountFen), description: 'tea' }],
-    expiresAt: new Date(Date.now() + 15 * 60_000), notifyUrl: tb.notifyUrl, payer: { clientIp: '127.0.0.1' },
+    scene: 'qr',
+    groupOutTradeNo: outTradeNo,
+    subOrders: [{ outTradeNo, subMerchantId, amountFen: fen(amountFen), description: 'tea' }],
+    expiresAt: new Date(Date.now() + 15 * 60_000),
+    notifyUrl: tb.notifyUrl,
+    payer: { clientIp: '127.0.0.1' },
   });
   await tb.pay({ code_url: (action as { code_url: string }).code_url });
   const event = await tb.waitForEvent('trade_paid', (e) => e.subTrades[0]?.outTradeNo === outTradeNo);
-  return { groupOutTradeNo: outTradeNo, subOrders: [{ outTradeNo, subMerchantId, amountFen: fen(amountFen) }], transactionId: event.subTrades[0]!.transactionId };
+  return {
+    groupOutTradeNo: outTradeNo,
+    subOrders: [{ outTradeNo, subMerchantId, amountFen: fen(amountFen) }],
+    transactionId: event.subTrades[0]!.transactionId,
+  };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ProviderError);
   return error as ProviderError;
 }
@@ -46,7 +57,10 @@ describe('refunds', () => {
     const base = { outTradeNo, subMerchantId, totalFen: fen(10_000), notifyUrl: tb.notifyUrl };
     const first = { ...base, outRefundNo: no('rfd'), refundFen: fen(3_000) };
     expect(await tb.adapter.refund(first)).toEqual({ state: 'succeeded', refundFen: 3_000 });
-    expect(await tb.adapter.refund({ ...base, outRefundNo: no('rfd'), refundFen: fen(4_000) })).toEqual({ state: 'succeeded', refundFen: 4_000 });
+    expect(await tb.adapter.refund({ ...base, outRefundNo: no('rfd'), refundFen: fen(4_000) })).toEqual({
+      state: 'succeeded',
+      refundFen: 4_000,
+    });
     // Same out_request_no again: Alipay answers fund_change N; the adapter reads the refund back.
     expect(await tb.adapter.refund(first)).toEqual({ state: 'succeeded', refundFen: 3_000 });
     const over = await codeOf(tb.adapter.refund({ ...base, outRefundNo: no('rfd'), refundFen: fen(3_001) }));
@@ -60,17 +74,36 @@ describe('refunds', () => {
     const trade = await paidTrade(500);
     const { outTradeNo, subMerchantId } = trade.subOrders[0]!;
     const outRefundNo = no('rfd');
-    await tb.adapter.refund({ outTradeNo, subMerchantId, outRefundNo, refundFen: fen(120), totalFen: fen(500), notifyUrl: tb.notifyUrl });
-    expect(await tb.adapter.queryRefund({ outTradeNo, subMerchantId, outRefundNo })).toEqual({ state: 'succeeded', refundFen: 120 });
-    expect(await tb.adapter.queryRefund({ outTradeNo, subMerchantId, outRefundNo: no('rfd') })).toEqual({ state: 'not_found' });
+    await tb.adapter.refund({
+      outTradeNo,
+      subMerchantId,
+      outRefundNo,
+      refundFen: fen(120),
+      totalFen: fen(500),
+      notifyUrl: tb.notifyUrl,
+    });
+    expect(await tb.adapter.queryRefund({ outTradeNo, subMerchantId, outRefundNo })).toEqual({
+      state: 'succeeded',
+      refundFen: 120,
+    });
+    expect(await tb.adapter.queryRefund({ outTradeNo, subMerchantId, outRefundNo: no('rfd') })).toEqual({
+      state: 'not_found',
+    });
   });
 
-  it('parses the refund notification into refund_finished with this refund\'s own amount', async () => {
+  it("parses the refund notification into refund_finished with this refund's own amount", async () => {
     const trade = await paidTrade(1_000);
     const { outTradeNo, subMerchantId } = trade.subOrders[0]!;
     for (const refundFen of [100, 250]) {
       const outRefundNo = no('rfd');
-      await tb.adapter.refund({ outTradeNo, subMerchantId, outRefundNo, refundFen: fen(refundFen), totalFen: fen(1_000), notifyUrl: tb.notifyUrl });
+      await tb.adapter.refund({
+        outTradeNo,
+        subMerchantId,
+        outRefundNo,
+        refundFen: fen(refundFen),
+        totalFen: fen(1_000),
+        notifyUrl: tb.notifyUrl,
+      });
       const event = await tb.waitForEvent('refund_finished', (e) => e.outRefundNo === outRefundNo);
       expect(event).toMatchObject({ outTradeNo, state: 'succeeded', refundFen });
     }
@@ -79,22 +112,43 @@ describe('refunds', () => {
   it('reads a fully refunded trade as refunded, not as closed unpaid', async () => {
     const trade = await paidTrade(50);
     const { outTradeNo, subMerchantId } = trade.subOrders[0]!;
-    await tb.adapter.refund({ outTradeNo, subMerchantId, outRefundNo: no('rfd'), refundFen: fen(50), totalFen: fen(50), notifyUrl: tb.notifyUrl });
+    await tb.adapter.refund({
+      outTradeNo,
+      subMerchantId,
+      outRefundNo: no('rfd'),
+      refundFen: fen(50),
+      totalFen: fen(50),
+      notifyUrl: tb.notifyUrl,
+    });
     expect((await tb.adapter.queryTrade(trade))[0]!.state).toBe('refunded');
   });
 });
 
 describe('forged notifications at the notify route', () => {
   async function post(body: string): Promise<string> {
-    const res = await fetch(tb.notifyUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const res = await fetch(tb.notifyUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     return res.text();
   }
 
   function fields(overrides: Record<string, string> = {}): Record<string, string> {
     return {
-      notify_id: no('forged'), notify_type: 'trade_status_sync', notify_time: '2026-11-25 10:00:00', app_id: tb.app.app_id, charset: 'utf-8',
-      version: '1.0', trade_no: '2026112522001400000000009999', out_trade_no: no('att'), trade_status: 'TRADE_SUCCESS',
-      total_amount: '0.01', gmt_payment: '2026-11-25 10:00:00', seller_id: tb.app.seller_id, ...overrides,
+      notify_id: no('forged'),
+      notify_type: 'trade_status_sync',
+      notify_time: '2026-11-25 10:00:00',
+      app_id: tb.app.app_id,
+      charset: 'utf-8',
+      version: '1.0',
+      trade_no: '2026112522001400000000009999',
+      out_trade_no: no('att'),
+      trade_status: 'TRADE_SUCCESS',
+      total_amount: '0.01',
+      gmt_payment: '2026-11-25 10:00:00',
+      seller_id: tb.app.seller_id,
+      ...overrides,
     };
   }
 
@@ -119,11 +173,19 @@ describe('forged notifications at the notify route', () => {
     // A second app on the same sandbox sends its trade's notification to our notify route: Alipay's signature
     // verifies, but the app id is not ours.
     const other = (await tb.admin('POST', '/apps', { sub_merchants: 1 })).body;
-    const otherAdapter = tb.adapterWith({ appId: other.app_id, sellerId: other.seller_id, appPrivateKeyPem: other.app_private_key });
+    const otherAdapter = tb.adapterWith({
+      appId: other.app_id,
+      sellerId: other.seller_id,
+      appPrivateKeyPem: other.app_private_key,
+    });
     const outTradeNo = no('other');
     const action = await otherAdapter.createTrade({
-      scene: 'qr', groupOutTradeNo: outTradeNo, subOrders: [{ outTradeNo, subMerchantId: other.smids[0], amountFen: fen(10), description: 'x' }],
-      expiresAt: new Date(Date.now() + 60_000), notifyUrl: tb.notifyUrl, payer: { clientIp: '127.0.0.1' },
+      scene: 'qr',
+      groupOutTradeNo: outTradeNo,
+      subOrders: [{ outTradeNo, subMerchantId: other.smids[0], amountFen: fen(10), description: 'x' }],
+      expiresAt: new Date(Date.now() + 60_000),
+      notifyUrl: tb.notifyUrl,
+      payer: { clientIp: '127.0.0.1' },
     });
     const refusalsBefore = tb.refusals.length;
     await tb.pay({ code_url: (action as { code_url: string }).code_url });
@@ -139,7 +201,14 @@ describe('gateway failures', () => {
     tb.setFaults({ callError5xx: 1 });
     const read = await codeOf(tb.adapter.queryTrade(trade));
     expect([read.kind, read.code]).toEqual(['unavailable', 'provider_http_error']);
-    const refund = { outTradeNo, subMerchantId, outRefundNo: no('rfd'), refundFen: fen(100), totalFen: fen(700), notifyUrl: tb.notifyUrl };
+    const refund = {
+      outTradeNo,
+      subMerchantId,
+      outRefundNo: no('rfd'),
+      refundFen: fen(100),
+      totalFen: fen(700),
+      notifyUrl: tb.notifyUrl,
+    };
     tb.setFaults({ callError5xx: 1 });
     const money = await codeOf(tb.adapter.refund(refund));
     expect([money.kind, money.code]).toEqual(['outcome_unknown', 'provider_http_error']);
@@ -151,7 +220,14 @@ describe('gateway failures', () => {
     const trade = await paidTrade(800);
     const { outTradeNo, subMerchantId } = trade.subOrders[0]!;
     const impatient = tb.adapterWith({ timeoutMs: 200 });
-    const refund = { outTradeNo, subMerchantId, outRefundNo: no('rfd'), refundFen: fen(300), totalFen: fen(800), notifyUrl: tb.notifyUrl };
+    const refund = {
+      outTradeNo,
+      subMerchantId,
+      outRefundNo: no('rfd'),
+      refundFen: fen(300),
+      totalFen: fen(800),
+      notifyUrl: tb.notifyUrl,
+    };
     tb.setFaults({ callTimeoutMs: 1_000 });
     try {
       const error = await codeOf(impatient.refund(refund));
@@ -160,7 +236,9 @@ describe('gateway failures', () => {
       tb.setFaults({ callTimeoutMs: 0 });
     }
     // The sandbox applied it anyway, as a real gateway may have.
-    await expect.poll(() => tb.adapter.queryRefund(refund), { timeout: 10_000 }).toEqual({ state: 'succeeded', refundFen: 300 });
+    await expect
+      .poll(() => tb.adapter.queryRefund(refund), { timeout: 10_000 })
+      .toEqual({ state: 'succeeded', refundFen: 300 });
   });
 
   it('a response signed with a key other than the configured Alipay key is never trusted', async () => {
@@ -174,7 +252,10 @@ describe('gateway failures', () => {
     const wrongKey = tb.adapterWith({ appPrivateKeyPem: generateTestKeyPair().privatePkcs1Pem });
     const trade = await paidTrade(70);
     const error = await codeOf(wrongKey.queryTrade(trade));
-    expect([error.kind, error.code, error.providerCode]).toEqual(['invalid_request', 'provider_rejected_request', 'isv.invalid-signature']);
+    expect([error.kind, error.code, error.providerCode]).toEqual([
+      'invalid_request',
+      'provider_rejected_request',
+      'isv.invalid-signature',
+    ]);
   });
 });
-

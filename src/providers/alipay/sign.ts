@@ -4,7 +4,10 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
 
 export class AlipayConfigError extends Error {
-  constructor(readonly code: 'invalid_app_private_key' | 'invalid_alipay_public_key', message: string) {
+  constructor(
+    readonly code: 'invalid_app_private_key' | 'invalid_alipay_public_key',
+    message: string,
+  ) {
     super(message);
     this.name = 'AlipayConfigError';
   }
@@ -33,7 +36,10 @@ export function parseAppPrivateKey(text: string): KeyObject {
     }
   }
   // Never echo the key: the likely causes are enough to fix it.
-  throw new AlipayConfigError('invalid_app_private_key', 'app private key is not an RSA PKCS#1/PKCS#8 key (PEM or bare base64; truncated or wrapped text?)');
+  throw new AlipayConfigError(
+    'invalid_app_private_key',
+    'app private key is not an RSA PKCS#1/PKCS#8 key (PEM or bare base64; truncated or wrapped text?)',
+  );
 }
 
 /** SPKI, as PEM or bare base64. */
@@ -46,12 +52,16 @@ export function parseAlipayPublicKey(text: string): KeyObject {
     return requireRsa(key, 'invalid_alipay_public_key');
   } catch (e) {
     if (e instanceof AlipayConfigError) throw e;
-    throw new AlipayConfigError('invalid_alipay_public_key', 'Alipay public key is not an RSA SPKI key (PEM or bare base64; the app public key pasted by mistake?)');
+    throw new AlipayConfigError(
+      'invalid_alipay_public_key',
+      'Alipay public key is not an RSA SPKI key (PEM or bare base64; the app public key pasted by mistake?)',
+    );
   }
 }
 
 function requireRsa(key: KeyObject, code: AlipayConfigError['code']): KeyObject {
-  if (key.asymmetricKeyType !== 'rsa') throw new AlipayConfigError(code, `expected an RSA key, got ${key.asymmetricKeyType ?? 'unknown'}`);
+  if (key.asymmetricKeyType !== 'rsa')
+    throw new AlipayConfigError(code, `expected an RSA key, got ${key.asymmetricKeyType ?? 'unknown'}`);
   return key;
 }
 

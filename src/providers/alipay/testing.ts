@@ -38,7 +38,9 @@ function signingString(params: Record<string, string>, exclude: readonly string[
 /** An async notification signed as Alipay signs one: over every field but sign and sign_type. */
 export function signNotification(fields: Record<string, string>, alipayPrivateKey: KeyObject): Record<string, string> {
   const withType = { ...fields, sign_type: fields.sign_type ?? 'RSA2' };
-  const sign = createSign('RSA-SHA256').update(signingString(withType, ['sign', 'sign_type']), 'utf8').sign(alipayPrivateKey, 'base64');
+  const sign = createSign('RSA-SHA256')
+    .update(signingString(withType, ['sign', 'sign_type']), 'utf8')
+    .sign(alipayPrivateKey, 'base64');
   return { ...withType, sign };
 }
 
@@ -50,5 +52,7 @@ export function formEncode(fields: Record<string, string>): string {
 export function verifyRequestSignature(params: Record<string, string>, appPublicKey: KeyObject): boolean {
   const sign = params.sign;
   if (!sign) return false;
-  return createVerify('RSA-SHA256').update(signingString(params, ['sign']), 'utf8').verify(appPublicKey, sign, 'base64');
+  return createVerify('RSA-SHA256')
+    .update(signingString(params, ['sign']), 'utf8')
+    .verify(appPublicKey, sign, 'base64');
 }

@@ -8,10 +8,12 @@ describe('Beijing wall-clock times', () => {
   });
 
   it('reads Alipay times back to the same instant, to the second', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 4_102_444_800 }), (seconds) => {
-      const instant = new Date(seconds * 1000);
-      expect(parseBeijingTime(toBeijingTime(instant))?.getTime()).toBe(instant.getTime());
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_800 }), (seconds) => {
+        const instant = new Date(seconds * 1000);
+        expect(parseBeijingTime(toBeijingTime(instant))?.getTime()).toBe(instant.getTime());
+      }),
+    );
   });
 
   it('refuses texts that are not real times', () => {

@@ -2,14 +2,27 @@
 // queries, closes and refunds every sub-order on its own).
 import type { Fen } from '../../shared/money';
 import {
-  ProviderError, type RefundInput, type RefundStatus, type SubTradeStatus, type TradeRef, type TradeState,
+  ProviderError,
+  type RefundInput,
+  type RefundStatus,
+  type SubTradeStatus,
+  type TradeRef,
+  type TradeState,
 } from '../types';
 import { ALIPAY_AMOUNT_FEN_MAX, fenToYuanString } from './amounts';
 import { responseAmount, unexpectedBusinessFailure, type Gateway } from './gateway';
 import { parseBeijingTime } from './time';
 import {
-  CODE_SUCCESS, METHOD, SUB_CODE, type CommonResponse, type RefundQueryResponse, type RefundQueryStatus,
-  type RefundResponse, type RoyaltyParameter, type TradeQueryResponse, type TradeStatus,
+  CODE_SUCCESS,
+  METHOD,
+  SUB_CODE,
+  type CommonResponse,
+  type RefundQueryResponse,
+  type RefundQueryStatus,
+  type RefundResponse,
+  type RoyaltyParameter,
+  type TradeQueryResponse,
+  type TradeStatus,
 } from './wire';
 
 /**
@@ -32,7 +45,11 @@ export async function queryTrade(ctx: TradeVerbsContext, ref: TradeRef): Promise
   return statuses;
 }
 
-async function querySubTrade(ctx: TradeVerbsContext, outTradeNo: string, subMerchantId: string): Promise<SubTradeStatus> {
+async function querySubTrade(
+  ctx: TradeVerbsContext,
+  outTradeNo: string,
+  subMerchantId: string,
+): Promise<SubTradeStatus> {
   const res = await ctx.gateway<TradeQueryResponse>(METHOD.query, { out_trade_no: outTradeNo }, { kind: 'read' });
   // An unscanned precreate does not exist at Alipay yet: not paid, and still payable until it expires.
   if (res.sub_code === SUB_CODE.tradeNotExist) return { outTradeNo, subMerchantId, state: 'not_found' };
@@ -57,7 +74,11 @@ export function tradeState(status: TradeStatus, sendPayDate: string | undefined)
       return sendPayDate ? 'refunded' : 'closed';
     default: {
       const unknown: never = status;
-      throw new ProviderError('unavailable', 'provider_unexpected_status', `alipay.trade.query: unknown trade_status ${String(unknown)}`);
+      throw new ProviderError(
+        'unavailable',
+        'provider_unexpected_status',
+        `alipay.trade.query: unknown trade_status ${String(unknown)}`,
+      );
     }
   }
 }
@@ -88,7 +109,12 @@ async function closeSubTrade(ctx: TradeVerbsContext, outTradeNo: string, subMerc
 }
 
 function alreadyPaid(providerCode: string): ProviderError {
-  return new ProviderError('declined', 'trade_already_paid', 'the buyer has paid this trade: it cannot be closed', providerCode);
+  return new ProviderError(
+    'declined',
+    'trade_already_paid',
+    'the buyer has paid this trade: it cannot be closed',
+    providerCode,
+  );
 }
 
 export async function refund(ctx: TradeVerbsContext, input: AlipayRefundInput): Promise<RefundStatus> {
@@ -101,7 +127,10 @@ export async function refund(ctx: TradeVerbsContext, input: AlipayRefundInput): 
   if (input.reason) biz.refund_reason = input.reason.slice(0, 256);
   if (input.returnShareFen && input.returnShareFen > 0) {
     const royalty: RoyaltyParameter = {
-      royalty_type: 'transfer', trans_out_type: 'userId', trans_out: ctx.platformUserId, amount: fenToYuanString(input.returnShareFen),
+      royalty_type: 'transfer',
+      trans_out_type: 'userId',
+      trans_out: ctx.platformUserId,
+      amount: fenToYuanString(input.returnShareFen),
     };
     biz.refund_royalty_parameters = [royalty];
   }
@@ -124,22 +153,41 @@ function checkRefundInput(input: AlipayRefundInput): void {
     throw new ProviderError('declined', 'refund_exceeds_remaining', 'a refund cannot exceed the paid amount');
   }
   if (!/^[0-9A-Za-z_]{1,64}$/.test(input.outRefundNo)) {
-    throw new ProviderError('invalid_request', 'invalid_out_refund_no', 'outRefundNo must be 1-64 letters, digits or underscores');
+    throw new ProviderError(
+      'invalid_request',
+      'invalid_out_refund_no',
+      'outRefundNo must be 1-64 letters, digits or underscores',
+    );
   }
 }
 
 function refundFailure(res: RefundResponse): ProviderError {
   switch (res.sub_code) {
     case SUB_CODE.refundAmountExceeded:
-      return new ProviderError('declined', 'refund_exceeds_remaining', 'the refund is larger than what is left to refund', res.sub_code);
+      return new ProviderError(
+        'declined',
+        'refund_exceeds_remaining',
+        'the refund is larger than what is left to refund',
+        res.sub_code,
+      );
     case SUB_CODE.tradeNotExist:
       return new ProviderError('declined', 'trade_not_found', 'Alipay has no such paid trade', res.sub_code);
     case SUB_CODE.tradeStatusError:
     case SUB_CODE.tradeHasClose:
     case SUB_CODE.tradeHasFinished:
-      return new ProviderError('declined', 'trade_not_refundable', 'the trade is not in a refundable state', res.sub_code);
+      return new ProviderError(
+        'declined',
+        'trade_not_refundable',
+        'the trade is not in a refundable state',
+        res.sub_code,
+      );
     case SUB_CODE.sellerBalanceNotEnough:
-      return new ProviderError('declined', 'merchant_balance_insufficient', 'the sub-merchant balance cannot cover the refund', res.sub_code);
+      return new ProviderError(
+        'declined',
+        'merchant_balance_insufficient',
+        'the sub-merchant balance cannot cover the refund',
+        res.sub_code,
+      );
     default:
       return unexpectedBusinessFailure(METHOD.refund, res);
   }
@@ -166,8 +214,11 @@ function refundState(status: RefundQueryStatus): RefundStatus['state'] {
       return 'succeeded';
     default: {
       const unknown: never = status;
-      throw new ProviderError('unavailable', 'provider_unexpected_status', `refund query: unknown refund_status ${String(unknown)}`);
+      throw new ProviderError(
+        'unavailable',
+        'provider_unexpected_status',
+        `refund query: unknown refund_status ${String(unknown)}`,
+      );
     }
   }
 }
-

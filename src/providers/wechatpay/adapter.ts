@@ -1,12 +1,25 @@
 // The WeChat Pay adapter: Hutong's provider verbs over API v3, for an e-commerce platform (平台收付通, default) or
 // an ordinary service provider (普通服务商). Payments and refunds work for both; escrow and onboarding only for the
 // platform type (the other throws not_supported_for_merchant_type for now).
-import type { EscrowOperations, NotificationReply, NotificationRequest, OnboardingInput, PaymentScene, ProviderAdapter } from '../types';
+import type {
+  EscrowOperations,
+  NotificationReply,
+  NotificationRequest,
+  OnboardingInput,
+  PaymentScene,
+  ProviderAdapter,
+} from '../types';
 import { fetchProfitSharingBill, fetchTradeBill, type ProfitSharingBillLine } from './bills';
 import { createWechatpayHttp } from './client';
 import { DEFAULT_TIMEOUT_MS, validateConfig, type WechatpayConfig } from './config';
 import type { AdapterContext } from './context';
-import { createEscrow, type FundBalance, type ReceiverInput, type ReturnShareStatus, type WechatpayEscrow } from './escrow';
+import {
+  createEscrow,
+  type FundBalance,
+  type ReceiverInput,
+  type ReturnShareStatus,
+  type WechatpayEscrow,
+} from './escrow';
 import { acknowledge, parseNotification, type AcknowledgeOutcome } from './notify';
 import { queryOnboarding, submitOnboarding, uploadImage, type WechatpayOnboardingStatus } from './onboarding';
 import { queryRefund, refund } from './refunds';
@@ -37,7 +50,12 @@ export function createWechatpayAdapter(config: WechatpayConfig): WechatpayAdapte
   validateConfig(config);
   const keys = parseKeys(config);
   const http = createWechatpayHttp(
-    { spMchid: config.spMchid, merchantSerialNo: config.merchantSerialNo, baseUrl: config.baseUrl, timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+    {
+      spMchid: config.spMchid,
+      merchantSerialNo: config.merchantSerialNo,
+      baseUrl: config.baseUrl,
+      timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    },
     keys,
   );
   const ctx: AdapterContext = { config, keys, http, now: config.now ?? (() => new Date()) };

@@ -13,15 +13,21 @@ const BILL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** WeChat Pay's profit-sharing bill line is the interface's SharingBillLine. */
 export type ProfitSharingBillLine = SharingBillLine;
 
-async function downloadBill(ctx: AdapterContext, path: string, query: Record<string, string | undefined>): Promise<Buffer | undefined> {
-  if (!BILL_DATE.test(query.bill_date ?? '')) throw new ProviderError('invalid_request', 'bill_date_invalid', 'bill dates are yyyy-MM-dd');
+async function downloadBill(
+  ctx: AdapterContext,
+  path: string,
+  query: Record<string, string | undefined>,
+): Promise<Buffer | undefined> {
+  if (!BILL_DATE.test(query.bill_date ?? ''))
+    throw new ProviderError('invalid_request', 'bill_date_invalid', 'bill dates are yyyy-MM-dd');
   let answer: BillAnswer;
   try {
     answer = (await ctx.http.call<BillAnswer>({ method: 'GET', path, query, effect: 'read' })).data;
   } catch (e) {
     // A day without trades has no file at all.
     if (isRejection(e, 'NO_STATEMENT_EXIST')) return undefined;
-    if (isRejection(e, 'STATEMENT_CREATING')) throw new ProviderError('unavailable', 'bill_not_ready', e.message, e.code);
+    if (isRejection(e, 'STATEMENT_CREATING'))
+      throw new ProviderError('unavailable', 'bill_not_ready', e.message, e.code);
     throw asProviderError(e);
   }
   return ctx.http.downloadBill(answer.download_url, answer.hash_value);
@@ -39,8 +45,15 @@ function readingBill<T>(parse: () => T): T {
   }
 }
 
-export async function fetchTradeBill(ctx: AdapterContext, input: { date: string; subMerchantId?: string }): Promise<BillLine[]> {
-  const file = await downloadBill(ctx, '/v3/bill/tradebill', { bill_date: input.date, sub_mchid: input.subMerchantId, bill_type: 'ALL' });
+export async function fetchTradeBill(
+  ctx: AdapterContext,
+  input: { date: string; subMerchantId?: string },
+): Promise<BillLine[]> {
+  const file = await downloadBill(ctx, '/v3/bill/tradebill', {
+    bill_date: input.date,
+    sub_mchid: input.subMerchantId,
+    bill_type: 'ALL',
+  });
   return file ? readingBill(() => tradeBillLines(file)) : [];
 }
 
@@ -64,7 +77,12 @@ export function tradeBillLines(file: Buffer | string): BillLine[] {
     if (state === 'SUCCESS') {
       out.push({ kind: 'payment', ...base, amountFen: fen(Math.abs(yuan(row, '订单金额', '应结订单金额'))) });
     } else {
-      const line: BillLine = { kind: 'refund', ...base, amountFen: fen(Math.abs(yuan(row, '退款金额'))), outRefundNo: required(row, '商户退款单号') };
+      const line: BillLine = {
+        kind: 'refund',
+        ...base,
+        amountFen: fen(Math.abs(yuan(row, '退款金额'))),
+        outRefundNo: required(row, '商户退款单号'),
+      };
       const refundStatus = cell(row, '退款状态');
       if (refundStatus) line.refundStatus = refundStatus;
       out.push(line);
@@ -73,8 +91,14 @@ export function tradeBillLines(file: Buffer | string): BillLine[] {
   return out;
 }
 
-export async function fetchProfitSharingBill(ctx: AdapterContext, input: { date: string; subMerchantId?: string }): Promise<ProfitSharingBillLine[]> {
-  const file = await downloadBill(ctx, '/v3/profitsharing/bills', { bill_date: input.date, sub_mchid: input.subMerchantId });
+export async function fetchProfitSharingBill(
+  ctx: AdapterContext,
+  input: { date: string; subMerchantId?: string },
+): Promise<ProfitSharingBillLine[]> {
+  const file = await downloadBill(ctx, '/v3/profitsharing/bills', {
+    bill_date: input.date,
+    sub_mchid: input.subMerchantId,
+  });
   return file ? readingBill(() => profitSharingBillLines(file)) : [];
 }
 

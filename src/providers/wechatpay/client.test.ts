@@ -30,7 +30,12 @@ beforeAll(async () => {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.all('/prefix/*', async (req, reply) => {
     const body = typeof req.body === 'string' ? req.body : '';
-    seen.push({ method: req.method, url: req.url, body, signatureValid: requestSignatureValid(req.method, req.url, body, req.headers.authorization) });
+    seen.push({
+      method: req.method,
+      url: req.url,
+      body,
+      signatureValid: requestSignatureValid(req.method, req.url, body, req.headers.authorization),
+    });
     if (script.hang) return new Promise(() => undefined);
     const text = script.body === undefined ? '' : JSON.stringify(script.body);
     if (script.signing !== 'none') {
@@ -63,25 +68,58 @@ beforeEach(() => {
 
 function requestSignatureValid(method: string, url: string, body: string, authorization?: string): boolean {
   const fields = Object.fromEntries([...(authorization ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-  if (!authorization?.startsWith('WECHATPAY2-SHA256-RSA2048 ') || fields.mchid !== world.config.spMchid || fields.serial_no !== world.config.merchantSerialNo) return false;
+  if (
+    !authorization?.startsWith('WECHATPAY2-SHA256-RSA2048 ') ||
+    fields.mchid !== world.config.spMchid ||
+    fields.serial_no !== world.config.merchantSerialNo
+  )
+    return false;
   const message = Formatter.request(method, url, fields.timestamp!, fields.nonce_str!, body);
   return Rsa.verify(message, fields.signature!, Rsa.from(world.merchant.publicKeyPem, 'public'));
 }
 
-const ref = { groupOutTradeNo: 'pay_000001', subOrders: [{ outTradeNo: 'ord_000001', subMerchantId: '1900000109', amountFen: fen(100) }] };
-const refundInput = { outTradeNo: 'ord_000001', subMerchantId: '1900000109', outRefundNo: 'rfd_000001', refundFen: fen(50), totalFen: fen(100), notifyUrl: 'https://h.example/notify/wechatpay' };
+const ref = {
+  groupOutTradeNo: 'pay_000001',
+  subOrders: [{ outTradeNo: 'ord_000001', subMerchantId: '1900000109', amountFen: fen(100) }],
+};
+const refundInput = {
+  outTradeNo: 'ord_000001',
+  subMerchantId: '1900000109',
+  outRefundNo: 'rfd_000001',
+  refundFen: fen(50),
+  totalFen: fen(100),
+  notifyUrl: 'https://h.example/notify/wechatpay',
+};
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ProviderError);
   return err as ProviderError;
 }
 
 describe('requests', () => {
   it('are signed over the path as sent, base-URL prefix and query included', async () => {
-    script = { status: 200, body: { out_trade_no: 'ord_000001', sp_appid: 'wx', sp_mchid: '1900000100', sub_mchid: '1900000109', trade_state: 'NOTPAY' } };
-    expect(await adapter.queryTrade(ref)).toEqual([{ outTradeNo: 'ord_000001', subMerchantId: '1900000109', state: 'pending' }]);
-    expect(seen[0]).toMatchObject({ method: 'GET', url: '/prefix/v3/pay/partner/transactions/out-trade-no/ord_000001?sp_mchid=1900000100&sub_mchid=1900000109', signatureValid: true });
+    script = {
+      status: 200,
+      body: {
+        out_trade_no: 'ord_000001',
+        sp_appid: 'wx',
+        sp_mchid: '1900000100',
+        sub_mchid: '1900000109',
+        trade_state: 'NOTPAY',
+      },
+    };
+    expect(await adapter.queryTrade(ref)).toEqual([
+      { outTradeNo: 'ord_000001', subMerchantId: '1900000109', state: 'pending' },
+    ]);
+    expect(seen[0]).toMatchObject({
+      method: 'GET',
+      url: '/prefix/v3/pay/partner/transactions/out-trade-no/ord_000001?sp_mchid=1900000100&sub_mchid=1900000109',
+      signatureValid: true,
+    });
   });
 });
 
@@ -119,7 +157,9 @@ describe('answers', () => {
 
   it('404 ORDER_NOT_EXIST on a query is not_found, and on a close counts as closed', async () => {
     script = { status: 404, body: { code: 'ORDER_NOT_EXIST', message: '订单不存在' }, signing: 'none' };
-    expect(await adapter.queryTrade(ref)).toEqual([{ outTradeNo: 'ord_000001', subMerchantId: '1900000109', state: 'not_found' }]);
+    expect(await adapter.queryTrade(ref)).toEqual([
+      { outTradeNo: 'ord_000001', subMerchantId: '1900000109', state: 'not_found' },
+    ]);
     await expect(adapter.closeTrade(ref)).resolves.toBeUndefined();
   });
 
@@ -137,14 +177,30 @@ describe('answers', () => {
   });
 
   it('a share before settlement is not_settled_yet, a state rather than an error', async () => {
-    script = { status: 400, body: { code: 'INVALID_REQUEST', message: '订单资金尚未结算，请稍后重试' }, signing: 'none' };
-    const share = { ...ref.subOrders[0]!, transactionId: '4200000001', outOrderNo: 'shr_000001', commissionFen: fen(5), description: 'commission' };
+    script = {
+      status: 400,
+      body: { code: 'INVALID_REQUEST', message: '订单资金尚未结算，请稍后重试' },
+      signing: 'none',
+    };
+    const share = {
+      ...ref.subOrders[0]!,
+      transactionId: '4200000001',
+      outOrderNo: 'shr_000001',
+      commissionFen: fen(5),
+      description: 'commission',
+    };
     expect(await adapter.escrow.shareAndRelease(share)).toEqual({ state: 'not_settled_yet', sharedFen: 0 });
   });
 
   it('another INVALID_REQUEST on a share is a final share_refused, never retried as not settled', async () => {
     script = { status: 400, body: { code: 'INVALID_REQUEST', message: '分账接收方未添加' }, signing: 'none' };
-    const share = { ...ref.subOrders[0]!, transactionId: '4200000001', outOrderNo: 'shr_000001', commissionFen: fen(5), description: 'commission' };
+    const share = {
+      ...ref.subOrders[0]!,
+      transactionId: '4200000001',
+      outOrderNo: 'shr_000001',
+      commissionFen: fen(5),
+      description: 'commission',
+    };
     const err = await failure(adapter.escrow.shareAndRelease(share));
     expect([err.kind, err.code, err.providerCode]).toEqual(['declined', 'share_refused', 'INVALID_REQUEST']);
   });
@@ -152,7 +208,11 @@ describe('answers', () => {
 
 describe('service-provider type', () => {
   it('refuses escrow and onboarding with not_supported_for_merchant_type before calling the gateway', async () => {
-    const sp = createWechatpayAdapter({ ...world.config, merchantType: 'service_provider', baseUrl: 'http://127.0.0.1:1/prefix' });
+    const sp = createWechatpayAdapter({
+      ...world.config,
+      merchantType: 'service_provider',
+      baseUrl: 'http://127.0.0.1:1/prefix',
+    });
     const escrowRef = { ...ref.subOrders[0]!, transactionId: '4200000001' };
     expect((await failure(sp.escrow.queryUnsplit(escrowRef))).code).toBe('not_supported_for_merchant_type');
     expect((await failure(sp.escrow.balance('1900000109'))).code).toBe('not_supported_for_merchant_type');
@@ -161,10 +221,23 @@ describe('service-provider type', () => {
 
   it('refunds through /v3/refund/domestic/refunds and reads its status from the answer', async () => {
     const port = (app.server.address() as { port: number }).port;
-    const sp = createWechatpayAdapter({ ...world.config, merchantType: 'service_provider', baseUrl: `http://127.0.0.1:${port}/prefix` });
-    script = { status: 200, body: { refund_id: 'r1', out_refund_no: 'rfd_000001', status: 'PROCESSING', amount: { refund: 50, total: 100 } } };
+    const sp = createWechatpayAdapter({
+      ...world.config,
+      merchantType: 'service_provider',
+      baseUrl: `http://127.0.0.1:${port}/prefix`,
+    });
+    script = {
+      status: 200,
+      body: { refund_id: 'r1', out_refund_no: 'rfd_000001', status: 'PROCESSING', amount: { refund: 50, total: 100 } },
+    };
     expect(await sp.refund(refundInput)).toEqual({ state: 'processing', providerRefundId: 'r1', refundFen: 50 });
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/prefix/v3/refund/domestic/refunds', signatureValid: true });
-    expect(JSON.parse(seen[0]!.body)).toEqual({ sub_mchid: '1900000109', out_trade_no: 'ord_000001', out_refund_no: 'rfd_000001', notify_url: 'https://h.example/notify/wechatpay', amount: { refund: 50, total: 100, currency: 'CNY' } });
+    expect(JSON.parse(seen[0]!.body)).toEqual({
+      sub_mchid: '1900000109',
+      out_trade_no: 'ord_000001',
+      out_refund_no: 'rfd_000001',
+      notify_url: 'https://h.example/notify/wechatpay',
+      amount: { refund: 50, total: 100, currency: 'CNY' },
+    });
   });
 });

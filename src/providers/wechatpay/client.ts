@@ -31,7 +31,11 @@ export interface CallAnswer<T> {
 
 /** A 4xx business answer `{ code, message }`: each verb decides what it means, then falls back to `rejectionToError`. */
 export class WechatpayRejection extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'WechatpayRejection';
   }
@@ -67,10 +71,16 @@ export function createWechatpayHttp(
   const client = wxpay.client;
 
   async function call<T>(spec: CallSpec): Promise<CallAnswer<T>> {
-    const headers: Record<string, string> = { ...spec.headers, ...(spec.withSerialHeader ? { 'Wechatpay-Serial': keys.encryption.serial } : {}) };
+    const headers: Record<string, string> = {
+      ...spec.headers,
+      ...(spec.withSerialHeader ? { 'Wechatpay-Serial': keys.encryption.serial } : {}),
+    };
     const params = spec.query ? dropUndefined(spec.query) : undefined;
     try {
-      const res = await client.request(spec.path.replace(/^\/+/, ''), spec.method.toLowerCase(), spec.body, { params, headers });
+      const res = await client.request(spec.path.replace(/^\/+/, ''), spec.method.toLowerCase(), spec.body, {
+        params,
+        headers,
+      });
       return { status: res.status, data: res.data as T };
     } catch (e) {
       throw classifyFailure(e, spec.effect);
@@ -82,7 +92,11 @@ export function createWechatpayHttp(
     const base = new URL(baseURL);
     // Only ever send a signed request to the gateway we were configured with.
     if (target.origin !== base.origin || !target.pathname.startsWith(base.pathname)) {
-      throw new ProviderError('unavailable', 'bill_download_url_unexpected', 'bill download_url is not on the configured gateway');
+      throw new ProviderError(
+        'unavailable',
+        'bill_download_url_unexpected',
+        'bill download_url is not on the configured gateway',
+      );
     }
     let file: Buffer;
     try {
@@ -95,7 +109,11 @@ export function createWechatpayHttp(
       throw classifyFailure(e, 'read');
     }
     if (createHash('sha1').update(file).digest('hex') !== sha1Hex.toLowerCase()) {
-      throw new ProviderError('unavailable', 'bill_hash_mismatch', 'downloaded bill does not match its SHA1 hash_value');
+      throw new ProviderError(
+        'unavailable',
+        'bill_hash_mismatch',
+        'downloaded bill does not match its SHA1 hash_value',
+      );
     }
     return file;
   }
@@ -119,7 +137,10 @@ function classifyFailure(e: unknown, effect: CallEffect): Error {
       : new ProviderError('unavailable', code, message, providerCode);
   // The plugin's verifier codes: EV3_RES_HEADERS_INCOMPLATE, …_TIMESTAMP_OFFSET, …_PLATFORM_SERIAL, …_SIGNATURE_DIGEST.
   if (err.code?.startsWith('EV3_RES_')) {
-    return unknownOrUnavailable('response_signature_invalid', `gateway answer failed verification (${err.code}); key rotated or clock skew?`);
+    return unknownOrUnavailable(
+      'response_signature_invalid',
+      `gateway answer failed verification (${err.code}); key rotated or clock skew?`,
+    );
   }
   if (err.response) {
     const { status } = err.response;
@@ -129,7 +150,8 @@ function classifyFailure(e: unknown, effect: CallEffect): Error {
     return new WechatpayRejection(status, body?.code ?? `HTTP_${status}`, body?.message ?? '');
   }
   // Refused before anything was sent: nothing can have happened at the gateway.
-  if (err.code === 'ECONNREFUSED') return new ProviderError('unavailable', 'provider_unreachable', 'gateway refused the connection');
+  if (err.code === 'ECONNREFUSED')
+    return new ProviderError('unavailable', 'provider_unreachable', 'gateway refused the connection');
   return unknownOrUnavailable('provider_timeout', `no answer from the gateway (${err.code ?? 'network error'})`);
 }
 
@@ -149,7 +171,12 @@ function asWireError(data: unknown): WireError | undefined {
 export function rejectionToError(r: WechatpayRejection): ProviderError {
   switch (r.code) {
     case 'SIGN_ERROR':
-      return new ProviderError('invalid_request', 'request_signature_rejected', 'gateway rejected our signature (wrong key or serial?)', r.code);
+      return new ProviderError(
+        'invalid_request',
+        'request_signature_rejected',
+        'gateway rejected our signature (wrong key or serial?)',
+        r.code,
+      );
     case 'NO_AUTH':
       return new ProviderError('invalid_request', 'not_authorized', r.message, r.code);
     case 'NOT_ENOUGH':

@@ -39,9 +39,13 @@ export function validateConfig(config: WechatpayConfig): void {
     }
   }
   if (config.merchantType !== 'ecommerce_platform' && config.merchantType !== 'service_provider') {
-    throw new KeyConfigError('config_invalid', 'wechatpay config: merchantType must be ecommerce_platform or service_provider');
+    throw new KeyConfigError(
+      'config_invalid',
+      'wechatpay config: merchantType must be ecommerce_platform or service_provider',
+    );
   }
-  if (!/^https?:\/\//.test(config.baseUrl)) throw new KeyConfigError('config_invalid', 'wechatpay config: baseUrl must be an http(s) URL');
+  if (!/^https?:\/\//.test(config.baseUrl))
+    throw new KeyConfigError('config_invalid', 'wechatpay config: baseUrl must be an http(s) URL');
   const t = config.timeoutMs;
   if (t !== undefined && (!Number.isSafeInteger(t) || t <= 0 || t > TIMEOUT_MS_MAX)) {
     throw new KeyConfigError('config_invalid', `wechatpay config: timeoutMs must be 1..${TIMEOUT_MS_MAX}`);

@@ -2,7 +2,14 @@
 // shares the commission to the platform and, with `finish: true`, unfreezes the rest (or `finish-order` unfreezes
 // without sharing). Sharing is asynchronous and refused until the payment has settled.
 import { fen, type Fen } from '../../shared/money';
-import { ProviderError, type EscrowOperations, type EscrowTradeRef, type ReturnShareInput, type ShareInput, type ShareStatus } from '../types';
+import {
+  ProviderError,
+  type EscrowOperations,
+  type EscrowTradeRef,
+  type ReturnShareInput,
+  type ShareInput,
+  type ShareStatus,
+} from '../types';
 import { asProviderError, callStrict, isRejection } from './client';
 import type { AdapterContext } from './context';
 import { encryptSensitive } from './sign';
@@ -47,11 +54,17 @@ export interface ReturnShareStatus {
 export interface WechatpayEscrow extends EscrowOperations {
   addReceiver(input: ReceiverInput): Promise<void>;
   fundBalance(subMerchantId: string): Promise<FundBalance>;
-  queryReturnShare(input: Pick<ReturnShareInput, 'subMerchantId' | 'outOrderNo' | 'outReturnNo'>): Promise<ReturnShareStatus>;
+  queryReturnShare(
+    input: Pick<ReturnShareInput, 'subMerchantId' | 'outOrderNo' | 'outReturnNo'>,
+  ): Promise<ReturnShareStatus>;
 }
 
 export function unsupportedForMerchantType(what: string): ProviderError {
-  return new ProviderError('invalid_request', 'not_supported_for_merchant_type', `${what} is not available for the service-provider type yet`);
+  return new ProviderError(
+    'invalid_request',
+    'not_supported_for_merchant_type',
+    `${what} is not available for the service-provider type yet`,
+  );
 }
 
 export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
@@ -71,11 +84,25 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
 
   const queryShare: EscrowOperations['queryShare'] = async (input) => {
     guard('profit sharing');
-    const query = { sub_mchid: input.subMerchantId, transaction_id: input.transactionId, out_order_no: input.outOrderNo };
+    const query = {
+      sub_mchid: input.subMerchantId,
+      transaction_id: input.transactionId,
+      out_order_no: input.outOrderNo,
+    };
     try {
-      return statusOf((await ctx.http.call<EcommerceShareOrder>({ method: 'GET', path: '/v3/ecommerce/profitsharing/orders', query, effect: 'read' })).data);
+      return statusOf(
+        (
+          await ctx.http.call<EcommerceShareOrder>({
+            method: 'GET',
+            path: '/v3/ecommerce/profitsharing/orders',
+            query,
+            effect: 'read',
+          })
+        ).data,
+      );
     } catch (e) {
-      if (isRejection(e, 'RESOURCE_NOT_EXISTS', 404)) throw new ProviderError('invalid_request', 'share_not_found', e.message, e.code);
+      if (isRejection(e, 'RESOURCE_NOT_EXISTS', 404))
+        throw new ProviderError('invalid_request', 'share_not_found', e.message, e.code);
       throw asProviderError(e);
     }
   };
@@ -86,7 +113,8 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
    * order not shareable), and only its message tells them apart, so "not settled" is read off the message.
    */
   const shareRefusal = (e: unknown): ShareStatus => {
-    if (isRejection(e, 'INVALID_REQUEST') && NOT_SETTLED_MESSAGE.test(e.message)) return { state: 'not_settled_yet', sharedFen: fen(0) };
+    if (isRejection(e, 'INVALID_REQUEST') && NOT_SETTLED_MESSAGE.test(e.message))
+      return { state: 'not_settled_yet', sharedFen: fen(0) };
     if (isRejection(e, 'INVALID_REQUEST')) throw new ProviderError('declined', 'share_refused', e.message, e.code);
     if (isRejection(e, 'RULE_LIMIT')) throw new ProviderError('declined', 'share_exceeds_limit', e.message, e.code);
     if (isRejection(e, 'NOT_ENOUGH')) throw new ProviderError('declined', 'share_exceeds_unsplit', e.message, e.code);
@@ -102,7 +130,12 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
       description: input.description,
     };
     try {
-      await ctx.http.call<FinishOrderAnswer>({ method: 'POST', path: '/v3/ecommerce/profitsharing/finish-order', body, effect: 'money' });
+      await ctx.http.call<FinishOrderAnswer>({
+        method: 'POST',
+        path: '/v3/ecommerce/profitsharing/finish-order',
+        body,
+        effect: 'money',
+      });
     } catch (e) {
       return shareRefusal(e);
     }
@@ -110,11 +143,15 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
   };
 
   /** Accepted asynchronously; its state is whatever the query says now, or processing if that is unavailable. */
-  const queryAfterAccepted = async (input: EscrowTradeRef & { outOrderNo: string }, requestedFen = 0): Promise<ShareStatus> => {
+  const queryAfterAccepted = async (
+    input: EscrowTradeRef & { outOrderNo: string },
+    requestedFen = 0,
+  ): Promise<ShareStatus> => {
     try {
       return await queryShare(input);
     } catch (e) {
-      if (e instanceof ProviderError && (e.kind === 'unavailable' || e.code === 'share_not_found')) return { state: 'processing', sharedFen: fen(requestedFen) };
+      if (e instanceof ProviderError && (e.kind === 'unavailable' || e.code === 'share_not_found'))
+        return { state: 'processing', sharedFen: fen(requestedFen) };
       throw e;
     }
   };
@@ -122,7 +159,12 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
   const fundBalance = async (subMerchantId: string): Promise<FundBalance> => {
     guard('fund balance');
     const path = `/v3/ecommerce/fund/balance/${encodeURIComponent(subMerchantId)}`;
-    const answer = await callStrict<FundBalanceAnswer>(ctx.http, { method: 'GET', path, query: { account_type: 'BASIC' }, effect: 'read' });
+    const answer = await callStrict<FundBalanceAnswer>(ctx.http, {
+      method: 'GET',
+      path,
+      query: { account_type: 'BASIC' },
+      effect: 'read',
+    });
     return { subMerchantId, availableFen: fen(answer.available_amount), pendingFen: fen(answer.pending_amount) };
   };
 
@@ -130,7 +172,9 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
     async queryUnsplit(ref: EscrowTradeRef): Promise<Fen> {
       guard('unsplit amount');
       const path = `/v3/ecommerce/profitsharing/orders/${encodeURIComponent(ref.transactionId)}/amounts`;
-      return fen((await callStrict<UnsplitAmountAnswer>(ctx.http, { method: 'GET', path, effect: 'read' })).unsplit_amount);
+      return fen(
+        (await callStrict<UnsplitAmountAnswer>(ctx.http, { method: 'GET', path, effect: 'read' })).unsplit_amount,
+      );
     },
 
     async shareAndRelease(input: ShareInput): Promise<ShareStatus> {
@@ -145,12 +189,26 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
         sub_mchid: input.subMerchantId,
         transaction_id: input.transactionId,
         out_order_no: input.outOrderNo,
-        receivers: [{ type: 'MERCHANT_ID', receiver_account: receiverMchid, amount: input.commissionFen, description: input.description }],
+        receivers: [
+          {
+            type: 'MERCHANT_ID',
+            receiver_account: receiverMchid,
+            amount: input.commissionFen,
+            description: input.description,
+          },
+        ],
         finish: true,
       };
       let order: EcommerceShareOrder;
       try {
-        order = (await ctx.http.call<EcommerceShareOrder>({ method: 'POST', path: '/v3/ecommerce/profitsharing/orders', body, effect: 'money' })).data;
+        order = (
+          await ctx.http.call<EcommerceShareOrder>({
+            method: 'POST',
+            path: '/v3/ecommerce/profitsharing/orders',
+            body,
+            effect: 'money',
+          })
+        ).data;
       } catch (e) {
         return shareRefusal(e);
       }
@@ -170,24 +228,44 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
         description: 'refund',
       };
       try {
-        const answer = (await ctx.http.call<ReturnOrderAnswer>({ method: 'POST', path: '/v3/ecommerce/profitsharing/returnorders', body, effect: 'money' })).data;
+        const answer = (
+          await ctx.http.call<ReturnOrderAnswer>({
+            method: 'POST',
+            path: '/v3/ecommerce/profitsharing/returnorders',
+            body,
+            effect: 'money',
+          })
+        ).data;
         return { state: returnStateOf(answer.result) };
       } catch (e) {
-        if (isRejection(e, 'NOT_ENOUGH')) throw new ProviderError('declined', 'return_exceeds_shared', e.message, e.code);
+        if (isRejection(e, 'NOT_ENOUGH'))
+          throw new ProviderError('declined', 'return_exceeds_shared', e.message, e.code);
         throw asProviderError(e);
       }
     },
 
     async queryReturnShare(input) {
       guard('return orders');
-      const query = { sub_mchid: input.subMerchantId, out_order_no: input.outOrderNo, out_return_no: input.outReturnNo };
+      const query = {
+        sub_mchid: input.subMerchantId,
+        out_order_no: input.outOrderNo,
+        out_return_no: input.outReturnNo,
+      };
       try {
-        const answer = (await ctx.http.call<ReturnOrderAnswer>({ method: 'GET', path: '/v3/ecommerce/profitsharing/returnorders', query, effect: 'read' })).data;
+        const answer = (
+          await ctx.http.call<ReturnOrderAnswer>({
+            method: 'GET',
+            path: '/v3/ecommerce/profitsharing/returnorders',
+            query,
+            effect: 'read',
+          })
+        ).data;
         const status: ReturnShareStatus = { state: returnStateOf(answer.result), amountFen: fen(answer.amount) };
         if (answer.fail_reason) status.failReason = answer.fail_reason;
         return status;
       } catch (e) {
-        if (isRejection(e, 'RESOURCE_NOT_EXISTS', 404)) throw new ProviderError('invalid_request', 'return_not_found', e.message, e.code);
+        if (isRejection(e, 'RESOURCE_NOT_EXISTS', 404))
+          throw new ProviderError('invalid_request', 'return_not_found', e.message, e.code);
         throw asProviderError(e);
       }
     },
@@ -208,13 +286,24 @@ export function createEscrow(ctx: AdapterContext): WechatpayEscrow {
 
     async addReceiver(input: ReceiverInput): Promise<void> {
       guard('profit sharing receivers');
-      const body: AddReceiverBody = { appid: ctx.config.spAppid, type: input.type, account: input.account, relation_type: input.relationType };
+      const body: AddReceiverBody = {
+        appid: ctx.config.spAppid,
+        type: input.type,
+        account: input.account,
+        relation_type: input.relationType,
+      };
       // A merchant receiver's full name goes in plain text; a person's name only encrypted (and then checked).
       const personal = input.type === 'PERSONAL_OPENID';
       if (input.name && personal) body.encrypted_name = encryptSensitive(input.name, ctx.keys.encryption.key);
       if (input.name && !personal) body.name = input.name;
       const path = '/v3/ecommerce/profitsharing/receivers/add';
-      await callStrict(ctx.http, { method: 'POST', path, body, effect: 'read', withSerialHeader: Boolean(body.encrypted_name) });
+      await callStrict(ctx.http, {
+        method: 'POST',
+        path,
+        body,
+        effect: 'read',
+        withSerialHeader: Boolean(body.encrypted_name),
+      });
     },
   };
 }

@@ -5,7 +5,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NotificationRejected, type ProviderEvent } from '../types';
 import { createWechatpayAdapter, type WechatpayAdapter } from './adapter';
 import { rejectionReply } from './notify';
-import { buildNotification, offlineWorld, platformCertificate, rsaKeyPair, signed, PUBLIC_KEY_ID, type OfflineWorld } from './test-kit';
+import {
+  buildNotification,
+  offlineWorld,
+  platformCertificate,
+  rsaKeyPair,
+  signed,
+  PUBLIC_KEY_ID,
+  type OfflineWorld,
+} from './test-kit';
 
 const CERT_SERIAL = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
 let world: OfflineWorld;
@@ -33,8 +41,28 @@ const combinedPaid = {
   combine_out_trade_no: 'pay_20240601_0001',
   combine_payer_info: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
   sub_orders: [
-    { mchid: '1900000100', sub_mchid: '1900000109', trade_type: 'NATIVE', trade_state: 'SUCCESS', attach: 'pay_20240601_0001', transaction_id: '4200000000202406010000000002', out_trade_no: 'ord_a_0001', success_time: '2024-06-01T12:00:05+08:00', amount: { total_amount: 100, payer_amount: 100, currency: 'CNY', payer_currency: 'CNY' } },
-    { mchid: '1900000100', sub_mchid: '1900000110', trade_type: 'NATIVE', trade_state: 'SUCCESS', attach: 'pay_20240601_0001', transaction_id: '4200000000202406010000000003', out_trade_no: 'ord_b_0001', success_time: '2024-06-01T12:00:05+08:00', amount: { total_amount: 250, payer_amount: 250, currency: 'CNY', payer_currency: 'CNY' } },
+    {
+      mchid: '1900000100',
+      sub_mchid: '1900000109',
+      trade_type: 'NATIVE',
+      trade_state: 'SUCCESS',
+      attach: 'pay_20240601_0001',
+      transaction_id: '4200000000202406010000000002',
+      out_trade_no: 'ord_a_0001',
+      success_time: '2024-06-01T12:00:05+08:00',
+      amount: { total_amount: 100, payer_amount: 100, currency: 'CNY', payer_currency: 'CNY' },
+    },
+    {
+      mchid: '1900000100',
+      sub_mchid: '1900000110',
+      trade_type: 'NATIVE',
+      trade_state: 'SUCCESS',
+      attach: 'pay_20240601_0001',
+      transaction_id: '4200000000202406010000000003',
+      out_trade_no: 'ord_b_0001',
+      success_time: '2024-06-01T12:00:05+08:00',
+      amount: { total_amount: 250, payer_amount: 250, currency: 'CNY', payer_currency: 'CNY' },
+    },
   ],
 };
 
@@ -60,10 +88,19 @@ beforeAll(async () => {
 
 const parse = (n: { headers: Record<string, string>; rawBody: string }) => adapter.parseNotification(n);
 const genuine = (eventType: string, resource: object, extra: Partial<Parameters<typeof buildNotification>[0]> = {}) =>
-  buildNotification({ eventType, resource, signingKeyPem: world.wechatpay.privateKeyPem, serial: PUBLIC_KEY_ID, ...extra });
+  buildNotification({
+    eventType,
+    resource,
+    signingKeyPem: world.wechatpay.privateKeyPem,
+    serial: PUBLIC_KEY_ID,
+    ...extra,
+  });
 
 async function rejection(promise: Promise<ProviderEvent>): Promise<NotificationRejected> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(NotificationRejected);
   return err as NotificationRejected;
 }
@@ -76,7 +113,15 @@ describe('genuine notifications become events', () => {
       eventId: 'EV-2018-0001',
       appId: 'wx8888888888888888',
       platformMerchantId: '1900000100',
-      subTrades: [{ outTradeNo: 'ord_20240601_0001', subMerchantId: '1900000109', transactionId: '4200000000202406010000000001', amountFen: 8888, paidAt: new Date('2024-06-01T04:00:05Z') }],
+      subTrades: [
+        {
+          outTradeNo: 'ord_20240601_0001',
+          subMerchantId: '1900000109',
+          transactionId: '4200000000202406010000000001',
+          amountFen: 8888,
+          paidAt: new Date('2024-06-01T04:00:05Z'),
+        },
+      ],
     });
   });
 
@@ -84,7 +129,12 @@ describe('genuine notifications become events', () => {
     const event = await parse(genuine('TRANSACTION.SUCCESS', combinedPaid, { id: 'EV-2018-0002' }));
     expect(event.kind).toBe('trade_paid');
     if (event.kind !== 'trade_paid') return;
-    expect(event).toMatchObject({ eventId: 'EV-2018-0002', appId: 'wx8888888888888888', platformMerchantId: '1900000100', groupOutTradeNo: 'pay_20240601_0001' });
+    expect(event).toMatchObject({
+      eventId: 'EV-2018-0002',
+      appId: 'wx8888888888888888',
+      platformMerchantId: '1900000100',
+      groupOutTradeNo: 'pay_20240601_0001',
+    });
     expect(event.subTrades.map((s) => [s.outTradeNo, s.subMerchantId, s.amountFen])).toEqual([
       ['ord_a_0001', '1900000109', 100],
       ['ord_b_0001', '1900000110', 250],
@@ -97,7 +147,15 @@ describe('genuine notifications become events', () => {
     ['REFUND.CLOSED', 'CLOSED', 'closed'],
   ])('%s is refund_finished %s', async (eventType, status, state) => {
     const event = await parse(genuine(eventType, refundNotice(status), { id: 'EV-R-1' }));
-    expect(event).toEqual({ kind: 'refund_finished', eventId: 'EV-R-1', outTradeNo: 'ord_20240601_0001', outRefundNo: 'rfd_0001', subMerchantId: '1900000109', state, refundFen: 888 });
+    expect(event).toEqual({
+      kind: 'refund_finished',
+      eventId: 'EV-R-1',
+      outTradeNo: 'ord_20240601_0001',
+      outRefundNo: 'rfd_0001',
+      subMerchantId: '1900000109',
+      state,
+      refundFen: 888,
+    });
   });
 
   it('an event type Hutong does not handle is ignored, not refused', async () => {
@@ -106,20 +164,32 @@ describe('genuine notifications become events', () => {
   });
 
   it('verifies a notification signed with a platform certificate named by its serial', async () => {
-    const n = buildNotification({ eventType: 'TRANSACTION.SUCCESS', resource: partnerPaid, signingKeyPem: certPrivateKeyPem, serial: CERT_SERIAL });
+    const n = buildNotification({
+      eventType: 'TRANSACTION.SUCCESS',
+      resource: partnerPaid,
+      signingKeyPem: certPrivateKeyPem,
+      serial: CERT_SERIAL,
+    });
     expect((await parse(n)).kind).toBe('trade_paid');
   });
 
   it('accepts header names in any case and a 299-second-old timestamp', async () => {
     const n = genuine('TRANSACTION.SUCCESS', partnerPaid, { timestamp: Math.floor(now.getTime() / 1000) - 299 });
-    const headers = Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k.replace(/(^|-)w/g, (m) => m.toUpperCase()), v]));
+    const headers = Object.fromEntries(
+      Object.entries(n.headers).map(([k, v]) => [k.replace(/(^|-)w/g, (m) => m.toUpperCase()), v]),
+    );
     expect((await parse({ headers, rawBody: n.rawBody })).kind).toBe('trade_paid');
   });
 });
 
 describe('anything not provably from WeChat Pay, now, is refused', () => {
   it('a notification signed with another key is bad_signature', async () => {
-    const forged = buildNotification({ eventType: 'TRANSACTION.SUCCESS', resource: partnerPaid, signingKeyPem: rsaKeyPair().privateKeyPem, serial: PUBLIC_KEY_ID });
+    const forged = buildNotification({
+      eventType: 'TRANSACTION.SUCCESS',
+      resource: partnerPaid,
+      signingKeyPem: rsaKeyPair().privateKeyPem,
+      serial: PUBLIC_KEY_ID,
+    });
     expect((await rejection(parse(forged))).reason).toBe('bad_signature');
   });
 
@@ -129,7 +199,9 @@ describe('anything not provably from WeChat Pay, now, is refused', () => {
     const sealed = Buffer.from(body.resource.ciphertext, 'base64');
     sealed[3] = sealed[3]! ^ 0x20;
     body.resource.ciphertext = sealed.toString('base64');
-    expect((await rejection(parse({ headers: n.headers, rawBody: JSON.stringify(body) }))).reason).toBe('bad_signature');
+    expect((await rejection(parse({ headers: n.headers, rawBody: JSON.stringify(body) }))).reason).toBe(
+      'bad_signature',
+    );
   });
 
   it('a correctly signed body whose ciphertext does not authenticate is decrypt_failed', async () => {
@@ -149,20 +221,36 @@ describe('anything not provably from WeChat Pay, now, is refused', () => {
 
   it('a genuine notification replayed 301 seconds later, or dated in the future, is stale_timestamp', async () => {
     const nowSeconds = Math.floor(now.getTime() / 1000);
-    expect((await rejection(parse(genuine('TRANSACTION.SUCCESS', partnerPaid, { timestamp: nowSeconds - 301 })))).reason).toBe('stale_timestamp');
-    expect((await rejection(parse(genuine('TRANSACTION.SUCCESS', partnerPaid, { timestamp: nowSeconds + 360 })))).reason).toBe('stale_timestamp');
+    expect(
+      (await rejection(parse(genuine('TRANSACTION.SUCCESS', partnerPaid, { timestamp: nowSeconds - 301 })))).reason,
+    ).toBe('stale_timestamp');
+    expect(
+      (await rejection(parse(genuine('TRANSACTION.SUCCESS', partnerPaid, { timestamp: nowSeconds + 360 })))).reason,
+    ).toBe('stale_timestamp');
   });
 
   it('an unknown serial or missing signature headers are bad_signature', async () => {
     const n = genuine('TRANSACTION.SUCCESS', partnerPaid);
-    expect((await rejection(parse({ headers: { ...n.headers, 'wechatpay-serial': 'PUB_KEY_ID_OTHER' }, rawBody: n.rawBody }))).reason).toBe('bad_signature');
+    expect(
+      (
+        await rejection(
+          parse({ headers: { ...n.headers, 'wechatpay-serial': 'PUB_KEY_ID_OTHER' }, rawBody: n.rawBody }),
+        )
+      ).reason,
+    ).toBe('bad_signature');
     const { ['wechatpay-signature']: _dropped, ...unsigned } = n.headers;
     expect((await rejection(parse({ headers: unsigned, rawBody: n.rawBody }))).reason).toBe('bad_signature');
   });
 
   it('a signed body that is not a notification is malformed', async () => {
-    expect((await rejection(parse(signed('not json', world.wechatpay.privateKeyPem, PUBLIC_KEY_ID)))).reason).toBe('malformed');
-    const noResource = signed(JSON.stringify({ id: 'EV', event_type: 'TRANSACTION.SUCCESS' }), world.wechatpay.privateKeyPem, PUBLIC_KEY_ID);
+    expect((await rejection(parse(signed('not json', world.wechatpay.privateKeyPem, PUBLIC_KEY_ID)))).reason).toBe(
+      'malformed',
+    );
+    const noResource = signed(
+      JSON.stringify({ id: 'EV', event_type: 'TRANSACTION.SUCCESS' }),
+      world.wechatpay.privateKeyPem,
+      PUBLIC_KEY_ID,
+    );
     expect((await rejection(parse(noResource))).reason).toBe('malformed');
   });
 

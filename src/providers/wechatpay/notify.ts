@@ -23,7 +23,10 @@ export function parseNotification(req: NotificationRequest, keys: WechatpayKeys,
   try {
     plaintext = decryptResource(envelope.resource, keys.apiv3Key);
   } catch {
-    throw new NotificationRejected('decrypt_failed', 'resource did not decrypt with the APIv3 key (key changed, or ciphertext altered?)');
+    throw new NotificationRejected(
+      'decrypt_failed',
+      'resource did not decrypt with the APIv3 key (key changed, or ciphertext altered?)',
+    );
   }
   const resource = parseJson(plaintext, 'decrypted resource') as Record<string, unknown>;
   return eventOf(envelope, resource);
@@ -38,20 +41,34 @@ function verifyEnvelope(req: NotificationRequest, keys: WechatpayKeys, now: Date
     throw new NotificationRejected('bad_signature', 'missing Wechatpay-Timestamp/Nonce/Signature/Serial headers');
   }
   const key = keys.verifiers.get(serial);
-  if (!key) throw new NotificationRejected('bad_signature', 'unknown Wechatpay-Serial (a new platform key or certificate not configured yet?)');
+  if (!key)
+    throw new NotificationRejected(
+      'bad_signature',
+      'unknown Wechatpay-Serial (a new platform key or certificate not configured yet?)',
+    );
   if (!verifySha256Rsa(wechatpayMessage(timestamp, nonce, req.rawBody), signature, key)) {
     throw new NotificationRejected('bad_signature', 'signature does not verify (raw body altered or re-serialised?)');
   }
   const sentAt = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
   if (!(Math.abs(Math.floor(now.getTime() / 1000) - sentAt) <= NOTIFICATION_MAX_SKEW_SECONDS)) {
-    throw new NotificationRejected('stale_timestamp', 'Wechatpay-Timestamp more than 5 minutes from now (a replay, or clock skew?)');
+    throw new NotificationRejected(
+      'stale_timestamp',
+      'Wechatpay-Timestamp more than 5 minutes from now (a replay, or clock skew?)',
+    );
   }
   const envelope = parseJson(req.rawBody, 'body') as Partial<NotificationEnvelope>;
   const r = envelope.resource;
-  if (typeof envelope.id !== 'string' || typeof envelope.event_type !== 'string' || !r || typeof r.ciphertext !== 'string' || typeof r.nonce !== 'string') {
+  if (
+    typeof envelope.id !== 'string' ||
+    typeof envelope.event_type !== 'string' ||
+    !r ||
+    typeof r.ciphertext !== 'string' ||
+    typeof r.nonce !== 'string'
+  ) {
     throw new NotificationRejected('malformed', 'notification lacks id, event_type or resource');
   }
-  if (r.algorithm !== 'AEAD_AES_256_GCM') throw new NotificationRejected('malformed', 'resource algorithm is not AEAD_AES_256_GCM');
+  if (r.algorithm !== 'AEAD_AES_256_GCM')
+    throw new NotificationRejected('malformed', 'resource algorithm is not AEAD_AES_256_GCM');
   return envelope as NotificationEnvelope;
 }
 
@@ -104,13 +121,22 @@ function combinedPaid(eventId: string, tx: CombineTransaction): ProviderEvent {
     appId: tx.combine_appid,
     platformMerchantId: tx.combine_mchid,
     groupOutTradeNo: tx.combine_out_trade_no,
-    subTrades: paid.map((o) => paidSubTrade(o.out_trade_no, o.sub_mchid, o.transaction_id, o.amount?.total_amount, o.success_time)),
+    subTrades: paid.map((o) =>
+      paidSubTrade(o.out_trade_no, o.sub_mchid, o.transaction_id, o.amount?.total_amount, o.success_time),
+    ),
   };
 }
 
-function paidSubTrade(outTradeNo: string, subMchid: string, transactionId?: string, amount?: number, successTime?: string): PaidSubTrade {
+function paidSubTrade(
+  outTradeNo: string,
+  subMchid: string,
+  transactionId?: string,
+  amount?: number,
+  successTime?: string,
+): PaidSubTrade {
   const paidAt = parseTime(successTime);
-  if (!outTradeNo || !subMchid || !transactionId || amount === undefined || !paidAt) throw new Error('paid sub-order incomplete');
+  if (!outTradeNo || !subMchid || !transactionId || amount === undefined || !paidAt)
+    throw new Error('paid sub-order incomplete');
   return { outTradeNo, subMerchantId: subMchid, transactionId, amountFen: fen(amount), paidAt };
 }
 

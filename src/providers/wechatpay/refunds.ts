@@ -11,17 +11,29 @@ import type { DomesticRefundBody, EcommerceRefundAnswer, EcommerceRefundBody, Re
 const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
 
 export async function refund(ctx: AdapterContext, input: RefundInput): Promise<RefundStatus> {
-  if (!OUT_REFUND_NO.test(input.outRefundNo)) throw new ProviderError('invalid_request', 'out_refund_no_invalid', 'out_refund_no must be 1-64 of [0-9A-Za-z_-|*@]');
+  if (!OUT_REFUND_NO.test(input.outRefundNo))
+    throw new ProviderError(
+      'invalid_request',
+      'out_refund_no_invalid',
+      'out_refund_no must be 1-64 of [0-9A-Za-z_-|*@]',
+    );
   if (!Number.isSafeInteger(input.refundFen) || input.refundFen <= 0 || input.refundFen > input.totalFen) {
-    throw new ProviderError('invalid_request', 'refund_amount_invalid', 'a refund is positive and at most the paid amount');
+    throw new ProviderError(
+      'invalid_request',
+      'refund_amount_invalid',
+      'a refund is positive and at most the paid amount',
+    );
   }
   try {
-    return ctx.config.merchantType === 'ecommerce_platform' ? await applyEcommerce(ctx, input) : await applyDomestic(ctx, input);
+    return ctx.config.merchantType === 'ecommerce_platform'
+      ? await applyEcommerce(ctx, input)
+      : await applyDomestic(ctx, input);
   } catch (e) {
     // More than the frozen, unshared money: unfreeze (finish-order) first, then refund again with the same number.
     if (isRejection(e, 'RULE_LIMIT')) throw new ProviderError('declined', 'refund_needs_unfreeze', e.message, e.code);
     if (isRejection(e, 'NOT_ENOUGH')) throw new ProviderError('declined', 'insufficient_funds', e.message, e.code);
-    if (isRejection(e, 'ORDER_NOT_EXIST', 'RESOURCE_NOT_EXISTS', 404)) throw new ProviderError('invalid_request', 'trade_not_found', e.message, e.code);
+    if (isRejection(e, 'ORDER_NOT_EXIST', 'RESOURCE_NOT_EXISTS', 404))
+      throw new ProviderError('invalid_request', 'trade_not_found', e.message, e.code);
     throw asProviderError(e);
   }
 }
@@ -36,8 +48,19 @@ async function applyEcommerce(ctx: AdapterContext, input: RefundInput): Promise<
     notify_url: input.notifyUrl,
   };
   if (input.reason) body.reason = input.reason;
-  const applied = (await ctx.http.call<EcommerceRefundAnswer>({ method: 'POST', path: '/v3/ecommerce/refunds/apply', body, effect: 'money' })).data;
-  const accepted: RefundStatus = { state: 'processing', providerRefundId: applied.refund_id, refundFen: fen(applied.amount?.refund ?? input.refundFen) };
+  const applied = (
+    await ctx.http.call<EcommerceRefundAnswer>({
+      method: 'POST',
+      path: '/v3/ecommerce/refunds/apply',
+      body,
+      effect: 'money',
+    })
+  ).data;
+  const accepted: RefundStatus = {
+    state: 'processing',
+    providerRefundId: applied.refund_id,
+    refundFen: fen(applied.amount?.refund ?? input.refundFen),
+  };
   try {
     const status = await queryRefund(ctx, input);
     return status.state === 'not_found' ? accepted : status;
@@ -57,7 +80,9 @@ async function applyDomestic(ctx: AdapterContext, input: RefundInput): Promise<R
     amount: { refund: input.refundFen, total: input.totalFen, currency: 'CNY' },
   };
   if (input.reason) body.reason = input.reason;
-  const record = (await ctx.http.call<RefundRecord>({ method: 'POST', path: '/v3/refund/domestic/refunds', body, effect: 'money' })).data;
+  const record = (
+    await ctx.http.call<RefundRecord>({ method: 'POST', path: '/v3/refund/domestic/refunds', body, effect: 'money' })
+  ).data;
   return statusOf(record);
 }
 
@@ -67,9 +92,18 @@ export async function queryRefund(
 ): Promise<RefundStatus> {
   const no = encodeURIComponent(input.outRefundNo);
   const path =
-    ctx.config.merchantType === 'ecommerce_platform' ? `/v3/ecommerce/refunds/out-refund-no/${no}` : `/v3/refund/domestic/refunds/${no}`;
+    ctx.config.merchantType === 'ecommerce_platform'
+      ? `/v3/ecommerce/refunds/out-refund-no/${no}`
+      : `/v3/refund/domestic/refunds/${no}`;
   try {
-    const record = (await ctx.http.call<RefundRecord>({ method: 'GET', path, query: { sub_mchid: input.subMerchantId }, effect: 'read' })).data;
+    const record = (
+      await ctx.http.call<RefundRecord>({
+        method: 'GET',
+        path,
+        query: { sub_mchid: input.subMerchantId },
+        effect: 'read',
+      })
+    ).data;
     return statusOf(record);
   } catch (e) {
     if (isRejection(e, 'RESOURCE_NOT_EXISTS', 'ORDER_NOT_EXIST', 404)) return { state: 'not_found' };

@@ -32,7 +32,8 @@ beforeAll(async () => {
 async function billDays(): Promise<string[]> {
   const days = new Set<string>();
   const end = (await world.sandboxNow()).getTime();
-  for (let at = startedAt.getTime(); at < end + 86_400_000; at += 86_400_000) days.add(beijingDate(new Date(Math.min(at, end))));
+  for (let at = startedAt.getTime(); at < end + 86_400_000; at += 86_400_000)
+    days.add(beijingDate(new Date(Math.min(at, end))));
   return [...days];
 }
 afterAll(async () => {
@@ -40,14 +41,22 @@ afterAll(async () => {
 });
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ProviderError);
   return err as ProviderError;
 }
 
 /** Pays one partner order of `amountFen` to sub-merchant number `which` and returns its escrow reference. */
 async function paidTrade(which: number, amountFen: number): Promise<EscrowTradeRef> {
-  const sub = { outTradeNo: no('ord_'), subMerchantId: world.registration.sub_mchids[which]!, amountFen: fen(amountFen), description: 'goods' };
+  const sub = {
+    outTradeNo: no('ord_'),
+    subMerchantId: world.registration.sub_mchids[which]!,
+    amountFen: fen(amountFen),
+    description: 'goods',
+  };
   const input: CreateTradeInput = {
     scene: 'qr',
     groupOutTradeNo: no('pay_'),
@@ -59,9 +68,16 @@ async function paidTrade(which: number, amountFen: number): Promise<EscrowTradeR
   const action = await world.adapter.createTrade(input);
   if (action.type !== 'qr') throw new Error('expected a QR');
   await world.walletPay({ code_url: action.code_url });
-  const event = await world.waitForEvent((e: ProviderEvent) => e.kind === 'trade_paid' && e.subTrades[0]?.outTradeNo === sub.outTradeNo);
+  const event = await world.waitForEvent(
+    (e: ProviderEvent) => e.kind === 'trade_paid' && e.subTrades[0]?.outTradeNo === sub.outTradeNo,
+  );
   if (event.kind !== 'trade_paid') throw new Error('expected trade_paid');
-  return { outTradeNo: sub.outTradeNo, subMerchantId: sub.subMerchantId, transactionId: event.subTrades[0]!.transactionId, amountFen: sub.amountFen };
+  return {
+    outTradeNo: sub.outTradeNo,
+    subMerchantId: sub.subMerchantId,
+    transactionId: event.subTrades[0]!.transactionId,
+    amountFen: sub.amountFen,
+  };
 }
 
 describe('sharing and release', () => {
@@ -86,16 +102,44 @@ describe('sharing and release', () => {
     const released = await paidTrade(1, 2000);
     const greedy = await paidTrade(1, 2000);
     await world.advanceClock(SETTLE_DELAY_MS);
-    const status = await world.adapter.escrow.shareAndRelease({ ...released, outOrderNo: no('shr_'), commissionFen: fen(0), description: 'release' });
+    const status = await world.adapter.escrow.shareAndRelease({
+      ...released,
+      outOrderNo: no('shr_'),
+      commissionFen: fen(0),
+      description: 'release',
+    });
     expect(status).toEqual({ state: 'finished', sharedFen: 0 });
-    expect((await books(released.subMerchantId)).trades.find((t) => t.out_trade_no === released.outTradeNo)).toMatchObject({ unsplit: 0, shared: 0, sharing_finished: true });
-    const err = await failure(world.adapter.escrow.shareAndRelease({ ...greedy, outOrderNo: no('shr_'), commissionFen: fen(601), description: 'too much' }));
+    expect(
+      (await books(released.subMerchantId)).trades.find((t) => t.out_trade_no === released.outTradeNo),
+    ).toMatchObject({ unsplit: 0, shared: 0, sharing_finished: true });
+    const err = await failure(
+      world.adapter.escrow.shareAndRelease({
+        ...greedy,
+        outOrderNo: no('shr_'),
+        commissionFen: fen(601),
+        description: 'too much',
+      }),
+    );
     expect([err.kind, err.code]).toEqual(['declined', 'share_exceeds_limit']);
   });
 
   it('adds profit-sharing receivers, a merchant by plain name and a person by encrypted name', async () => {
-    await expect(world.adapter.addReceiver({ type: 'MERCHANT_ID', account: '1900009999', relationType: 'SERVICE_PROVIDER', name: '示例商户全称' })).resolves.toBeUndefined();
-    await expect(world.adapter.addReceiver({ type: 'PERSONAL_OPENID', account: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', relationType: 'DISTRIBUTOR', name: '张三' })).resolves.toBeUndefined();
+    await expect(
+      world.adapter.addReceiver({
+        type: 'MERCHANT_ID',
+        account: '1900009999',
+        relationType: 'SERVICE_PROVIDER',
+        name: '示例商户全称',
+      }),
+    ).resolves.toBeUndefined();
+    await expect(
+      world.adapter.addReceiver({
+        type: 'PERSONAL_OPENID',
+        account: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+        relationType: 'DISTRIBUTOR',
+        name: '张三',
+      }),
+    ).resolves.toBeUndefined();
   });
 });
 
@@ -113,29 +157,61 @@ describe('the refund saga for a refund larger than the unsplit amount', () => {
       baseURL: `${world.config.baseUrl}/`,
     });
     await official.chain('v3/ecommerce/profitsharing/orders').post({
-      appid: world.config.spAppid, sub_mchid: trade.subMerchantId, transaction_id: trade.transactionId, out_order_no: outOrderNo,
-      receivers: [{ type: 'MERCHANT_ID', receiver_account: world.config.spMchid, amount: 2000, description: 'commission' }], finish: false,
+      appid: world.config.spAppid,
+      sub_mchid: trade.subMerchantId,
+      transaction_id: trade.transactionId,
+      out_order_no: outOrderNo,
+      receivers: [
+        { type: 'MERCHANT_ID', receiver_account: world.config.spMchid, amount: 2000, description: 'commission' },
+      ],
+      finish: false,
     });
     expect(await world.adapter.escrow.queryUnsplit(trade)).toBe(7940);
 
-    const refund = { outTradeNo: trade.outTradeNo, subMerchantId: trade.subMerchantId, outRefundNo: no('rfd_'), refundFen: fen(9000), totalFen: trade.amountFen, notifyUrl: world.notifyUrl };
+    const refund = {
+      outTradeNo: trade.outTradeNo,
+      subMerchantId: trade.subMerchantId,
+      outRefundNo: no('rfd_'),
+      refundFen: fen(9000),
+      totalFen: trade.amountFen,
+      notifyUrl: world.notifyUrl,
+    };
     expect((await failure(world.adapter.refund(refund))).code).toBe('refund_needs_unfreeze');
 
-    const released = await world.adapter.escrow.releaseRemaining({ ...trade, outOrderNo: no('fin_'), description: 'unfreeze for refund' });
+    const released = await world.adapter.escrow.releaseRemaining({
+      ...trade,
+      outOrderNo: no('fin_'),
+      description: 'unfreeze for refund',
+    });
     expect(released.state).toBe('finished');
     expect(await world.adapter.escrow.queryUnsplit(trade)).toBe(0);
     // 7940 available, the refund takes 9000 − 54 (its fee share): the shared 2000 must come back first.
     expect((await failure(world.adapter.refund(refund))).code).toBe('insufficient_funds');
 
     const outReturnNo = no('ret_');
-    const returned = await world.adapter.escrow.returnShare({ ...trade, outOrderNo, outReturnNo, amountFen: fen(2000) });
+    const returned = await world.adapter.escrow.returnShare({
+      ...trade,
+      outOrderNo,
+      outReturnNo,
+      amountFen: fen(2000),
+    });
     expect(['processing', 'succeeded']).toContain(returned.state);
-    expect(await world.adapter.queryReturnShare({ subMerchantId: trade.subMerchantId, outOrderNo, outReturnNo })).toEqual({ state: 'succeeded', amountFen: 2000 });
-    expect((await failure(world.adapter.escrow.returnShare({ ...trade, outOrderNo, outReturnNo: no('ret_'), amountFen: fen(1) }))).code).toBe('return_exceeds_shared');
+    expect(
+      await world.adapter.queryReturnShare({ subMerchantId: trade.subMerchantId, outOrderNo, outReturnNo }),
+    ).toEqual({ state: 'succeeded', amountFen: 2000 });
+    expect(
+      (
+        await failure(
+          world.adapter.escrow.returnShare({ ...trade, outOrderNo, outReturnNo: no('ret_'), amountFen: fen(1) }),
+        )
+      ).code,
+    ).toBe('return_exceeds_shared');
 
     const done = await world.adapter.refund(refund);
     expect(['processing', 'succeeded']).toContain(done.state);
-    await world.waitForEvent((e) => e.kind === 'refund_finished' && e.outRefundNo === refund.outRefundNo && e.state === 'succeeded');
+    await world.waitForEvent(
+      (e) => e.kind === 'refund_finished' && e.outRefundNo === refund.outRefundNo && e.state === 'succeeded',
+    );
     expect((await world.adapter.escrow.balance(trade.subMerchantId)).availableFen).toBe(7940 + 2000 - (9000 - 54));
   });
 });
@@ -144,11 +220,25 @@ describe('bills', () => {
   it('the trade bill lists each payment with its fee and each refund with its returned fee share', async () => {
     const trade = await paidTrade(3, 10000);
     const outRefundNo = no('rfd_');
-    await world.adapter.refund({ outTradeNo: trade.outTradeNo, subMerchantId: trade.subMerchantId, outRefundNo, refundFen: fen(3000), totalFen: trade.amountFen, notifyUrl: world.notifyUrl });
+    await world.adapter.refund({
+      outTradeNo: trade.outTradeNo,
+      subMerchantId: trade.subMerchantId,
+      outRefundNo,
+      refundFen: fen(3000),
+      totalFen: trade.amountFen,
+      notifyUrl: world.notifyUrl,
+    });
     const lines = [];
-    for (const date of await billDays()) lines.push(...(await world.adapter.fetchTradeBill({ date, subMerchantId: trade.subMerchantId })));
+    for (const date of await billDays())
+      lines.push(...(await world.adapter.fetchTradeBill({ date, subMerchantId: trade.subMerchantId })));
     expect(lines.filter((l) => l.outTradeNo === trade.outTradeNo)).toEqual([
-      expect.objectContaining({ kind: 'payment', transactionId: trade.transactionId, subMerchantId: trade.subMerchantId, amountFen: 10000, feeFen: 60 }),
+      expect.objectContaining({
+        kind: 'payment',
+        transactionId: trade.transactionId,
+        subMerchantId: trade.subMerchantId,
+        amountFen: 10000,
+        feeFen: 60,
+      }),
       expect.objectContaining({ kind: 'refund', outRefundNo, amountFen: 3000, feeFen: 18 }),
     ]);
   });
@@ -160,7 +250,10 @@ describe('bills', () => {
     expect(kinds).toEqual(new Set(['share', 'unfreeze', 'return']));
     const share = lines.find((l) => l.kind === 'share' && l.amountFen === 500);
     expect(share).toMatchObject({ receiverAccount: world.config.spMchid, status: 'SUCCESS' });
-    expect(lines.find((l) => l.kind === 'return')).toMatchObject({ amountFen: 2000, receiverAccount: world.config.spMchid });
+    expect(lines.find((l) => l.kind === 'return')).toMatchObject({
+      amountFen: 2000,
+      receiverAccount: world.config.spMchid,
+    });
   });
 
   it('a day without trades has an empty bill', async () => {
@@ -171,7 +264,9 @@ describe('bills', () => {
 describe('onboarding a 二级商户', () => {
   it('moves from checking to finished with a sub_mchid that can then be paid', async () => {
     const outRequestNo = no('app_');
-    const submitted = await world.adapter.submitOnboarding(await testApplication(world.adapter, outRequestNo, '胡同小铺'));
+    const submitted = await world.adapter.submitOnboarding(
+      await testApplication(world.adapter, outRequestNo, '胡同小铺'),
+    );
     expect(submitted).toMatchObject({ state: 'checking', applicationId: expect.any(String) });
     expect((await world.adapter.queryOnboarding(outRequestNo)).state).toBe('checking');
     let status = await world.adapter.queryOnboarding(outRequestNo);

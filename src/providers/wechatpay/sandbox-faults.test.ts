@@ -22,23 +22,48 @@ afterAll(async () => {
 const setFaults = (faults: Partial<WechatpayFaults>) => world.tool('PUT', '/faults', faults);
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ProviderError);
   return err as ProviderError;
 }
 
 async function paidOrder(amountFen: number): Promise<{ outTradeNo: string; subMerchantId: string; amountFen: number }> {
-  const sub = { outTradeNo: no('ord_'), subMerchantId: world.registration.sub_mchids[0]!, amountFen: fen(amountFen), description: 'goods' };
-  const input: CreateTradeInput = { scene: 'qr', groupOutTradeNo: no('pay_'), subOrders: [sub], expiresAt: new Date(Date.now() + 600_000), notifyUrl: world.notifyUrl, payer: { clientIp: '203.0.113.7' } };
+  const sub = {
+    outTradeNo: no('ord_'),
+    subMerchantId: world.registration.sub_mchids[0]!,
+    amountFen: fen(amountFen),
+    description: 'goods',
+  };
+  const input: CreateTradeInput = {
+    scene: 'qr',
+    groupOutTradeNo: no('pay_'),
+    subOrders: [sub],
+    expiresAt: new Date(Date.now() + 600_000),
+    notifyUrl: world.notifyUrl,
+    payer: { clientIp: '203.0.113.7' },
+  };
   const action = await world.adapter.createTrade(input);
   if (action.type !== 'qr') throw new Error('expected a QR');
   await world.walletPay({ code_url: action.code_url });
-  await world.waitForEvent((e: ProviderEvent) => e.kind === 'trade_paid' && e.subTrades[0]?.outTradeNo === sub.outTradeNo);
+  await world.waitForEvent(
+    (e: ProviderEvent) => e.kind === 'trade_paid' && e.subTrades[0]?.outTradeNo === sub.outTradeNo,
+  );
   return sub;
 }
 
-const refundOf = (sub: { outTradeNo: string; subMerchantId: string; amountFen: number }, refundFen: number): RefundInput => ({
-  outTradeNo: sub.outTradeNo, subMerchantId: sub.subMerchantId, outRefundNo: no('rfd_'), refundFen: fen(refundFen), totalFen: fen(sub.amountFen), notifyUrl: world.notifyUrl,
+const refundOf = (
+  sub: { outTradeNo: string; subMerchantId: string; amountFen: number },
+  refundFen: number,
+): RefundInput => ({
+  outTradeNo: sub.outTradeNo,
+  subMerchantId: sub.subMerchantId,
+  outRefundNo: no('rfd_'),
+  refundFen: fen(refundFen),
+  totalFen: fen(sub.amountFen),
+  notifyUrl: world.notifyUrl,
 });
 
 describe('gateway failures', () => {
@@ -49,7 +74,13 @@ describe('gateway failures', () => {
     try {
       const err = await failure(world.adapter.refund(refund));
       expect([err.kind, err.providerCode]).toEqual(['outcome_unknown', 'SYSTEM_ERROR']);
-      expect((await failure(world.adapter.queryTrade({ groupOutTradeNo: 'g', subOrders: [{ ...sub, amountFen: fen(sub.amountFen) }] }))).kind).toBe('unavailable');
+      expect(
+        (
+          await failure(
+            world.adapter.queryTrade({ groupOutTradeNo: 'g', subOrders: [{ ...sub, amountFen: fen(sub.amountFen) }] }),
+          )
+        ).kind,
+      ).toBe('unavailable');
     } finally {
       await setFaults({ callError5xx: false });
     }
@@ -78,11 +109,15 @@ describe('notification faults', () => {
     let sub;
     try {
       sub = await paidOrder(500);
-      await world.waitForEvent((e) => e.kind === 'trade_paid' && e.subTrades[0]?.outTradeNo === sub!.outTradeNo && countOf(e.eventId) === 2);
+      await world.waitForEvent(
+        (e) => e.kind === 'trade_paid' && e.subTrades[0]?.outTradeNo === sub!.outTradeNo && countOf(e.eventId) === 2,
+      );
     } finally {
       await setFaults({ notifyDuplicate: false });
     }
-    const copies = world.received.filter((r) => r.event?.kind === 'trade_paid' && r.event.subTrades[0]?.outTradeNo === sub.outTradeNo);
+    const copies = world.received.filter(
+      (r) => r.event?.kind === 'trade_paid' && r.event.subTrades[0]?.outTradeNo === sub.outTradeNo,
+    );
     expect(copies.map((c) => c.status)).toEqual([204, 204]);
     expect(copies[0]!.event).toEqual(copies[1]!.event);
   });

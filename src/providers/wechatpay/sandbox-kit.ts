@@ -33,7 +33,12 @@ export interface SandboxWorld {
   notifyUrl: string;
   received: Received[];
   tool<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T>;
-  walletPay(target: { code_url?: string; prepay_id?: string; url?: string; jsapi_params?: Record<string, string> }): Promise<unknown>;
+  walletPay(target: {
+    code_url?: string;
+    prepay_id?: string;
+    url?: string;
+    jsapi_params?: Record<string, string>;
+  }): Promise<unknown>;
   advanceClock(ms: number): Promise<void>;
   /** The sandbox's clock (it can be ahead of ours), for bill dates. */
   sandboxNow(): Promise<Date>;
@@ -45,12 +50,9 @@ export interface SandboxWorld {
 const WAIT_ROUNDS_MAX = 400;
 const WAIT_ROUND_MS = 25;
 
-export async function startSandboxWorld(opts: {
-  type?: WechatpayMerchantType;
-  subMerchants?: number;
-  settleDelayMs?: number;
-  applymentDelayMs?: number;
-} = {}): Promise<SandboxWorld> {
+export async function startSandboxWorld(
+  opts: { type?: WechatpayMerchantType; subMerchants?: number; settleDelayMs?: number; applymentDelayMs?: number } = {},
+): Promise<SandboxWorld> {
   // Without dataDir the sandbox keeps its books in an in-memory PGlite: nothing to clean up.
   const sandbox = await createWechatpaySandbox({
     settleDelayMs: opts.settleDelayMs ?? 0,
@@ -66,7 +68,10 @@ export async function startSandboxWorld(opts: {
     const res = await fetch(`${base}/sandbox/wechatpay${path}`, {
       method,
       // The admin token opens the test-only controls (clock, faults, books); other endpoints ignore it.
-      headers: { authorization: `Bearer ${sandbox.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${sandbox.adminToken}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();

@@ -23,7 +23,12 @@ function order(scene: CreateTradeInput['scene'], amounts: number[], wechatOpenid
   return {
     scene,
     groupOutTradeNo: no('pay_'),
-    subOrders: amounts.map((amount, i) => ({ outTradeNo: no('ord_'), subMerchantId: (i === 0 ? a : b)!, amountFen: fen(amount), description: `item ${i}` })),
+    subOrders: amounts.map((amount, i) => ({
+      outTradeNo: no('ord_'),
+      subMerchantId: (i === 0 ? a : b)!,
+      amountFen: fen(amount),
+      description: `item ${i}`,
+    })),
     expiresAt: new Date(Date.now() + 15 * 60_000),
     notifyUrl: world.notifyUrl,
     payer: { clientIp: '203.0.113.7', ...(wechatOpenid ? { wechatOpenid } : {}) },
@@ -32,13 +37,21 @@ function order(scene: CreateTradeInput['scene'], amounts: number[], wechatOpenid
 
 const refOf = (input: CreateTradeInput): TradeRef => ({
   groupOutTradeNo: input.groupOutTradeNo,
-  subOrders: input.subOrders.map(({ outTradeNo, subMerchantId, amountFen }) => ({ outTradeNo, subMerchantId, amountFen })),
+  subOrders: input.subOrders.map(({ outTradeNo, subMerchantId, amountFen }) => ({
+    outTradeNo,
+    subMerchantId,
+    amountFen,
+  })),
 });
 
-const paidEventFor = (outTradeNo: string) => (e: ProviderEvent) => e.kind === 'trade_paid' && e.subTrades.some((s) => s.outTradeNo === outTradeNo);
+const paidEventFor = (outTradeNo: string) => (e: ProviderEvent) =>
+  e.kind === 'trade_paid' && e.subTrades.some((s) => s.outTradeNo === outTradeNo);
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ProviderError);
   return err as ProviderError;
 }
@@ -52,12 +65,26 @@ describe('partner payments of the platform type', () => {
     expect(action.code_url).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
     await world.walletPay({ code_url: action.code_url });
     const event = await world.waitForEvent(paidEventFor(input.subOrders[0]!.outTradeNo));
-    expect(event).toMatchObject({ kind: 'trade_paid', appId: world.config.spAppid, platformMerchantId: world.config.spMchid });
+    expect(event).toMatchObject({
+      kind: 'trade_paid',
+      appId: world.config.spAppid,
+      platformMerchantId: world.config.spMchid,
+    });
     if (event.kind !== 'trade_paid') return;
     expect(event.eventId).toMatch(/.+/);
-    expect(event.subTrades).toEqual([expect.objectContaining({ outTradeNo: input.subOrders[0]!.outTradeNo, subMerchantId: input.subOrders[0]!.subMerchantId, amountFen: 10000 })]);
+    expect(event.subTrades).toEqual([
+      expect.objectContaining({
+        outTradeNo: input.subOrders[0]!.outTradeNo,
+        subMerchantId: input.subOrders[0]!.subMerchantId,
+        amountFen: 10000,
+      }),
+    ]);
     const [status] = await world.adapter.queryTrade(refOf(input));
-    expect(status).toMatchObject({ state: 'succeeded', transactionId: event.subTrades[0]!.transactionId, amountFen: 10000 });
+    expect(status).toMatchObject({
+      state: 'succeeded',
+      transactionId: event.subTrades[0]!.transactionId,
+      amountFen: 10000,
+    });
   });
 
   it('a JSAPI order gives bridge parameters whose paySign the wallet verifies before paying', async () => {
@@ -65,13 +92,17 @@ describe('partner payments of the platform type', () => {
     const action = await world.adapter.createTrade(input);
     expect(action.type).toBe('jsapi');
     if (action.type !== 'jsapi') return;
-    expect(action.params).toMatchObject({ appId: world.config.spAppid, signType: 'RSA', package: expect.stringMatching(/^prepay_id=/) });
+    expect(action.params).toMatchObject({
+      appId: world.config.spAppid,
+      signType: 'RSA',
+      package: expect.stringMatching(/^prepay_id=/),
+    });
     const prepayId = action.params.package!.slice('prepay_id='.length);
     await world.walletPay({ prepay_id: prepayId, jsapi_params: action.params });
     await world.waitForEvent(paidEventFor(input.subOrders[0]!.outTradeNo));
   });
 
-  it('a JSAPI order without the buyer\'s openid is refused before reaching the gateway', async () => {
+  it("a JSAPI order without the buyer's openid is refused before reaching the gateway", async () => {
     expect((await failure(world.adapter.createTrade(order('jsapi', [100])))).code).toBe('payer_openid_required');
   });
 
@@ -96,7 +127,9 @@ describe('combined payment across two merchants', () => {
     const action = await world.adapter.createTrade(input);
     if (action.type !== 'qr') throw new Error('expected a QR');
     await world.walletPay({ code_url: action.code_url });
-    const event = await world.waitForEvent((e) => e.kind === 'trade_paid' && e.groupOutTradeNo === input.groupOutTradeNo);
+    const event = await world.waitForEvent(
+      (e) => e.kind === 'trade_paid' && e.groupOutTradeNo === input.groupOutTradeNo,
+    );
     if (event.kind !== 'trade_paid') return;
     expect(event).toMatchObject({ appId: world.config.spAppid, platformMerchantId: world.config.spMchid });
     expect(event.subTrades.map((s) => [s.outTradeNo, s.subMerchantId, s.amountFen]).sort()).toEqual(
@@ -110,10 +143,16 @@ describe('combined payment across two merchants', () => {
     for (const scene of ['jsapi', 'h5'] as const) {
       const input = order(scene, [700, 800], 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o');
       const action = await world.adapter.createTrade(input);
-      if (action.type === 'jsapi') await world.walletPay({ prepay_id: action.params.package!.slice('prepay_id='.length), jsapi_params: action.params });
+      if (action.type === 'jsapi')
+        await world.walletPay({
+          prepay_id: action.params.package!.slice('prepay_id='.length),
+          jsapi_params: action.params,
+        });
       else if (action.type === 'redirect') await world.walletPay({ url: action.url });
       else throw new Error(`unexpected action ${action.type}`);
-      const event = await world.waitForEvent((e) => e.kind === 'trade_paid' && e.groupOutTradeNo === input.groupOutTradeNo);
+      const event = await world.waitForEvent(
+        (e) => e.kind === 'trade_paid' && e.groupOutTradeNo === input.groupOutTradeNo,
+      );
       expect(event.kind === 'trade_paid' && event.subTrades.length).toBe(2);
     }
   });
@@ -126,7 +165,14 @@ describe('combined payment across two merchants', () => {
     await world.waitForEvent((e) => e.kind === 'trade_paid' && e.groupOutTradeNo === input.groupOutTradeNo);
     const [a, b] = input.subOrders as [CreateTradeInput['subOrders'][0], CreateTradeInput['subOrders'][0]];
     const refundOf = (sub: typeof a, outRefundNo: string, refundFen: number) =>
-      world.adapter.refund({ outTradeNo: sub.outTradeNo, subMerchantId: sub.subMerchantId, outRefundNo, refundFen: fen(refundFen), totalFen: sub.amountFen, notifyUrl: world.notifyUrl });
+      world.adapter.refund({
+        outTradeNo: sub.outTradeNo,
+        subMerchantId: sub.subMerchantId,
+        outRefundNo,
+        refundFen: fen(refundFen),
+        totalFen: sub.amountFen,
+        notifyUrl: world.notifyUrl,
+      });
     const first = await refundOf(a, no('rfd_'), 1000);
     const secondNo = no('rfd_');
     const second = await refundOf(a, secondNo, 500);
@@ -135,8 +181,19 @@ describe('combined payment across two merchants', () => {
     expect([first.refundFen, second.refundFen, onB.refundFen]).toEqual([1000, 500, 8000]);
     expect((await refundOf(a, secondNo, 500)).providerRefundId).toBe(second.providerRefundId);
     const finished = await world.waitForEvent((e) => e.kind === 'refund_finished' && e.outRefundNo === secondNo);
-    expect(finished).toMatchObject({ outTradeNo: a.outTradeNo, subMerchantId: a.subMerchantId, state: 'succeeded', refundFen: 500 });
-    expect(await world.adapter.queryRefund({ outTradeNo: a.outTradeNo, subMerchantId: a.subMerchantId, outRefundNo: secondNo })).toMatchObject({ state: 'succeeded', refundFen: 500 });
+    expect(finished).toMatchObject({
+      outTradeNo: a.outTradeNo,
+      subMerchantId: a.subMerchantId,
+      state: 'succeeded',
+      refundFen: 500,
+    });
+    expect(
+      await world.adapter.queryRefund({
+        outTradeNo: a.outTradeNo,
+        subMerchantId: a.subMerchantId,
+        outRefundNo: secondNo,
+      }),
+    ).toMatchObject({ state: 'succeeded', refundFen: 500 });
     const statuses = await world.adapter.queryTrade(refOf(input));
     expect(statuses.map((s) => s.state)).toEqual(['refunded', 'refunded']);
   });
@@ -171,7 +228,16 @@ describe('query and close rules', () => {
 
   it('refunding an order that does not exist is trade_not_found', async () => {
     const sub = order('qr', [100]).subOrders[0]!;
-    const err = await failure(world.adapter.refund({ outTradeNo: sub.outTradeNo, subMerchantId: sub.subMerchantId, outRefundNo: no('rfd_'), refundFen: fen(1), totalFen: fen(100), notifyUrl: world.notifyUrl }));
+    const err = await failure(
+      world.adapter.refund({
+        outTradeNo: sub.outTradeNo,
+        subMerchantId: sub.subMerchantId,
+        outRefundNo: no('rfd_'),
+        refundFen: fen(1),
+        totalFen: fen(100),
+        notifyUrl: world.notifyUrl,
+      }),
+    );
     expect(err.code).toBe('trade_not_found');
   });
 });
@@ -186,22 +252,49 @@ describe('the service-provider type', () => {
   });
 
   it('pays a partner order and refunds it through /v3/refund/domestic/refunds', async () => {
-    const sub = { outTradeNo: no('ord_'), subMerchantId: sp.registration.sub_mchids[0]!, amountFen: fen(1200), description: 'tea' };
-    const input: CreateTradeInput = { scene: 'qr', groupOutTradeNo: no('pay_'), subOrders: [sub], expiresAt: new Date(Date.now() + 600_000), notifyUrl: sp.notifyUrl, payer: { clientIp: '203.0.113.7' } };
+    const sub = {
+      outTradeNo: no('ord_'),
+      subMerchantId: sp.registration.sub_mchids[0]!,
+      amountFen: fen(1200),
+      description: 'tea',
+    };
+    const input: CreateTradeInput = {
+      scene: 'qr',
+      groupOutTradeNo: no('pay_'),
+      subOrders: [sub],
+      expiresAt: new Date(Date.now() + 600_000),
+      notifyUrl: sp.notifyUrl,
+      payer: { clientIp: '203.0.113.7' },
+    };
     const action = await sp.adapter.createTrade(input);
     if (action.type !== 'qr') throw new Error('expected a QR');
     await sp.walletPay({ code_url: action.code_url });
     await sp.waitForEvent(paidEventFor(sub.outTradeNo));
     const outRefundNo = no('rfd_');
-    const refund = await sp.adapter.refund({ outTradeNo: sub.outTradeNo, subMerchantId: sub.subMerchantId, outRefundNo, refundFen: fen(200), totalFen: sub.amountFen, notifyUrl: sp.notifyUrl });
+    const refund = await sp.adapter.refund({
+      outTradeNo: sub.outTradeNo,
+      subMerchantId: sub.subMerchantId,
+      outRefundNo,
+      refundFen: fen(200),
+      totalFen: sub.amountFen,
+      notifyUrl: sp.notifyUrl,
+    });
     expect(['processing', 'succeeded']).toContain(refund.state);
-    await sp.waitForEvent((e) => e.kind === 'refund_finished' && e.outRefundNo === outRefundNo && e.state === 'succeeded');
-    expect(await sp.adapter.queryRefund({ outTradeNo: sub.outTradeNo, subMerchantId: sub.subMerchantId, outRefundNo })).toMatchObject({ state: 'succeeded', refundFen: 200 });
+    await sp.waitForEvent(
+      (e) => e.kind === 'refund_finished' && e.outRefundNo === outRefundNo && e.state === 'succeeded',
+    );
+    expect(
+      await sp.adapter.queryRefund({ outTradeNo: sub.outTradeNo, subMerchantId: sub.subMerchantId, outRefundNo }),
+    ).toMatchObject({ state: 'succeeded', refundFen: 200 });
   });
 
   it('answers escrow and onboarding with not_supported_for_merchant_type', async () => {
-    expect((await failure(sp.adapter.escrow.balance(sp.registration.sub_mchids[0]!))).code).toBe('not_supported_for_merchant_type');
-    expect((await failure(sp.adapter.submitOnboarding(await testApplication(world.adapter, no('app_'), 'x')))).code).toBe('not_supported_for_merchant_type');
+    expect((await failure(sp.adapter.escrow.balance(sp.registration.sub_mchids[0]!))).code).toBe(
+      'not_supported_for_merchant_type',
+    );
+    expect(
+      (await failure(sp.adapter.submitOnboarding(await testApplication(world.adapter, no('app_'), 'x')))).code,
+    ).toBe('not_supported_for_merchant_type');
   });
 });
 

@@ -28,7 +28,11 @@ describe('signatures agree with the client library', () => {
       fc.property(fc.string(), fc.string({ minLength: 1, maxLength: 40 }), (body, nonce) => {
         const message = wechatpayMessage('1717214400', nonce, body);
         expect(message).toBe(Formatter.response('1717214400', nonce, body));
-        return Rsa.verify(message, signSha256Rsa(message, createPrivateKey(pair.privateKeyPem)), Rsa.from(pair.publicKeyPem, 'public'));
+        return Rsa.verify(
+          message,
+          signSha256Rsa(message, createPrivateKey(pair.privateKeyPem)),
+          Rsa.from(pair.publicKeyPem, 'public'),
+        );
       }),
       { numRuns: 40 },
     );
@@ -51,8 +55,18 @@ describe('signatures agree with the client library', () => {
 
 describe('JSAPI pay parameters', () => {
   it('paySign verifies with the library over appId, timeStamp, nonceStr and package', () => {
-    const params = jsapiPayParams('wx8888888888888888', 'wx201410272009395522657a690389285100', createPrivateKey(pair.privateKeyPem), new Date(1717214400_000));
-    expect(params).toMatchObject({ appId: 'wx8888888888888888', timeStamp: '1717214400', package: 'prepay_id=wx201410272009395522657a690389285100', signType: 'RSA' });
+    const params = jsapiPayParams(
+      'wx8888888888888888',
+      'wx201410272009395522657a690389285100',
+      createPrivateKey(pair.privateKeyPem),
+      new Date(1717214400_000),
+    );
+    expect(params).toMatchObject({
+      appId: 'wx8888888888888888',
+      timeStamp: '1717214400',
+      package: 'prepay_id=wx201410272009395522657a690389285100',
+      signType: 'RSA',
+    });
     expect(params.nonceStr).toMatch(/^[0-9A-Za-z]{32}$/);
     const message = Formatter.joinedByLineFeed(params.appId, params.timeStamp, params.nonceStr, params.package);
     expect(Rsa.verify(message, params.paySign, Rsa.from(pair.publicKeyPem, 'public'))).toBe(true);
@@ -61,7 +75,12 @@ describe('JSAPI pay parameters', () => {
 
 describe('AEAD_AES_256_GCM resources', () => {
   it('decrypts what the library encrypts, for any plaintext and associated data', () => {
-    const key = parseKeys({ merchantPrivateKeyPem: pair.privateKeyPem, apiv3Key: APIV3_KEY, wechatpayPublicKeyId: PUBLIC_KEY_ID, wechatpayPublicKeyPem: pair.publicKeyPem }).apiv3Key;
+    const key = parseKeys({
+      merchantPrivateKeyPem: pair.privateKeyPem,
+      apiv3Key: APIV3_KEY,
+      wechatpayPublicKeyId: PUBLIC_KEY_ID,
+      wechatpayPublicKeyPem: pair.publicKeyPem,
+    }).apiv3Key;
     fc.assert(
       fc.property(fc.string(), fc.string({ maxLength: 20 }), (plaintext, aad) => {
         const nonce = Formatter.nonce(12);
@@ -73,14 +92,26 @@ describe('AEAD_AES_256_GCM resources', () => {
   });
 
   it('refuses a flipped ciphertext byte, other associated data, or another key', () => {
-    const keys = parseKeys({ merchantPrivateKeyPem: pair.privateKeyPem, apiv3Key: APIV3_KEY, wechatpayPublicKeyId: PUBLIC_KEY_ID, wechatpayPublicKeyPem: pair.publicKeyPem });
+    const keys = parseKeys({
+      merchantPrivateKeyPem: pair.privateKeyPem,
+      apiv3Key: APIV3_KEY,
+      wechatpayPublicKeyId: PUBLIC_KEY_ID,
+      wechatpayPublicKeyPem: pair.publicKeyPem,
+    });
     const nonce = Formatter.nonce(12);
     const ciphertext = Aes.AesGcm.encrypt('{"trade_state":"SUCCESS"}', APIV3_KEY, nonce, 'transaction');
     const sealed = Buffer.from(ciphertext, 'base64');
     sealed[0] = sealed[0]! ^ 1;
-    expect(() => decryptResource({ ciphertext: sealed.toString('base64'), nonce, associated_data: 'transaction' }, keys.apiv3Key)).toThrow();
+    expect(() =>
+      decryptResource({ ciphertext: sealed.toString('base64'), nonce, associated_data: 'transaction' }, keys.apiv3Key),
+    ).toThrow();
     expect(() => decryptResource({ ciphertext, nonce, associated_data: 'refund' }, keys.apiv3Key)).toThrow();
-    const otherKey = parseKeys({ merchantPrivateKeyPem: pair.privateKeyPem, apiv3Key: 'ZZb2c3d4e5f6g7h8i9j0k1l2m3n4o5p6', wechatpayPublicKeyId: PUBLIC_KEY_ID, wechatpayPublicKeyPem: pair.publicKeyPem }).apiv3Key;
+    const otherKey = parseKeys({
+      merchantPrivateKeyPem: pair.privateKeyPem,
+      apiv3Key: 'ZZb2c3d4e5f6g7h8i9j0k1l2m3n4o5p6',
+      wechatpayPublicKeyId: PUBLIC_KEY_ID,
+      wechatpayPublicKeyPem: pair.publicKeyPem,
+    }).apiv3Key;
     expect(() => decryptResource({ ciphertext, nonce, associated_data: 'transaction' }, otherKey)).toThrow();
   });
 });
@@ -93,7 +124,12 @@ describe('sensitive field encryption', () => {
 });
 
 describe('key configuration', () => {
-  const base = () => ({ merchantPrivateKeyPem: pair.privateKeyPem, apiv3Key: APIV3_KEY, wechatpayPublicKeyId: PUBLIC_KEY_ID, wechatpayPublicKeyPem: pair.publicKeyPem });
+  const base = () => ({
+    merchantPrivateKeyPem: pair.privateKeyPem,
+    apiv3Key: APIV3_KEY,
+    wechatpayPublicKeyId: PUBLIC_KEY_ID,
+    wechatpayPublicKeyPem: pair.publicKeyPem,
+  });
 
   it('refuses an APIv3 key that is not 32 bytes', () => {
     expect(() => parseKeys({ ...base(), apiv3Key: `${APIV3_KEY}\n` })).toThrow(KeyConfigError);
@@ -106,11 +142,16 @@ describe('key configuration', () => {
 
   it('verifies with a platform certificate by its serial next to the public key id', async () => {
     const cert = await platformCertificate('5157F09EFDC096DE15EBE81A47057A7232F1B8E1');
-    const keys = parseKeys({ ...base(), platformCertificates: { '5157F09EFDC096DE15EBE81A47057A7232F1B8E1': cert.certificatePem } });
+    const keys = parseKeys({
+      ...base(),
+      platformCertificates: { '5157F09EFDC096DE15EBE81A47057A7232F1B8E1': cert.certificatePem },
+    });
     expect([...keys.verifiers.keys()]).toEqual([PUBLIC_KEY_ID, '5157F09EFDC096DE15EBE81A47057A7232F1B8E1']);
     const message = Formatter.response('1717214400', 'N', '{}');
     const signature = Rsa.sign(message, Rsa.from(cert.privateKeyPem, 'private'));
-    expect(verifySha256Rsa(message, signature, keys.verifiers.get('5157F09EFDC096DE15EBE81A47057A7232F1B8E1')!)).toBe(true);
+    expect(verifySha256Rsa(message, signature, keys.verifiers.get('5157F09EFDC096DE15EBE81A47057A7232F1B8E1')!)).toBe(
+      true,
+    );
     expect(verifySha256Rsa(message, signature, keys.verifiers.get(PUBLIC_KEY_ID)!)).toBe(false);
   });
 });

@@ -38,7 +38,10 @@ export interface KeyMaterial {
 }
 
 export class KeyConfigError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'KeyConfigError';
   }
@@ -47,9 +50,16 @@ export class KeyConfigError extends Error {
 export function parseKeys(material: KeyMaterial): WechatpayKeys {
   const apiv3 = Buffer.from(material.apiv3Key, 'utf8');
   // The APIv3 key is 32 ASCII characters; a wrong length usually means whitespace was pasted with it.
-  if (apiv3.length !== 32) throw new KeyConfigError('apiv3_key_invalid', 'the APIv3 key must be exactly 32 bytes (whitespace pasted with it?)');
+  if (apiv3.length !== 32)
+    throw new KeyConfigError(
+      'apiv3_key_invalid',
+      'the APIv3 key must be exactly 32 bytes (whitespace pasted with it?)',
+    );
   if (!material.wechatpayPublicKeyId.startsWith('PUB_KEY_ID_')) {
-    throw new KeyConfigError('wechatpay_public_key_id_invalid', 'the WeChat Pay public key id must start with PUB_KEY_ID_');
+    throw new KeyConfigError(
+      'wechatpay_public_key_id_invalid',
+      'the WeChat Pay public key id must start with PUB_KEY_ID_',
+    );
   }
   const publicKey = parsePublicKeyOrCertificate(material.wechatpayPublicKeyPem, 'wechatpay_public_key_invalid');
   const verifiers = new Map<string, KeyObject>([[material.wechatpayPublicKeyId, publicKey]]);
@@ -111,7 +121,9 @@ export function decryptResource(
   const decipher = createDecipheriv('aes-256-gcm', apiv3Key, Buffer.from(resource.nonce, 'utf8'));
   decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
   decipher.setAAD(Buffer.from(resource.associated_data ?? '', 'utf8'));
-  return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)), decipher.final()]).toString('utf8');
+  return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)), decipher.final()]).toString(
+    'utf8',
+  );
 }
 
 /** Sensitive request fields (names, id numbers, bank accounts): RSA-OAEP with SHA-1, base64, as WeChat Pay requires. */
@@ -143,5 +155,12 @@ export function jsapiPayParams(appId: string, prepayId: string, privateKey: KeyO
   const timeStamp = String(Math.floor(now.getTime() / 1000));
   const nonceStr = nonceString();
   const pkg = `prepay_id=${prepayId}`;
-  return { appId, timeStamp, nonceStr, package: pkg, signType: 'RSA', paySign: signSha256Rsa(lines(appId, timeStamp, nonceStr, pkg), privateKey) };
+  return {
+    appId,
+    timeStamp,
+    nonceStr,
+    package: pkg,
+    signType: 'RSA',
+    paySign: signSha256Rsa(lines(appId, timeStamp, nonceStr, pkg), privateKey),
+  };
 }

@@ -18,10 +18,17 @@ export function rsaKeyPair(): PemKeyPair {
 }
 
 /** A self-signed RSA certificate, as a WeChat Pay platform certificate is used in certificate mode. */
-export async function platformCertificate(serialHex: string): Promise<{ certificatePem: string; privateKeyPem: string }> {
+export async function platformCertificate(
+  serialHex: string,
+): Promise<{ certificatePem: string; privateKeyPem: string }> {
   const x509 = await loadX509();
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+  const algorithm = {
+    name: 'RSASSA-PKCS1-v1_5',
+    hash: 'SHA-256',
+    publicExponent: new Uint8Array([1, 0, 1]),
+    modulusLength: 2048,
+  };
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialHex,
@@ -32,7 +39,10 @@ export async function platformCertificate(serialHex: string): Promise<{ certific
     keys,
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n').trim()}\n-----END PRIVATE KEY-----\n`;
+  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trim()}\n-----END PRIVATE KEY-----\n`;
   return { certificatePem: cert.toString('pem'), privateKeyPem };
 }
 
@@ -104,22 +114,41 @@ export function buildNotification(opts: {
 }): BuiltNotification {
   const nonce = Formatter.nonce(12);
   const associatedData = opts.eventType.startsWith('REFUND') ? 'refund' : 'transaction';
-  const ciphertext = Aes.AesGcm.encrypt(JSON.stringify(opts.resource), opts.apiv3Key ?? APIV3_KEY, nonce, associatedData);
+  const ciphertext = Aes.AesGcm.encrypt(
+    JSON.stringify(opts.resource),
+    opts.apiv3Key ?? APIV3_KEY,
+    nonce,
+    associatedData,
+  );
   const rawBody = JSON.stringify({
     id: opts.id ?? `EV-${Formatter.nonce(16)}`,
     create_time: '2024-06-01T12:00:00+08:00',
     resource_type: 'encrypt-resource',
     event_type: opts.eventType,
     summary: '支付成功',
-    resource: { original_type: associatedData, algorithm: 'AEAD_AES_256_GCM', ciphertext, associated_data: associatedData, nonce },
+    resource: {
+      original_type: associatedData,
+      algorithm: 'AEAD_AES_256_GCM',
+      ciphertext,
+      associated_data: associatedData,
+      nonce,
+    },
   });
   return signed(rawBody, opts.signingKeyPem, opts.serial, opts.timestamp);
 }
 
 /** Signs an arbitrary body with Wechatpay-* headers (for bodies the gateway would never send, e.g. tampered ones). */
-export function signed(rawBody: string, signingKeyPem: string, serial: string, timestamp = Formatter.timestamp()): BuiltNotification {
+export function signed(
+  rawBody: string,
+  signingKeyPem: string,
+  serial: string,
+  timestamp = Formatter.timestamp(),
+): BuiltNotification {
   const nonce = Formatter.nonce();
-  const signature = Rsa.sign(Formatter.response(String(timestamp), nonce, rawBody), Rsa.from(signingKeyPem, Rsa.KEY_TYPE_PRIVATE));
+  const signature = Rsa.sign(
+    Formatter.response(String(timestamp), nonce, rawBody),
+    Rsa.from(signingKeyPem, Rsa.KEY_TYPE_PRIVATE),
+  );
   return {
     rawBody,
     headers: {

@@ -45,7 +45,11 @@ function wechatSceneOf(scene: PaymentScene): WechatScene {
     case 'jsapi':
       return 'jsapi';
     case 'page':
-      throw new ProviderError('invalid_request', 'scene_unsupported', 'WeChat Pay has no desktop checkout page; use qr');
+      throw new ProviderError(
+        'invalid_request',
+        'scene_unsupported',
+        'WeChat Pay has no desktop checkout page; use qr',
+      );
     default: {
       const never: never = scene;
       throw new ProviderError('invalid_request', 'scene_unsupported', `unknown scene ${String(never)}`);
@@ -54,16 +58,31 @@ function wechatSceneOf(scene: PaymentScene): WechatScene {
 }
 
 function validateCreate(input: CreateTradeInput, scene: WechatScene): void {
-  if (input.subOrders.length === 0) throw new ProviderError('invalid_request', 'no_sub_orders', 'a trade needs at least one sub-order');
+  if (input.subOrders.length === 0)
+    throw new ProviderError('invalid_request', 'no_sub_orders', 'a trade needs at least one sub-order');
   for (const s of input.subOrders) {
-    if (!OUT_TRADE_NO.test(s.outTradeNo)) throw new ProviderError('invalid_request', 'out_trade_no_invalid', 'out_trade_no must be 6-32 of [0-9A-Za-z_-|*]');
-    if (!Number.isSafeInteger(s.amountFen) || s.amountFen <= 0) throw new ProviderError('invalid_request', 'amount_invalid', 'amounts are positive fen');
+    if (!OUT_TRADE_NO.test(s.outTradeNo))
+      throw new ProviderError(
+        'invalid_request',
+        'out_trade_no_invalid',
+        'out_trade_no must be 6-32 of [0-9A-Za-z_-|*]',
+      );
+    if (!Number.isSafeInteger(s.amountFen) || s.amountFen <= 0)
+      throw new ProviderError('invalid_request', 'amount_invalid', 'amounts are positive fen');
   }
   if (isCombined(input) && !OUT_TRADE_NO.test(input.groupOutTradeNo)) {
-    throw new ProviderError('invalid_request', 'out_trade_no_invalid', 'combine_out_trade_no must be 6-32 of [0-9A-Za-z_-|*]');
+    throw new ProviderError(
+      'invalid_request',
+      'out_trade_no_invalid',
+      'combine_out_trade_no must be 6-32 of [0-9A-Za-z_-|*]',
+    );
   }
   if (scene === 'jsapi' && !input.payer.wechatOpenid) {
-    throw new ProviderError('invalid_request', 'payer_openid_required', 'JSAPI needs the buyer\'s openid under sp_appid');
+    throw new ProviderError(
+      'invalid_request',
+      'payer_openid_required',
+      "JSAPI needs the buyer's openid under sp_appid",
+    );
   }
 }
 
@@ -79,7 +98,8 @@ export async function createTrade(ctx: AdapterContext, input: CreateTradeInput):
   } catch (e) {
     if (isRejection(e, 'ORDERPAID')) throw new ProviderError('declined', 'trade_already_paid', e.message, e.code);
     if (isRejection(e, 'ORDER_CLOSED')) throw new ProviderError('declined', 'trade_closed', e.message, e.code);
-    if (isRejection(e, 'OUT_TRADE_NO_USED')) throw new ProviderError('invalid_request', 'out_trade_no_reused', e.message, e.code);
+    if (isRejection(e, 'OUT_TRADE_NO_USED'))
+      throw new ProviderError('invalid_request', 'out_trade_no_reused', e.message, e.code);
     throw asProviderError(e);
   }
   return actionOf(ctx, scene, answer, input.returnUrl);
@@ -109,7 +129,10 @@ function combinedBody(ctx: AdapterContext, scene: WechatScene, input: CreateTrad
     combine_appid: ctx.config.spAppid,
     combine_mchid: ctx.config.spMchid,
     combine_out_trade_no: input.groupOutTradeNo,
-    scene_info: scene === 'h5' ? { payer_client_ip: input.payer.clientIp, h5_info: { type: 'Wap' } } : { payer_client_ip: input.payer.clientIp },
+    scene_info:
+      scene === 'h5'
+        ? { payer_client_ip: input.payer.clientIp, h5_info: { type: 'Wap' } }
+        : { payer_client_ip: input.payer.clientIp },
     // `attach` is required on sub-orders; it comes back in notifications, so it names the group.
     sub_orders: input.subOrders.map((s) => ({
       mchid: ctx.config.spMchid,
@@ -128,7 +151,8 @@ function combinedBody(ctx: AdapterContext, scene: WechatScene, input: CreateTrad
 }
 
 function actionOf(ctx: AdapterContext, scene: WechatScene, answer: PrepayAnswer, returnUrl?: string): PaymentAction {
-  const missing = () => new ProviderError('unavailable', 'malformed_answer', `gateway answer lacks the ${scene} payment field`);
+  const missing = () =>
+    new ProviderError('unavailable', 'malformed_answer', `gateway answer lacks the ${scene} payment field`);
   switch (scene) {
     case 'native':
       if (!answer.code_url) throw missing();
@@ -136,7 +160,9 @@ function actionOf(ctx: AdapterContext, scene: WechatScene, answer: PrepayAnswer,
     case 'h5': {
       if (!answer.h5_url) throw missing();
       // WeChat Pay sends the buyer back to `redirect_url` appended to h5_url (URL-encoded) after paying.
-      const url = returnUrl ? `${answer.h5_url}${answer.h5_url.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(returnUrl)}` : answer.h5_url;
+      const url = returnUrl
+        ? `${answer.h5_url}${answer.h5_url.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(returnUrl)}`
+        : answer.h5_url;
       return { type: 'redirect', url };
     }
     case 'jsapi': {
@@ -152,7 +178,8 @@ function actionOf(ctx: AdapterContext, scene: WechatScene, answer: PrepayAnswer,
 }
 
 export async function queryTrade(ctx: AdapterContext, ref: TradeRef): Promise<SubTradeStatus[]> {
-  const notFound = (): SubTradeStatus[] => ref.subOrders.map((s) => ({ outTradeNo: s.outTradeNo, subMerchantId: s.subMerchantId, state: 'not_found' }));
+  const notFound = (): SubTradeStatus[] =>
+    ref.subOrders.map((s) => ({ outTradeNo: s.outTradeNo, subMerchantId: s.subMerchantId, state: 'not_found' }));
   try {
     if (!isCombined(ref)) {
       const sub = ref.subOrders[0]!;
@@ -181,7 +208,11 @@ function statusOf(
   amount: number | undefined,
   successTime: string | undefined,
 ): SubTradeStatus {
-  const status: SubTradeStatus = { outTradeNo: sub.outTradeNo, subMerchantId: sub.subMerchantId, state: tradeStateOf(tradeState) };
+  const status: SubTradeStatus = {
+    outTradeNo: sub.outTradeNo,
+    subMerchantId: sub.subMerchantId,
+    state: tradeStateOf(tradeState),
+  };
   if (transactionId) status.transactionId = transactionId;
   if (amount !== undefined) status.amountFen = fen(amount);
   const paidAt = parseTime(successTime);
@@ -194,17 +225,27 @@ export async function closeTrade(ctx: AdapterContext, ref: TradeRef): Promise<vo
     if (!isCombined(ref)) {
       const sub = ref.subOrders[0]!;
       const path = `/v3/pay/partner/transactions/out-trade-no/${encodeURIComponent(sub.outTradeNo)}/close`;
-      const answer = await ctx.http.call({ method: 'POST', path, body: { sp_mchid: ctx.config.spMchid, sub_mchid: sub.subMerchantId }, effect: 'read' });
+      const answer = await ctx.http.call({
+        method: 'POST',
+        path,
+        body: { sp_mchid: ctx.config.spMchid, sub_mchid: sub.subMerchantId },
+        effect: 'read',
+      });
       return refuseWhilePaying(answer.status);
     }
     const body: CombineCloseBody = {
       combine_appid: ctx.config.spAppid,
-      sub_orders: ref.subOrders.map((s) => ({ mchid: ctx.config.spMchid, out_trade_no: s.outTradeNo, sub_mchid: s.subMerchantId })),
+      sub_orders: ref.subOrders.map((s) => ({
+        mchid: ctx.config.spMchid,
+        out_trade_no: s.outTradeNo,
+        sub_mchid: s.subMerchantId,
+      })),
     };
     const path = `/v3/combine-transactions/out-trade-no/${encodeURIComponent(ref.groupOutTradeNo)}/close`;
     refuseWhilePaying((await ctx.http.call({ method: 'POST', path, body, effect: 'read' })).status);
   } catch (e) {
-    if (isRejection(e, 'ORDERPAID', 'ORDER_PAID')) throw new ProviderError('declined', 'trade_already_paid', e.message, e.code);
+    if (isRejection(e, 'ORDERPAID', 'ORDER_PAID'))
+      throw new ProviderError('declined', 'trade_already_paid', e.message, e.code);
     // Closing is idempotent: already closed, or never created, both mean "cannot be paid".
     if (isRejection(e, 'ORDER_CLOSED', ...NOT_FOUND_CODES)) return;
     throw asProviderError(e);
@@ -213,5 +254,6 @@ export async function closeTrade(ctx: AdapterContext, ref: TradeRef): Promise<vo
 
 /** 202 USERPAYING: the buyer is entering a password right now; the close did not happen. */
 function refuseWhilePaying(status: number): void {
-  if (status === 202) throw new ProviderError('unavailable', 'trade_being_paid', 'the buyer is paying; query, then retry the close');
+  if (status === 202)
+    throw new ProviderError('unavailable', 'trade_being_paid', 'the buyer is paying; query, then retry the close');
 }

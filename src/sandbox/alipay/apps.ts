@@ -42,7 +42,12 @@ export async function registerApp(ctx: Ctx, body: Record<string, unknown>): Prom
   let appPrivateKey: string | undefined;
   if (body.app_public_key !== undefined) {
     const key = typeof body.app_public_key === 'string' ? parsePublicKey(body.app_public_key) : null;
-    if (!key) throw new SandboxError(422, 'invalid_app_public_key', 'app_public_key must be an RSA public key, PEM or bare base64');
+    if (!key)
+      throw new SandboxError(
+        422,
+        'invalid_app_public_key',
+        'app_public_key must be an RSA public key, PEM or bare base64',
+      );
     publicKeyPem = publicKeyToSpkiPem(key);
   } else {
     const pair = await generateRsaKeyPair();
@@ -54,19 +59,30 @@ export async function registerApp(ctx: Ctx, body: Record<string, unknown>): Prom
   let sellerId = '';
   for (let attempt = 0; attempt < ID_ATTEMPTS_MAX && !appId; attempt++) {
     const candidate = { appId: `2021${digits(12)}`, sellerId: `2088${digits(12)}` };
-    if (await insertApp(ctx.db, { ...candidate, publicKeyPem, feeRateBp, createdAt: now })) ({ appId, sellerId } = candidate);
+    if (await insertApp(ctx.db, { ...candidate, publicKeyPem, feeRateBp, createdAt: now }))
+      ({ appId, sellerId } = candidate);
   }
   if (!appId) throw new SandboxError(503, 'app_id_exhausted', 'could not allocate an app id; retry');
   for (let i = 1; i <= subMerchants; i++) {
     await insertSubMerchant(ctx.db, {
-      appId, externalId: `sandbox_${i}`, name: `沙箱商户${i} Sandbox Merchant ${i}`, aliasName: `Sandbox Merchant ${i}`,
-      merchantType: '01', settleToCard: false, applyTime: now, approveAt: now, approved: true,
+      appId,
+      externalId: `sandbox_${i}`,
+      name: `沙箱商户${i} Sandbox Merchant ${i}`,
+      aliasName: `Sandbox Merchant ${i}`,
+      merchantType: '01',
+      settleToCard: false,
+      applyTime: now,
+      approveAt: now,
+      approved: true,
     });
   }
   return {
-    app_id: appId, seller_id: sellerId, alipay_public_key: ctx.alipayPublicKeyPem,
+    app_id: appId,
+    seller_id: sellerId,
+    alipay_public_key: ctx.alipayPublicKeyPem,
     ...(appPrivateKey ? { app_private_key: appPrivateKey } : {}),
-    fee_rate_bp: feeRateBp, smids: await listSmids(ctx.db, appId),
+    fee_rate_bp: feeRateBp,
+    smids: await listSmids(ctx.db, appId),
   };
 }
 
@@ -75,7 +91,10 @@ export async function describeApp(ctx: Ctx, appId: string): Promise<Omit<Registe
   const app = await findApp(ctx.db, appId);
   if (!app) throw new SandboxError(404, 'app_not_found', `no app ${appId}`);
   return {
-    app_id: app.appId, seller_id: app.sellerId, alipay_public_key: ctx.alipayPublicKeyPem,
-    fee_rate_bp: app.feeRateBp, smids: await listSmids(ctx.db, app.appId),
+    app_id: app.appId,
+    seller_id: app.sellerId,
+    alipay_public_key: ctx.alipayPublicKeyPem,
+    fee_rate_bp: app.feeRateBp,
+    smids: await listSmids(ctx.db, app.appId),
   };
 }

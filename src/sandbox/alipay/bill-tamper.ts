@@ -3,7 +3,13 @@
 // A change waits until a download of its day has the line it names; it is used up after `downloads` such bills.
 import type { Refund, Trade } from './types';
 
-export const BILL_TAMPER_CHANGES = ['missing_line', 'extra_line', 'amount_off_by_one_fen', 'wrong_fee', 'refund_failed'] as const;
+export const BILL_TAMPER_CHANGES = [
+  'missing_line',
+  'extra_line',
+  'amount_off_by_one_fen',
+  'wrong_fee',
+  'refund_failed',
+] as const;
 export type BillTamperChange = (typeof BILL_TAMPER_CHANGES)[number];
 
 export interface BillTamper {
@@ -28,21 +34,26 @@ const FIELDS = ['bill_date', 'change', 'downloads', 'out_trade_no', 'out_refund_
 
 /** Validates the knob's value; returns an error message when invalid. */
 export function parseBillTampers(value: unknown): BillTamper[] | string {
-  if (!Array.isArray(value) || value.length > TAMPERS_MAX) return `billTamper must be an array of at most ${TAMPERS_MAX} changes`;
+  if (!Array.isArray(value) || value.length > TAMPERS_MAX)
+    return `billTamper must be an array of at most ${TAMPERS_MAX} changes`;
   const out: BillTamper[] = [];
   for (const [i, item] of value.entries()) {
     if (typeof item !== 'object' || item === null) return `billTamper[${i}] must be an object`;
     const t = item as Record<string, unknown>;
     const unknown = Object.keys(t).find((key) => !FIELDS.includes(key));
     if (unknown) return `billTamper[${i}]: unknown field ${unknown}`;
-    if (typeof t.bill_date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(t.bill_date)) return `billTamper[${i}].bill_date must be yyyy-MM-dd`;
-    if (t.change === 'share_missing') return `billTamper[${i}]: Alipay 直付通 has no profit-sharing bill (share_missing is WeChat Pay's)`;
-    if (!BILL_TAMPER_CHANGES.includes(t.change as BillTamperChange)) return `billTamper[${i}].change must be one of ${BILL_TAMPER_CHANGES.join(', ')}`;
+    if (typeof t.bill_date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(t.bill_date))
+      return `billTamper[${i}].bill_date must be yyyy-MM-dd`;
+    if (t.change === 'share_missing')
+      return `billTamper[${i}]: Alipay 直付通 has no profit-sharing bill (share_missing is WeChat Pay's)`;
+    if (!BILL_TAMPER_CHANGES.includes(t.change as BillTamperChange))
+      return `billTamper[${i}].change must be one of ${BILL_TAMPER_CHANGES.join(', ')}`;
     const downloads = t.downloads ?? 1;
     if (!Number.isSafeInteger(downloads) || (downloads as number) < 1 || (downloads as number) > DOWNLOADS_MAX) {
       return `billTamper[${i}].downloads must be an integer from 1 to ${DOWNLOADS_MAX}`;
     }
-    if (['out_trade_no', 'out_refund_no'].some((k) => t[k] !== undefined && typeof t[k] !== 'string')) return `billTamper[${i}]: out_trade_no and out_refund_no are strings`;
+    if (['out_trade_no', 'out_refund_no'].some((k) => t[k] !== undefined && typeof t[k] !== 'string'))
+      return `billTamper[${i}]: out_trade_no and out_refund_no are strings`;
     out.push({ ...(t as unknown as BillTamper), downloads: downloads as number });
   }
   return out;
@@ -60,10 +71,12 @@ function changeLine<T>(lines: T[], pick: (line: T) => boolean, edit: (line: T) =
 
 /** Applies one change to the rows a bill is written from; false when the bill has no line it names. */
 export function tamperBillRows(t: BillTamper, rows: BillRows): boolean {
-  const refund = (r: BillRows['refunds'][number]) => t.out_refund_no === undefined || r.refund.outRequestNo === t.out_refund_no;
+  const refund = (r: BillRows['refunds'][number]) =>
+    t.out_refund_no === undefined || r.refund.outRequestNo === t.out_refund_no;
   const payment = (p: Trade) => t.out_trade_no === undefined || p.outTradeNo === t.out_trade_no;
   const onRefund = t.out_refund_no !== undefined;
-  const editRefund = (edit: (r: Refund) => Refund) => changeLine(rows.refunds, refund, (r) => ({ trade: r.trade, refund: edit(r.refund) }));
+  const editRefund = (edit: (r: Refund) => Refund) =>
+    changeLine(rows.refunds, refund, (r) => ({ trade: r.trade, refund: edit(r.refund) }));
   switch (t.change) {
     case 'extra_line': {
       const template = rows.payments[0];
@@ -79,10 +92,12 @@ export function tamperBillRows(t: BillTamper, rows: BillRows): boolean {
     case 'missing_line':
       return onRefund ? changeLine(rows.refunds, refund, () => null) : changeLine(rows.payments, payment, () => null);
     case 'amount_off_by_one_fen':
-      return onRefund ? editRefund((r) => ({ ...r, amountFen: r.amountFen + 1 }))
+      return onRefund
+        ? editRefund((r) => ({ ...r, amountFen: r.amountFen + 1 }))
         : changeLine(rows.payments, payment, (p) => ({ ...p, totalFen: p.totalFen + 1 }));
     case 'wrong_fee':
-      return onRefund ? editRefund((r) => ({ ...r, feeReturnedFen: r.feeReturnedFen + 1 }))
+      return onRefund
+        ? editRefund((r) => ({ ...r, feeReturnedFen: r.feeReturnedFen + 1 }))
         : changeLine(rows.payments, payment, (p) => ({ ...p, feeFen: p.feeFen + 1 }));
     default: {
       const never: never = t.change;

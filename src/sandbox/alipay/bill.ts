@@ -22,13 +22,45 @@ export interface BillRequest {
 }
 
 const DETAIL_HEADER = [
-  '支付宝交易号', '商户订单号', '业务类型', '商品名称', '创建时间', '完成时间', '门店编号', '门店名称', '操作员', '终端号', '对方账户',
-  '订单金额（元）', '商家实收（元）', '支付宝红包（元）', '集分宝（元）', '支付宝优惠（元）', '商家优惠（元）', '券核销金额（元）', '券名称',
-  '商家红包消费金额（元）', '卡消费金额（元）', '退款批次号/请求号', '服务费（元）', '分润（元）', '备注',
+  '支付宝交易号',
+  '商户订单号',
+  '业务类型',
+  '商品名称',
+  '创建时间',
+  '完成时间',
+  '门店编号',
+  '门店名称',
+  '操作员',
+  '终端号',
+  '对方账户',
+  '订单金额（元）',
+  '商家实收（元）',
+  '支付宝红包（元）',
+  '集分宝（元）',
+  '支付宝优惠（元）',
+  '商家优惠（元）',
+  '券核销金额（元）',
+  '券名称',
+  '商家红包消费金额（元）',
+  '卡消费金额（元）',
+  '退款批次号/请求号',
+  '服务费（元）',
+  '分润（元）',
+  '备注',
 ];
 const SUMMARY_HEADER = [
-  '门店编号', '门店名称', '交易订单总笔数', '退款订单总笔数', '订单金额（元）', '商家实收（元）', '支付宝优惠（元）', '商家优惠（元）',
-  '卡消费金额（元）', '服务费（元）', '分润（元）', '实收净额（元）',
+  '门店编号',
+  '门店名称',
+  '交易订单总笔数',
+  '退款订单总笔数',
+  '订单金额（元）',
+  '商家实收（元）',
+  '支付宝优惠（元）',
+  '商家优惠（元）',
+  '卡消费金额（元）',
+  '服务费（元）',
+  '分润（元）',
+  '实收净额（元）',
 ];
 const RULE = '-----------------------------------------';
 const ZERO = '0.00';
@@ -52,18 +84,62 @@ interface BillLine {
 
 function paymentLine(t: Trade): BillLine {
   const cells = [
-    asText(t.tradeNo), asText(t.outTradeNo), '交易', t.subject, formatBeijing(t.scannedAt ?? t.createdAt), formatBeijing(t.paidAt!),
-    '', '', '', '', t.buyerLogonId ?? '', fenToYuan(t.totalFen), fenToYuan(t.totalFen), ZERO, ZERO, ZERO, ZERO, ZERO, '', ZERO, ZERO,
-    '', fenToYuan(-t.feeFen), ZERO, '',
+    asText(t.tradeNo),
+    asText(t.outTradeNo),
+    '交易',
+    t.subject,
+    formatBeijing(t.scannedAt ?? t.createdAt),
+    formatBeijing(t.paidAt!),
+    '',
+    '',
+    '',
+    '',
+    t.buyerLogonId ?? '',
+    fenToYuan(t.totalFen),
+    fenToYuan(t.totalFen),
+    ZERO,
+    ZERO,
+    ZERO,
+    ZERO,
+    ZERO,
+    '',
+    ZERO,
+    ZERO,
+    '',
+    fenToYuan(-t.feeFen),
+    ZERO,
+    '',
   ];
   return { cells, kind: 'trade', receiptFen: t.totalFen, orderFen: t.totalFen, feeFen: -t.feeFen };
 }
 
 function refundLine(t: Trade, r: Refund): BillLine {
   const cells = [
-    asText(t.tradeNo), asText(t.outTradeNo), '退款', t.subject, formatBeijing(t.scannedAt ?? t.createdAt), formatBeijing(r.createdAt),
-    '', '', '', '', t.buyerLogonId ?? '', fenToYuan(t.totalFen), fenToYuan(-r.amountFen), ZERO, ZERO, ZERO, ZERO, ZERO, '', ZERO, ZERO,
-    asText(r.outRequestNo), fenToYuan(r.feeReturnedFen), ZERO, r.reason ?? '',
+    asText(t.tradeNo),
+    asText(t.outTradeNo),
+    '退款',
+    t.subject,
+    formatBeijing(t.scannedAt ?? t.createdAt),
+    formatBeijing(r.createdAt),
+    '',
+    '',
+    '',
+    '',
+    t.buyerLogonId ?? '',
+    fenToYuan(t.totalFen),
+    fenToYuan(-r.amountFen),
+    ZERO,
+    ZERO,
+    ZERO,
+    ZERO,
+    ZERO,
+    '',
+    ZERO,
+    ZERO,
+    asText(r.outRequestNo),
+    fenToYuan(r.feeReturnedFen),
+    ZERO,
+    r.reason ?? '',
   ];
   return { cells, kind: 'refund', receiptFen: -r.amountFen, orderFen: t.totalFen, feeFen: r.feeReturnedFen };
 }
@@ -72,7 +148,10 @@ async function billLines(sql: Sql, req: BillRequest, tamper?: BillRowsTamper): P
   const smidFilter = req.smid ? 'and t.smid = $4' : '';
   const params = [req.appId, req.startMs, req.endMs, ...(req.smid ? [req.smid] : [])];
   const paid = await many<Record<string, unknown>>(
-    sql, `select t.* from trades t where t.app_id = $1 and t.paid_at >= $2 and t.paid_at < $3 ${smidFilter} order by t.paid_at, t.trade_no`, params);
+    sql,
+    `select t.* from trades t where t.app_id = $1 and t.paid_at >= $2 and t.paid_at < $3 ${smidFilter} order by t.paid_at, t.trade_no`,
+    params,
+  );
   const refunded = await many<{ trade: Record<string, unknown>; refund: Record<string, unknown> }>(
     sql,
     `select to_jsonb(t) as trade, to_jsonb(r) as refund from refunds r join trades t on t.trade_no = r.trade_no
@@ -97,15 +176,17 @@ function preamble(title: string, req: BillRequest): string[] {
 
 function detailCsv(req: BillRequest, lines: BillLine[], exportedAt: number): string {
   const trades = lines.filter((l) => l.kind === 'trade').length;
-  return [
-    ...preamble('支付宝业务明细查询', req),
-    `#${RULE}业务明细列表${RULE}`,
-    DETAIL_HEADER.join(','),
-    ...lines.map((l) => l.cells.map(csvField).join(',')),
-    `#${RULE}业务明细列表结束${RULE}`,
-    `#交易合计：${trades}笔，退款合计：${lines.length - trades}笔`,
-    `#导出时间：[${formatBeijingChinese(exportedAt)}]`,
-  ].join('\r\n') + '\r\n';
+  return (
+    [
+      ...preamble('支付宝业务明细查询', req),
+      `#${RULE}业务明细列表${RULE}`,
+      DETAIL_HEADER.join(','),
+      ...lines.map((l) => l.cells.map(csvField).join(',')),
+      `#${RULE}业务明细列表结束${RULE}`,
+      `#交易合计：${trades}笔，退款合计：${lines.length - trades}笔`,
+      `#导出时间：[${formatBeijingChinese(exportedAt)}]`,
+    ].join('\r\n') + '\r\n'
+  );
 }
 
 function summaryCsv(req: BillRequest, lines: BillLine[], exportedAt: number): string {
@@ -114,21 +195,38 @@ function summaryCsv(req: BillRequest, lines: BillLine[], exportedAt: number): st
   const receipt = sum((l) => l.receiptFen);
   const fee = sum((l) => l.feeFen);
   const order = trades.reduce((s, l) => s + l.orderFen, 0);
-  const totals = [String(trades.length), String(lines.length - trades.length), fenToYuan(order), fenToYuan(receipt), ZERO, ZERO, ZERO,
-    fenToYuan(fee), ZERO, fenToYuan(receipt + fee)];
-  return [
-    ...preamble('支付宝业务汇总查询', req),
-    `#${RULE}业务汇总列表${RULE}`,
-    SUMMARY_HEADER.join(','),
-    ['', '', ...totals].join(','),
-    ['合计', '', ...totals].join(','),
-    `#${RULE}业务汇总列表结束${RULE}`,
-    `#导出时间：[${formatBeijingChinese(exportedAt)}]`,
-  ].join('\r\n') + '\r\n';
+  const totals = [
+    String(trades.length),
+    String(lines.length - trades.length),
+    fenToYuan(order),
+    fenToYuan(receipt),
+    ZERO,
+    ZERO,
+    ZERO,
+    fenToYuan(fee),
+    ZERO,
+    fenToYuan(receipt + fee),
+  ];
+  return (
+    [
+      ...preamble('支付宝业务汇总查询', req),
+      `#${RULE}业务汇总列表${RULE}`,
+      SUMMARY_HEADER.join(','),
+      ['', '', ...totals].join(','),
+      ['合计', '', ...totals].join(','),
+      `#${RULE}业务汇总列表结束${RULE}`,
+      `#导出时间：[${formatBeijingChinese(exportedAt)}]`,
+    ].join('\r\n') + '\r\n'
+  );
 }
 
 /** The bill as Alipay serves it: `<account>_<date>.csv.zip` holding 业务明细.csv and 业务明细(汇总).csv in GBK. */
-export async function buildTradeBill(sql: Sql, req: BillRequest, exportedAt: number, tamper?: BillRowsTamper): Promise<{ fileName: string; zip: Uint8Array }> {
+export async function buildTradeBill(
+  sql: Sql,
+  req: BillRequest,
+  exportedAt: number,
+  tamper?: BillRowsTamper,
+): Promise<{ fileName: string; zip: Uint8Array }> {
   const lines = await billLines(sql, req, tamper);
   const stem = `${req.account}_${req.period.replaceAll('-', '')}`;
   const zip = zipSync({

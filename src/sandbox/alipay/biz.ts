@@ -43,7 +43,8 @@ export function requiredString(biz: Biz, field: string, maxChars: number): strin
 
 export function outNo(biz: Biz, field: string, required = true): string | null {
   const text = required ? requiredString(biz, field, 64) : optionalString(biz, field, 64);
-  if (text !== null && !OUT_NO_PATTERN.test(text)) throw invalidParameter(`${field} may hold only letters, digits, _ and - (at most 64)`);
+  if (text !== null && !OUT_NO_PATTERN.test(text))
+    throw invalidParameter(`${field} may hold only letters, digits, _ and - (at most 64)`);
   return text;
 }
 
@@ -79,8 +80,10 @@ export async function subMerchantOf(ctx: Ctx, sql: Sql, appId: string, biz: Biz)
   const smid = requiredString(sub, 'merchant_id', 32);
   if (ctx.approvedSmids.get(smid) === appId) return smid;
   const merchant = await findSubMerchant(sql, smid);
-  if (!merchant || merchant.appId !== appId) throw bizError('ACQ.SECONDARY_MERCHANT_STATUS_ERROR', `sub-merchant ${smid} does not exist for this app`);
-  if (merchant.status !== '99') throw bizError('ACQ.SECONDARY_MERCHANT_STATUS_ERROR', `sub-merchant ${smid} is not approved yet`);
+  if (!merchant || merchant.appId !== appId)
+    throw bizError('ACQ.SECONDARY_MERCHANT_STATUS_ERROR', `sub-merchant ${smid} does not exist for this app`);
+  if (merchant.status !== '99')
+    throw bizError('ACQ.SECONDARY_MERCHANT_STATUS_ERROR', `sub-merchant ${smid} is not approved yet`);
   if (ctx.approvedSmids.size >= APPROVED_SMIDS_CACHED_MAX) ctx.approvedSmids.clear();
   ctx.approvedSmids.set(smid, appId);
   return smid;
@@ -91,19 +94,26 @@ export function settleInfoOf(biz: Biz, totalFen: number): { settleInfo: SettleIn
   const info = objectField(biz, 'settle_info');
   if (!info) throw invalidParameter('settle_info is required: 直付通 trades ask for later settlement');
   const details = arrayField(info, 'settle_detail_infos', 1);
-  if (!details || details.length !== 1) throw invalidParameter('settle_info.settle_detail_infos must hold exactly one entry');
+  if (!details || details.length !== 1)
+    throw invalidParameter('settle_info.settle_detail_infos must hold exactly one entry');
   const detail = details[0]!;
   const transInType = requiredString(detail, 'trans_in_type', 32);
-  if (!SETTLE_TRANS_IN_TYPES.has(transInType)) throw invalidParameter(`settle_detail_infos.trans_in_type "${transInType}" is not supported`);
+  if (!SETTLE_TRANS_IN_TYPES.has(transInType))
+    throw invalidParameter(`settle_detail_infos.trans_in_type "${transInType}" is not supported`);
   const transIn = optionalString(detail, 'trans_in', 64);
-  if (transInType !== 'defaultSettle' && !transIn) throw invalidParameter('settle_detail_infos.trans_in is required unless trans_in_type is defaultSettle');
+  if (transInType !== 'defaultSettle' && !transIn)
+    throw invalidParameter('settle_detail_infos.trans_in is required unless trans_in_type is defaultSettle');
   const amountFen = yuanToFen(detail.amount);
-  if (amountFen !== totalFen) throw invalidParameter(`settle_detail_infos.amount must equal total_amount (${fenToYuan(totalFen)})`);
+  if (amountFen !== totalFen)
+    throw invalidParameter(`settle_detail_infos.amount must equal total_amount (${fenToYuan(totalFen)})`);
   const periodText = optionalString(info, 'settle_period_time', 8);
   const settlePeriodMs = periodText === null ? null : parseSettlePeriod(periodText);
-  if (periodText !== null && settlePeriodMs === null) throw invalidParameter('settle_info.settle_period_time must be 1d … 365d');
+  if (periodText !== null && settlePeriodMs === null)
+    throw invalidParameter('settle_info.settle_period_time must be 1d … 365d');
   const settleInfo: SettleInfo = {
-    settle_detail_infos: [{ trans_in_type: transInType, ...(transIn ? { trans_in: transIn } : {}), amount_fen: totalFen }],
+    settle_detail_infos: [
+      { trans_in_type: transInType, ...(transIn ? { trans_in: transIn } : {}), amount_fen: totalFen },
+    ],
     ...(periodText ? { settle_period_time: periodText } : {}),
   };
   return { settleInfo, settlePeriodMs };
@@ -140,7 +150,13 @@ export interface TradeDraft {
 }
 
 /** The fields every 直付通 trade carries, checked. */
-export async function readTradeDraft(ctx: Ctx, sql: Sql, appId: string, biz: Biz, defaultTimeoutMs: number): Promise<TradeDraft> {
+export async function readTradeDraft(
+  ctx: Ctx,
+  sql: Sql,
+  appId: string,
+  biz: Biz,
+  defaultTimeoutMs: number,
+): Promise<TradeDraft> {
   const outTradeNo = outNo(biz, 'out_trade_no')!;
   const totalFen = requiredAmount(biz, 'total_amount');
   const subject = requiredString(biz, 'subject', 256);

@@ -24,7 +24,10 @@ export type ApiMethod = (call: Call) => Promise<Record<string, unknown>>;
 
 /** A random token for QR codes and download links (20 characters of [a-z0-9]). */
 export function newToken(): string {
-  return BigInt(`0x${randomBytes(16).toString('hex')}`).toString(36).slice(0, 20).padStart(20, '0');
+  return BigInt(`0x${randomBytes(16).toString('hex')}`)
+    .toString(36)
+    .slice(0, 20)
+    .padStart(20, '0');
 }
 
 /**
@@ -35,8 +38,15 @@ export async function findVisibleTrade(sql: Sql, app: App, biz: Biz, lock = fals
   const tradeNo = optionalString(biz, 'trade_no', 64);
   const outTradeNo = optionalString(biz, 'out_trade_no', 64);
   if (!tradeNo && !outTradeNo) throw invalidParameter('out_trade_no or trade_no is required');
-  const trade = tradeNo ? await findTradeByNo(sql, tradeNo, lock) : await findTradeByOutTradeNo(sql, app.appId, outTradeNo!, lock);
-  if (!trade || trade.appId !== app.appId || !trade.visible || (tradeNo && outTradeNo && trade.outTradeNo !== outTradeNo)) {
+  const trade = tradeNo
+    ? await findTradeByNo(sql, tradeNo, lock)
+    : await findTradeByOutTradeNo(sql, app.appId, outTradeNo!, lock);
+  if (
+    !trade ||
+    trade.appId !== app.appId ||
+    !trade.visible ||
+    (tradeNo && outTradeNo && trade.outTradeNo !== outTradeNo)
+  ) {
     throw bizError('ACQ.TRADE_NOT_EXIST', '交易不存在', {
       ...(outTradeNo ? { out_trade_no: outTradeNo } : {}),
       ...(tradeNo ? { trade_no: tradeNo } : {}),

@@ -36,8 +36,12 @@ export async function openCheckout(ctx: Ctx, app: App, params: Params, biz: Biz)
   const tradeNo = await ctx.db.transaction(async (tx) => {
     const draft = await readTradeDraft(ctx, tx, app.appId, biz, PAGE_TIMEOUT_MS);
     const trade = await createOrReuseTrade(ctx, tx, app.appId, draft, {
-      kind: method === 'alipay.trade.page.pay' ? 'page' : 'wap', visible: true, qrToken: null, preOrderNo: null,
-      notifyUrl: params.notify_url || null, returnUrl,
+      kind: method === 'alipay.trade.page.pay' ? 'page' : 'wap',
+      visible: true,
+      qrToken: null,
+      preOrderNo: null,
+      notifyUrl: params.notify_url || null,
+      returnUrl,
     });
     return trade.tradeNo;
   });
@@ -46,11 +50,20 @@ export async function openCheckout(ctx: Ctx, app: App, params: Params, biz: Biz)
 
 async function openMergedCheckout(ctx: Ctx, app: App, biz: Biz, returnUrl: string | null): Promise<Checkout> {
   const preOrderNo = requiredString(biz, 'pre_order_no', 64);
-  const merge = await one<{ expire_at: number }>(ctx.db, 'select expire_at from merges where pre_order_no = $1 and app_id = $2', [preOrderNo, app.appId]);
+  const merge = await one<{ expire_at: number }>(
+    ctx.db,
+    'select expire_at from merges where pre_order_no = $1 and app_id = $2',
+    [preOrderNo, app.appId],
+  );
   if (!merge) throw bizError('ACQ.TRADE_NOT_EXIST', `pre_order_no ${preOrderNo} does not exist`);
   if (ctx.clock.now() >= Number(merge.expire_at)) throw bizError('ACQ.TRADE_HAS_CLOSE', 'the merged order has expired');
   await ctx.db.transaction(async (tx) => {
     for (const trade of await listTradesOfMerge(tx, preOrderNo)) await scanTrade(ctx, tx, trade);
   });
-  return { method: 'alipay.trade.wap.merge.pay', trades: await listTradesOfMerge(ctx.db, preOrderNo), returnUrl, preOrderNo };
+  return {
+    method: 'alipay.trade.wap.merge.pay',
+    trades: await listTradesOfMerge(ctx.db, preOrderNo),
+    returnUrl,
+    preOrderNo,
+  };
 }

@@ -3,7 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unzipSync } from 'fflate';
 import iconv from 'iconv-lite';
-import { getJson, NotifySink, postJson, registerClient, startSandbox, tradeBiz, type Harness, type RegisteredClient } from './testkit';
+import {
+  getJson,
+  NotifySink,
+  postJson,
+  registerClient,
+  startSandbox,
+  tradeBiz,
+  type Harness,
+  type RegisteredClient,
+} from './testkit';
 
 let h: Harness;
 let sink: NotifySink;
@@ -30,7 +39,12 @@ const exec = (method: string, biz: Record<string, unknown>, extra: Record<string
 const advance = (ms: number) => h.adminJson(`/clock`, { advance_ms: ms });
 const today = async (): Promise<string> => (await h.adminGet(`/clock`)).now_beijing.slice(0, 10);
 
-async function pay(smid: string, outTradeNo: string, amount: string, extra: Record<string, unknown> = {}): Promise<void> {
+async function pay(
+  smid: string,
+  outTradeNo: string,
+  amount: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const pre = await exec('alipay.trade.precreate', tradeBiz(smid, outTradeNo, amount, extra), { notifyUrl: sink.url });
   expect((await postJson(`${h.base}/wallet/pay`, { code_url: pre.qrCode })).status).toBe(200);
 }
@@ -55,27 +69,39 @@ async function downloadBill(biz: Record<string, unknown>): Promise<Bill> {
 }
 
 describe('trade bill', () => {
-  it('lists today\'s payments and refunds with their fees, in GBK CSV inside a zip', async () => {
+  it("lists today's payments and refunds with their fees, in GBK CSV inside a zip", async () => {
     const [a, b] = client.smids as [string, string];
     await pay(a, 'B_1', '100.00');
     await pay(b, 'B_2', '12.34');
     await exec('alipay.trade.refund', { out_trade_no: 'B_1', refund_amount: '40.00', out_request_no: 'B_1_r' });
     const day = await today();
     const bill = await downloadBill({ bill_type: 'trade', bill_date: day });
-    expect(bill.files).toEqual([`${client.sellerId}_${day.replaceAll('-', '')}_业务明细(汇总).csv`, `${client.sellerId}_${day.replaceAll('-', '')}_业务明细.csv`]);
+    expect(bill.files).toEqual([
+      `${client.sellerId}_${day.replaceAll('-', '')}_业务明细(汇总).csv`,
+      `${client.sellerId}_${day.replaceAll('-', '')}_业务明细.csv`,
+    ]);
     expect(bill.lines[0]).toBe('#支付宝业务明细查询');
     expect(bill.lines[1]).toBe(`#账号：[${client.sellerId}]`);
     const [header, ...rows] = bill.rows as [string[], ...string[][]];
     expect(header.slice(0, 3)).toEqual(['支付宝交易号', '商户订单号', '业务类型']);
     const col = (name: string) => header.indexOf(name);
-    const pick = (r: string[]) => [r[col('商户订单号')], r[col('业务类型')], r[col('订单金额（元）')], r[col('商家实收（元）')], r[col('服务费（元）')], r[col('退款批次号/请求号')]];
+    const pick = (r: string[]) => [
+      r[col('商户订单号')],
+      r[col('业务类型')],
+      r[col('订单金额（元）')],
+      r[col('商家实收（元）')],
+      r[col('服务费（元）')],
+      r[col('退款批次号/请求号')],
+    ];
     expect(rows.map(pick)).toEqual([
       ['B_1', '交易', '100.00', '100.00', '-0.60', ''],
       ['B_2', '交易', '12.34', '12.34', '-0.07', ''],
       ['B_1', '退款', '100.00', '-40.00', '0.24', 'B_1_r'],
     ]);
     expect(bill.lines).toContain('#交易合计：2笔，退款合计：1笔');
-    expect(bill.summary.find((l) => l.startsWith('合计'))).toBe('合计,,2,1,112.34,72.34,0.00,0.00,0.00,-0.43,0.00,71.91');
+    expect(bill.summary.find((l) => l.startsWith('合计'))).toBe(
+      '合计,,2,1,112.34,72.34,0.00,0.00,0.00,-0.43,0.00,71.91',
+    );
 
     const own = await downloadBill({ bill_type: 'trade_zft_merchant', bill_date: day, smid: b });
     expect(own.rows.slice(1).map((r) => r[1])).toEqual(['B_2']);
@@ -90,16 +116,26 @@ describe('trade bill', () => {
     expect(nextDay).not.toBe(paidDay);
     expect((await downloadBill({ bill_type: 'trade', bill_date: paidDay })).rows.map((r) => r[1])).toContain('B_3');
     expect((await downloadBill({ bill_type: 'trade', bill_date: nextDay })).rows.map((r) => r[1])).not.toContain('B_3');
-    const future = await exec('alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: '2999-01-01' });
+    const future = await exec('alipay.data.dataservice.bill.downloadurl.query', {
+      bill_type: 'trade',
+      bill_date: '2999-01-01',
+    });
     expect(future.subCode).toBe('isp.bill_not_exist');
-    const malformed = await exec('alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: '01/02/2026' });
+    const malformed = await exec('alipay.data.dataservice.bill.downloadurl.query', {
+      bill_type: 'trade',
+      bill_date: '01/02/2026',
+    });
     expect(malformed.subCode).toBe('isv.invalid-parameter');
   });
 });
 
 describe('timeouts on the sandbox clock', () => {
   it('closes a scanned, unpaid trade at timeout_express and notifies TRADE_CLOSED', async () => {
-    const pre = await exec('alipay.trade.precreate', tradeBiz(client.smids[0]!, 'TO_1', '9.00', { timeout_express: '15m' }), { notifyUrl: sink.url });
+    const pre = await exec(
+      'alipay.trade.precreate',
+      tradeBiz(client.smids[0]!, 'TO_1', '9.00', { timeout_express: '15m' }),
+      { notifyUrl: sink.url },
+    );
     await fetch(pre.qrCode); // the buyer scans and walks away
     expect((await exec('alipay.trade.query', { out_trade_no: 'TO_1' })).tradeStatus).toBe('WAIT_BUYER_PAY');
     await advance(14 * 60_000);
@@ -114,7 +150,10 @@ describe('timeouts on the sandbox clock', () => {
   it('lets an unscanned QR expire silently at time_expire', async () => {
     const now = (await h.adminGet(`/clock`)).now as number;
     const expire = new Date(now + 8 * 3600_000 + 10 * 60_000).toISOString().slice(0, 19).replace('T', ' ');
-    const pre = await exec('alipay.trade.precreate', tradeBiz(client.smids[0]!, 'TO_2', '9.00', { time_expire: expire }));
+    const pre = await exec(
+      'alipay.trade.precreate',
+      tradeBiz(client.smids[0]!, 'TO_2', '9.00', { time_expire: expire }),
+    );
     await advance(11 * 60_000);
     expect((await postJson(`${h.base}/wallet/pay`, { code_url: pre.qrCode })).body.error.code).toBe('trade_closed');
     expect((await exec('alipay.trade.query', { out_trade_no: 'TO_2' })).subCode).toBe('ACQ.TRADE_NOT_EXIST');
@@ -123,13 +162,22 @@ describe('timeouts on the sandbox clock', () => {
   it('settles automatically when settle_period_time runs out', async () => {
     const smid = client.smids[1]!;
     const before = await h.adminGet(`/books/sub-merchants/${smid}`);
-    await pay(smid, 'AS_1', '7.00', { settle_info: { settle_detail_infos: [{ trans_in_type: 'defaultSettle', amount: '7.00' }], settle_period_time: '2d' } });
+    await pay(smid, 'AS_1', '7.00', {
+      settle_info: {
+        settle_detail_infos: [{ trans_in_type: 'defaultSettle', amount: '7.00' }],
+        settle_period_time: '2d',
+      },
+    });
     await advance(DAY_MS);
     expect((await h.adminGet(`/books/sub-merchants/${smid}`)).available).toBe(before.available);
     await advance(DAY_MS);
     const after = await h.adminGet(`/books/sub-merchants/${smid}`);
     expect(after.available).toBe(before.available + 700);
-    expect(after.trades.find((t: any) => t.out_trade_no === 'AS_1')).toMatchObject({ unsettled: 0, released: 700, settlements: [expect.objectContaining({ out_request_no: 'AUTO_SETTLE' })] });
+    expect(after.trades.find((t: any) => t.out_trade_no === 'AS_1')).toMatchObject({
+      unsettled: 0,
+      released: 700,
+      settlements: [expect.objectContaining({ out_request_no: 'AUTO_SETTLE' })],
+    });
   });
 
   it('only moves forward', async () => {

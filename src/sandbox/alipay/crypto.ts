@@ -1,6 +1,13 @@
 // RSA2 (SHA256withRSA) signing and verification on node:crypto, the sandbox's own (it shares nothing with the
 // provider adapter, so neither can hide the other's mistake). Keys are parsed once into KeyObjects.
-import { createPrivateKey, createPublicKey, createSign, createVerify, generateKeyPair, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSign,
+  createVerify,
+  generateKeyPair,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 
 const generateKeyPairAsync = promisify(generateKeyPair);

@@ -239,5 +239,8 @@ export async function getMeta(sql: Sql, key: string): Promise<string | undefined
 }
 
 export async function setMeta(sql: Sql, key: string, value: string): Promise<void> {
-  await sql.query('insert into meta (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value', [key, value]);
+  await sql.query(
+    'insert into meta (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value',
+    [key, value],
+  );
 }

@@ -21,7 +21,13 @@ export class GatewayError extends Error {
   }
 
   body(): Record<string, unknown> {
-    return { code: this.code, msg: GATEWAY_MESSAGES[this.code] ?? 'Business Failed', sub_code: this.subCode, sub_msg: this.subMsg, ...this.extra };
+    return {
+      code: this.code,
+      msg: GATEWAY_MESSAGES[this.code] ?? 'Business Failed',
+      sub_code: this.subCode,
+      sub_msg: this.subMsg,
+      ...this.extra,
+    };
   }
 }
 
@@ -51,7 +57,11 @@ export function successBody(fields: Record<string, unknown>): Record<string, unk
 
 /** Errors of the sandbox's own JSON endpoints (apps, wallet, clock, books): `{ error: { code, message } }`. */
 export class SandboxError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string) {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 

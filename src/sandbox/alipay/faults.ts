@@ -65,7 +65,8 @@ export function parseFaults(input: unknown): Partial<FaultKnobs> | string {
       out.billTamper = tampers;
       continue;
     }
-    if (!FAULT_NAMES.includes(key as keyof AlipayFaults)) return `unknown fault "${key}" (known: ${FAULT_NAMES.join(', ')})`;
+    if (!FAULT_NAMES.includes(key as keyof AlipayFaults))
+      return `unknown fault "${key}" (known: ${FAULT_NAMES.join(', ')})`;
     if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > FAULT_VALUE_MAX) {
       return `fault "${key}" must be a non-negative integer`;
     }

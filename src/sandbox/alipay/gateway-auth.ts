@@ -36,19 +36,24 @@ export function responseKeyOf(method: string | undefined): string {
  */
 export async function authenticate(ctx: Ctx, params: Params): Promise<AppWithKey> {
   for (const [k, v] of Object.entries(params)) {
-    if (!LONG_PARAMS.has(k) && v.length > PARAM_CHARS_MAX) throw invalidArguments('isv.invalid-parameter', `parameter ${k} is too long`);
+    if (!LONG_PARAMS.has(k) && v.length > PARAM_CHARS_MAX)
+      throw invalidArguments('isv.invalid-parameter', `parameter ${k} is too long`);
   }
   if (!params.app_id) throw missingArguments('isv.missing-app-id', '缺少AppID参数');
   const entry = await ctx.apps.get(ctx.db, params.app_id);
   if (!entry) throw invalidArguments('isv.invalid-app-id', '无效的AppID参数');
   if (!params.sign) throw missingArguments('isv.missing-signature', '缺少签名参数');
   if (!params.sign_type) throw missingArguments('isv.missing-signature-type', '缺少签名类型参数');
-  if (params.sign_type !== 'RSA2') throw invalidArguments('isv.invalid-signature-type', '无效的签名类型参数 (the sandbox accepts RSA2)');
+  if (params.sign_type !== 'RSA2')
+    throw invalidArguments('isv.invalid-signature-type', '无效的签名类型参数 (the sandbox accepts RSA2)');
   if (!params.timestamp) throw missingArguments('isv.missing-timestamp', '缺少时间戳参数');
-  if (parseBeijing(params.timestamp) === null) throw invalidArguments('isv.invalid-timestamp', '非法的时间戳参数 (yyyy-MM-dd HH:mm:ss)');
+  if (parseBeijing(params.timestamp) === null)
+    throw invalidArguments('isv.invalid-timestamp', '非法的时间戳参数 (yyyy-MM-dd HH:mm:ss)');
   if (!params.version) throw missingArguments('isv.missing-version', '缺少版本参数');
-  if (params.charset && params.charset.toLowerCase() !== 'utf-8') throw invalidArguments('isv.invalid-charset', '字符集错误 (the sandbox accepts utf-8)');
-  if (params.format && params.format.toUpperCase() !== 'JSON') throw invalidArguments('isv.invalid-format', '无效的数据格式 (JSON only)');
+  if (params.charset && params.charset.toLowerCase() !== 'utf-8')
+    throw invalidArguments('isv.invalid-charset', '字符集错误 (the sandbox accepts utf-8)');
+  if (params.format && params.format.toUpperCase() !== 'JSON')
+    throw invalidArguments('isv.invalid-format', '无效的数据格式 (JSON only)');
   const content = signContent(params, REQUEST_SIGN_EXCLUDED);
   if (!verifyRsa2(content, params.sign, entry.publicKey)) {
     throw invalidArguments(

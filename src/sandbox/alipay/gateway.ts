@@ -43,7 +43,12 @@ export function signedEnvelope(ctx: Ctx, responseKey: string, body: Record<strin
   return `{"${responseKey}":${json},"sign":"${signRsa2(json, ctx.alipayPrivateKey)}"}`;
 }
 
-async function answerApi(ctx: Ctx, params: Params, baseUrl: string, files: Map<string, Buffer>): Promise<Record<string, unknown>> {
+async function answerApi(
+  ctx: Ctx,
+  params: Params,
+  baseUrl: string,
+  files: Map<string, Buffer>,
+): Promise<Record<string, unknown>> {
   const method = params.method;
   if (!method) throw missingArguments('isv.missing-method', '缺少方法名参数');
   const handler = API_METHODS[method];
@@ -53,13 +58,22 @@ async function answerApi(ctx: Ctx, params: Params, baseUrl: string, files: Map<s
   return successBody(await handler({ ctx, app, params, biz, baseUrl, files }));
 }
 
-async function handleApi(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, params: Params, baseUrl: string, files: Map<string, Buffer>) {
+async function handleApi(
+  ctx: Ctx,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  params: Params,
+  baseUrl: string,
+  files: Map<string, Buffer>,
+) {
   let body: Record<string, unknown>;
   try {
     body = await answerApi(ctx, params, baseUrl, files);
   } catch (err) {
-    if (!(err instanceof GatewayError)) ctx.logger?.error({ err, method: params.method }, 'alipay sandbox: gateway method failed');
-    body = err instanceof GatewayError ? err.body() : new GatewayError('20000', 'isp.unknow-error', '服务暂不可用').body();
+    if (!(err instanceof GatewayError))
+      ctx.logger?.error({ err, method: params.method }, 'alipay sandbox: gateway method failed');
+    body =
+      err instanceof GatewayError ? err.body() : new GatewayError('20000', 'isp.unknow-error', '服务暂不可用').body();
   }
   const delayMs = ctx.faults.value('callTimeoutMs');
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -100,7 +114,10 @@ function bodyParams(req: FastifyRequest): unknown {
 export function registerGateway(app: FastifyInstance, ctx: Ctx): void {
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     if (ctx.faults.take('callError5xx')) {
-      return reply.code(503).type('text/html; charset=utf-8').send('<html><body><h1>503 Service Unavailable</h1></body></html>');
+      return reply
+        .code(503)
+        .type('text/html; charset=utf-8')
+        .send('<html><body><h1>503 Service Unavailable</h1></body></html>');
     }
     const multipart = multipartOf(req);
     const params = mergeParams(req.query, multipart ? multipart.fields : bodyParams(req));

@@ -18,6 +18,7 @@ export function jsonObject(body: unknown): Record<string, unknown> {
     }
   }
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new SandboxError(400, 'invalid_json', 'the body must be a JSON object');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new SandboxError(400, 'invalid_json', 'the body must be a JSON object');
   return value as Record<string, unknown>;
 }

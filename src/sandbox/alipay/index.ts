@@ -15,7 +15,14 @@ import { registerAdmin } from './admin';
 import { registerBillRoutes } from './methods-bill';
 import { Sweeper } from './sweeper';
 import type { AlipayFaults } from './types';
-import { adminGuard, checkedAdminToken, HostPolicy, RegistrationBudget, strictPageHeaders, type SandboxSafetyOptions } from '../guard';
+import {
+  adminGuard,
+  checkedAdminToken,
+  HostPolicy,
+  RegistrationBudget,
+  strictPageHeaders,
+  type SandboxSafetyOptions,
+} from '../guard';
 
 export type { AlipayFaults } from './types';
 
@@ -45,7 +52,12 @@ export interface AlipaySandbox {
 const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Alipay takes images up to 10 MB. */
 const IMAGE_UPLOAD_LIMIT_BYTES = 11 * 1024 * 1024;
-const STATUS_CODES: Record<number, string> = { 404: 'not_found', 405: 'method_not_allowed', 413: 'body_too_large', 415: 'unsupported_media_type' };
+const STATUS_CODES: Record<number, string> = {
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+};
 
 /** The sandbox's "Alipay" key pair: made at first start and kept in its database. */
 async function loadAlipayKey(db: Db): Promise<{ privateKey: KeyObject; publicKeyPem: string }> {
@@ -77,10 +89,28 @@ export async function createAlipaySandbox(opts: AlipaySandboxOptions = {}): Prom
   const db = await openDb(opts.dataDir);
   const key = await loadAlipayKey(db);
   const clock = new SandboxClock(Number((await getMeta(db, 'clock_offset_ms')) ?? 0));
-  const notifier = new Notifier({ db, clock, faults, hosts, signingKey: key.privateKey, timeScale: settings.notifyTimeScale, logger: opts.logger });
+  const notifier = new Notifier({
+    db,
+    clock,
+    faults,
+    hosts,
+    signingKey: key.privateKey,
+    timeScale: settings.notifyTimeScale,
+    logger: opts.logger,
+  });
   const ctx: Ctx = {
-    db, clock, alipayPrivateKey: key.privateKey, alipayPublicKeyPem: key.publicKeyPem, settings, faults, notifier,
-    logger: opts.logger, apps: new AppKeyCache(), approvedSmids: new Map(), hosts, registrations,
+    db,
+    clock,
+    alipayPrivateKey: key.privateKey,
+    alipayPublicKeyPem: key.publicKeyPem,
+    settings,
+    faults,
+    notifier,
+    logger: opts.logger,
+    apps: new AppKeyCache(),
+    approvedSmids: new Map(),
+    hosts,
+    registrations,
   };
   const sweeper = new Sweeper(ctx);
   notifier.start();
@@ -89,20 +119,31 @@ export async function createAlipaySandbox(opts: AlipaySandboxOptions = {}): Prom
   const plugin: FastifyPluginAsync = async (app) => {
     // Every body arrives as a string; routes parse it, so malformed input is answered, never thrown.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_req, body, done) =>
+      done(null, body),
+    );
     // Image uploads (ant.merchant.expand.indirect.image.upload) are binary multipart: kept as bytes.
-    app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: IMAGE_UPLOAD_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser(
+      'multipart/form-data',
+      { parseAs: 'buffer', bodyLimit: IMAGE_UPLOAD_LIMIT_BYTES },
+      (_req, body, done) => done(null, body),
+    );
     app.setErrorHandler((err: FastifyError | SandboxError, _req, reply) => {
       if (err instanceof SandboxError) return reply.code(err.statusCode).send(err.body());
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) ctx.logger?.error({ err }, 'alipay sandbox: request failed');
       return reply.code(status).send({
-        error: { code: status === 500 ? 'internal_error' : (STATUS_CODES[status] ?? 'bad_request'), message: status === 500 ? 'internal error' : err.message },
+        error: {
+          code: status === 500 ? 'internal_error' : (STATUS_CODES[status] ?? 'bad_request'),
+          message: status === 500 ? 'internal error' : err.message,
+        },
       });
     });
     app.addHook('onRequest', adminGuard(adminToken));
     app.addHook('onSend', strictPageHeaders);
-    app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } }));
+    app.setNotFoundHandler((req, reply) =>
+      reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } }),
+    );
     registerGateway(app, ctx);
     registerWallet(app, ctx);
     registerAdmin(app, ctx, sweeper);

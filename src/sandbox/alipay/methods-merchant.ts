@@ -16,7 +16,8 @@ async function asMerchantApi<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof GatewayError && err.subCode === 'ACQ.INVALID_PARAMETER') throw bizError('INVALID_PARAMETER', err.subMsg);
+    if (err instanceof GatewayError && err.subCode === 'ACQ.INVALID_PARAMETER')
+      throw bizError('INVALID_PARAMETER', err.subMsg);
     throw err;
   }
 }
@@ -26,7 +27,12 @@ function readApplication(biz: Biz) {
   if (!MERCHANT_TYPES.has(merchantType)) throw bizError('INVALID_PARAMETER', 'merchant_type must be 01 … 07');
   requiredString(biz, 'mcc', 16);
   const service = biz.service;
-  if (!Array.isArray(service) || service.length === 0 || service.length > 20 || !service.every((s) => typeof s === 'string')) {
+  if (
+    !Array.isArray(service) ||
+    service.length === 0 ||
+    service.length > 20 ||
+    !service.every((s) => typeof s === 'string')
+  ) {
     throw bizError('INVALID_PARAMETER', 'service must list the services the merchant uses');
   }
   const rule = objectField(biz, 'default_settle_rule');
@@ -43,7 +49,13 @@ function readApplication(biz: Biz) {
 const IMAGE_TYPES = new Set(['bmp', 'jpg', 'jpeg', 'png', 'gif']);
 const IMAGE_BYTES_MAX = 10 * 1024 * 1024;
 /** The application fields that carry image_ids from image.upload. */
-const IMAGE_FIELDS = ['cert_image', 'cert_image_back', 'legal_cert_front_image', 'legal_cert_back_image', 'license_auth_letter_image'];
+const IMAGE_FIELDS = [
+  'cert_image',
+  'cert_image_back',
+  'legal_cert_front_image',
+  'legal_cert_back_image',
+  'license_auth_letter_image',
+];
 
 /**
  * ant.merchant.expand.indirect.image.upload: `image_type` (a signed text parameter) and `image_content` (the file
@@ -57,11 +69,19 @@ export const imageUpload: ApiMethod = ({ ctx, app, params, files }) =>
     if (!content || content.length === 0) throw bizError('INVALID_PARAMETER', '缺少 image_content 文件');
     if (content.length > IMAGE_BYTES_MAX) throw bizError('INVALID_PARAMETER', '图片不能超过 10M');
     const format = imageFormat(content);
-    if (!format || (format !== imageType && !(format === 'jpg' && imageType === 'jpeg'))) throw bizError('INVALID_PARAMETER', '图片内容与 image_type 不符');
+    if (!format || (format !== imageType && !(format === 'jpg' && imageType === 'jpeg')))
+      throw bizError('INVALID_PARAMETER', '图片内容与 image_type 不符');
     const imageId = `${randomUUID()}.${imageType}`;
     await ctx.db.query(
       'insert into images (image_id, app_id, image_type, sha256, bytes, created_at) values ($1, $2, $3, $4, $5, $6)',
-      [imageId, app.appId, imageType, createHash('sha256').update(content).digest('hex'), content.length, ctx.clock.now()],
+      [
+        imageId,
+        app.appId,
+        imageType,
+        createHash('sha256').update(content).digest('hex'),
+        content.length,
+        ctx.clock.now(),
+      ],
     );
     return { image_id: imageId };
   });
@@ -83,7 +103,11 @@ export const zftCreate: ApiMethod = ({ ctx, app, biz }) =>
     await checkImages(ctx, app.appId, biz);
     const now = ctx.clock.now();
     const merchant = await insertSubMerchant(ctx.db, {
-      appId: app.appId, ...application, applyTime: now, approveAt: now + ctx.settings.applymentDelayMs, approved: false,
+      appId: app.appId,
+      ...application,
+      applyTime: now,
+      approveAt: now + ctx.settings.applymentDelayMs,
+      approved: false,
     });
     return { order_id: merchant.orderId };
   });

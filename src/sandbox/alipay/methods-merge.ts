@@ -27,7 +27,10 @@ function newPreOrderNo(now: number): string {
 }
 
 async function findMergeByOutMergeNo(sql: Sql, appId: string, outMergeNo: string): Promise<MergeRow | undefined> {
-  return one<MergeRow>(sql, 'select pre_order_no, request_hash from merges where app_id = $1 and out_merge_no = $2', [appId, outMergeNo]);
+  return one<MergeRow>(sql, 'select pre_order_no, request_hash from merges where app_id = $1 and out_merge_no = $2', [
+    appId,
+    outMergeNo,
+  ]);
 }
 
 /** Sub-orders stay invisible (ACQ.TRADE_NOT_EXIST) until the buyer opens the wap.merge.pay page. */
@@ -40,16 +43,30 @@ export const mergePrecreate: ApiMethod = async ({ ctx, app, params, biz }) =>
     const expireAt = expireAtOf(biz, now, MERGE_TIMEOUT_MS);
     const drafts: TradeDraft[] = [];
     for (const detail of details) {
-      if (detail.app_id !== undefined && detail.app_id !== app.appId) throw invalidParameter('order_details.app_id must be the calling app');
-      const draft = await readTradeDraft(ctx, tx, app.appId, { ...detail, time_expire: undefined, timeout_express: undefined }, MERGE_TIMEOUT_MS);
-      if (drafts.some((d) => d.outTradeNo === draft.outTradeNo)) throw invalidParameter(`out_trade_no ${draft.outTradeNo} appears twice`);
+      if (detail.app_id !== undefined && detail.app_id !== app.appId)
+        throw invalidParameter('order_details.app_id must be the calling app');
+      const draft = await readTradeDraft(
+        ctx,
+        tx,
+        app.appId,
+        { ...detail, time_expire: undefined, timeout_express: undefined },
+        MERGE_TIMEOUT_MS,
+      );
+      if (drafts.some((d) => d.outTradeNo === draft.outTradeNo))
+        throw invalidParameter(`out_trade_no ${draft.outTradeNo} appears twice`);
       drafts.push({ ...draft, expireAt });
     }
     const hash = requestHash(drafts);
-    const results = drafts.map((d) => ({ app_id: app.appId, out_trade_no: d.outTradeNo, success: true, result_code: 'SUCCESS' }));
+    const results = drafts.map((d) => ({
+      app_id: app.appId,
+      out_trade_no: d.outTradeNo,
+      success: true,
+      result_code: 'SUCCESS',
+    }));
     const previous = outMergeNo ? await findMergeByOutMergeNo(tx, app.appId, outMergeNo) : undefined;
     if (previous) {
-      if (previous.request_hash !== hash) throw bizError('ACQ.DISCORDANT_REPEAT_REQUEST', `out_merge_no ${outMergeNo} was used with other sub-orders`);
+      if (previous.request_hash !== hash)
+        throw bizError('ACQ.DISCORDANT_REPEAT_REQUEST', `out_merge_no ${outMergeNo} was used with other sub-orders`);
       return { pre_order_no: previous.pre_order_no, out_merge_no: outMergeNo, order_detail_results: results };
     }
     const preOrderNo = newPreOrderNo(now);
@@ -60,8 +77,17 @@ export const mergePrecreate: ApiMethod = async ({ ctx, app, params, biz }) =>
     );
     for (const draft of drafts) {
       await createOrReuseTrade(ctx, tx, app.appId, draft, {
-        kind: 'merge', visible: false, qrToken: null, preOrderNo, notifyUrl: params.notify_url || null, returnUrl: null,
+        kind: 'merge',
+        visible: false,
+        qrToken: null,
+        preOrderNo,
+        notifyUrl: params.notify_url || null,
+        returnUrl: null,
       });
     }
-    return { pre_order_no: preOrderNo, ...(outMergeNo ? { out_merge_no: outMergeNo } : {}), order_detail_results: results };
+    return {
+      pre_order_no: preOrderNo,
+      ...(outMergeNo ? { out_merge_no: outMergeNo } : {}),
+      order_detail_results: results,
+    };
   });

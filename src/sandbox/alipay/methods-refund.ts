@@ -8,33 +8,58 @@ import { bizError } from './errors';
 import { formatBeijing, formatBeijingMillis } from './clock';
 import { feeReturnedFen, fenToYuan, amountToFen } from './money';
 import { addAvailable, addReceiverBalance, findReceiver, findSubMerchant } from './store-apps';
-import { findRefund, insertRefund, insertRoyalty, listRoyaltiesOfTrade, netRoyaltyOfReceiver, updateTrade } from './store-trades';
+import {
+  findRefund,
+  insertRefund,
+  insertRoyalty,
+  listRoyaltiesOfTrade,
+  netRoyaltyOfReceiver,
+  updateTrade,
+} from './store-trades';
 import { notifyTrade } from './trades';
 import type { App, Refund, Trade } from './types';
 
 const ROYALTY_RETURNS_MAX = 20;
 
 function checkRefundable(trade: Trade): void {
-  if (trade.status === 'WAIT_BUYER_PAY') throw bizError('ACQ.TRADE_STATUS_ERROR', '交易状态不合法: the trade is not paid');
+  if (trade.status === 'WAIT_BUYER_PAY')
+    throw bizError('ACQ.TRADE_STATUS_ERROR', '交易状态不合法: the trade is not paid');
   if (trade.status === 'TRADE_FINISHED') throw bizError('ACQ.TRADE_HAS_FINISHED', '交易已完结');
   if (trade.status === 'TRADE_CLOSED') throw bizError('ACQ.TRADE_HAS_CLOSE', '交易已关闭');
 }
 
 /** Takes shared commission back from its receivers into the sub-merchant's account (refund_royalty_parameters). */
-async function returnRoyalties(tx: Sql, app: App, trade: Trade, outRequestNo: string, items: Biz[], now: number): Promise<number> {
+async function returnRoyalties(
+  tx: Sql,
+  app: App,
+  trade: Trade,
+  outRequestNo: string,
+  items: Biz[],
+  now: number,
+): Promise<number> {
   let total = 0;
   for (const item of items) {
     const account = requiredString(item, 'trans_out', 64);
     const amountFen = amountToFen(item.amount);
-    if (amountFen === null) throw bizError('ACQ.INVALID_PARAMETER', 'refund_royalty_parameters.amount must be a yuan amount');
+    if (amountFen === null)
+      throw bizError('ACQ.INVALID_PARAMETER', 'refund_royalty_parameters.amount must be a yuan amount');
     const receiver = await findReceiver(tx, app.appId, account);
-    if (!receiver) throw bizError('ACQ.REFUND_ROYALTY_PAYEE_ACCOUNT_NOT_EXIST', `royalty receiver ${account} does not exist`);
+    if (!receiver)
+      throw bizError('ACQ.REFUND_ROYALTY_PAYEE_ACCOUNT_NOT_EXIST', `royalty receiver ${account} does not exist`);
     if (amountFen > (await netRoyaltyOfReceiver(tx, trade.tradeNo, account))) {
       throw bizError('ACQ.ALLOC_AMOUNT_VALIDATE_ERROR', `退分账金额超限: ${account} holds less from this trade`);
     }
-    if (amountFen > receiver.balanceFen) throw bizError('ACQ.TXN_RESULT_ACCOUNT_BALANCE_NOT_ENOUGH', `${account} has too little balance`);
+    if (amountFen > receiver.balanceFen)
+      throw bizError('ACQ.TXN_RESULT_ACCOUNT_BALANCE_NOT_ENOUGH', `${account} has too little balance`);
     await addReceiverBalance(tx, app.appId, account, -amountFen);
-    await insertRoyalty(tx, { tradeNo: trade.tradeNo, outRequestNo, kind: 'return', account, amountFen, createdAt: now });
+    await insertRoyalty(tx, {
+      tradeNo: trade.tradeNo,
+      outRequestNo,
+      kind: 'return',
+      account,
+      amountFen,
+      createdAt: now,
+    });
     total += amountFen;
   }
   if (total > 0) await addAvailable(tx, trade.smid, total);
@@ -46,7 +71,8 @@ function drawRefund(trade: Trade, refundFen: number, availableFen: number) {
   const fromUnsettledFen = Math.min(refundFen, trade.unsettledFen);
   const fromRoyaltyFrozenFen = Math.min(refundFen - fromUnsettledFen, trade.royaltyFrozenFen);
   const fromAvailableFen = refundFen - fromUnsettledFen - fromRoyaltyFrozenFen;
-  if (fromAvailableFen > availableFen) throw bizError('ACQ.SELLER_BALANCE_NOT_ENOUGH', '卖家余额不足: the sub-merchant cannot cover this refund');
+  if (fromAvailableFen > availableFen)
+    throw bizError('ACQ.SELLER_BALANCE_NOT_ENOUGH', '卖家余额不足: the sub-merchant cannot cover this refund');
   return { fromUnsettledFen, fromRoyaltyFrozenFen, fromAvailableFen };
 }
 
@@ -64,7 +90,15 @@ function refundAnswer(trade: Trade, refund: Refund, refundedFen: number, fundCha
   };
 }
 
-async function applyRefund(ctx: Ctx, tx: Sql, app: App, trade: Trade, outRequestNo: string, refundFen: number, biz: Biz): Promise<Refund> {
+async function applyRefund(
+  ctx: Ctx,
+  tx: Sql,
+  app: App,
+  trade: Trade,
+  outRequestNo: string,
+  refundFen: number,
+  biz: Biz,
+): Promise<Refund> {
   const now = ctx.clock.now();
   const royaltyItems = arrayField(biz, 'refund_royalty_parameters', ROYALTY_RETURNS_MAX) ?? [];
   const royaltyReturnedFen = await returnRoyalties(tx, app, trade, outRequestNo, royaltyItems, now);
@@ -72,9 +106,15 @@ async function applyRefund(ctx: Ctx, tx: Sql, app: App, trade: Trade, outRequest
   const draw = drawRefund(trade, refundFen, merchant.availableFen);
   const refundedAfterFen = trade.refundedFen + refundFen;
   const refund: Refund = {
-    tradeNo: trade.tradeNo, outRequestNo, amountFen: refundFen, royaltyReturnedFen, ...draw, refundedAfterFen,
+    tradeNo: trade.tradeNo,
+    outRequestNo,
+    amountFen: refundFen,
+    royaltyReturnedFen,
+    ...draw,
+    refundedAfterFen,
     feeReturnedFen: feeReturnedFen(trade.feeFen, trade.feeReturnedFen, refundFen, trade.refundedFen, trade.totalFen),
-    reason: optionalString(biz, 'refund_reason', 256), createdAt: now,
+    reason: optionalString(biz, 'refund_reason', 256),
+    createdAt: now,
   };
   const closes = refundedAfterFen === trade.totalFen;
   const fields: Partial<Trade> = {
@@ -85,15 +125,22 @@ async function applyRefund(ctx: Ctx, tx: Sql, app: App, trade: Trade, outRequest
     sharedFen: trade.sharedFen - royaltyReturnedFen,
     ...(closes ? { status: 'TRADE_CLOSED' as const, closedAt: now } : {}),
   };
-  if (!(await updateTrade(tx, trade.tradeNo, trade.status, fields))) throw bizError('ACQ.SYSTEM_ERROR', 'concurrent change; retry');
+  if (!(await updateTrade(tx, trade.tradeNo, trade.status, fields)))
+    throw bizError('ACQ.SYSTEM_ERROR', 'concurrent change; retry');
   if (draw.fromAvailableFen > 0) await addAvailable(tx, trade.smid, -draw.fromAvailableFen);
   await insertRefund(tx, refund);
-  await notifyTrade(ctx, tx, app, { ...trade, ...fields }, {
-    refund_fee: fenToYuan(refundedAfterFen),
-    gmt_refund: formatBeijingMillis(now),
-    out_biz_no: outRequestNo,
-    send_back_fee: fenToYuan(refundFen),
-  });
+  await notifyTrade(
+    ctx,
+    tx,
+    app,
+    { ...trade, ...fields },
+    {
+      refund_fee: fenToYuan(refundedAfterFen),
+      gmt_refund: formatBeijingMillis(now),
+      out_biz_no: outRequestNo,
+      send_back_fee: fenToYuan(refundFen),
+    },
+  );
   return refund;
 }
 
@@ -106,11 +153,13 @@ export const refund: ApiMethod = async ({ ctx, app, biz }) =>
     const outRequestNo = outNo(biz, 'out_request_no', false) ?? trade.outTradeNo;
     const previous = await findRefund(tx, trade.tradeNo, outRequestNo);
     if (previous) {
-      if (previous.amountFen !== refundFen) throw bizError('ACQ.DISCORDANT_REPEAT_REQUEST', `out_request_no ${outRequestNo} was used with another amount`);
+      if (previous.amountFen !== refundFen)
+        throw bizError('ACQ.DISCORDANT_REPEAT_REQUEST', `out_request_no ${outRequestNo} was used with another amount`);
       return refundAnswer(trade, previous, trade.refundedFen, 'N');
     }
     checkRefundable(trade);
-    if (refundFen > trade.totalFen - trade.refundedFen) throw bizError('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
+    if (refundFen > trade.totalFen - trade.refundedFen)
+      throw bizError('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
     const done = await applyRefund(ctx, tx, app, trade, outRequestNo, refundFen, biz);
     return refundAnswer(trade, done, done.refundedAfterFen, 'Y');
   });
@@ -121,7 +170,9 @@ export const refundQuery: ApiMethod = async ({ ctx, app, biz }) => {
   const outRequestNo = outNo(biz, 'out_request_no')!;
   const found = await findRefund(ctx.db, trade.tradeNo, outRequestNo);
   if (!found) return { trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
-  const returns = (await listRoyaltiesOfTrade(ctx.db, trade.tradeNo)).filter((r) => r.kind === 'return' && r.outRequestNo === outRequestNo);
+  const returns = (await listRoyaltiesOfTrade(ctx.db, trade.tradeNo)).filter(
+    (r) => r.kind === 'return' && r.outRequestNo === outRequestNo,
+  );
   return {
     trade_no: trade.tradeNo,
     out_trade_no: trade.outTradeNo,
@@ -133,8 +184,15 @@ export const refundQuery: ApiMethod = async ({ ctx, app, biz }) => {
     gmt_refund_pay: formatBeijing(found.createdAt),
     send_back_fee: fenToYuan(found.amountFen),
     refund_charge_amount: fenToYuan(found.feeReturnedFen),
-    refund_royaltys: returns.length === 0 ? undefined : returns.map((r) => ({
-      refund_amount: fenToYuan(r.amountFen), royalty_type: 'transfer', result_code: 'SUCCESS', trans_out: r.account, trans_in: trade.smid,
-    })),
+    refund_royaltys:
+      returns.length === 0
+        ? undefined
+        : returns.map((r) => ({
+            refund_amount: fenToYuan(r.amountFen),
+            royalty_type: 'transfer',
+            result_code: 'SUCCESS',
+            trans_out: r.account,
+            trans_in: trade.smid,
+          })),
   };
 };

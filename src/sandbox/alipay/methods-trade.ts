@@ -14,7 +14,12 @@ export const precreate: ApiMethod = async ({ ctx, app, params, biz, baseUrl }) =
   ctx.db.transaction(async (tx) => {
     const draft = await readTradeDraft(ctx, tx, app.appId, biz, PRECREATE_TIMEOUT_MS);
     const trade = await createOrReuseTrade(ctx, tx, app.appId, draft, {
-      kind: 'precreate', visible: false, qrToken: newToken(), preOrderNo: null, notifyUrl: params.notify_url || null, returnUrl: null,
+      kind: 'precreate',
+      visible: false,
+      qrToken: newToken(),
+      preOrderNo: null,
+      notifyUrl: params.notify_url || null,
+      returnUrl: null,
     });
     return { out_trade_no: trade.outTradeNo, qr_code: `${baseUrl}/qr/${trade.qrToken}` };
   });
@@ -47,7 +52,8 @@ export const close: ApiMethod = async ({ ctx, app, biz }) =>
     const trade = await findVisibleTrade(tx, app, biz, true);
     if (trade.status !== 'WAIT_BUYER_PAY' || !(await closeTrade(ctx, tx, trade))) {
       throw bizError('ACQ.TRADE_STATUS_ERROR', `交易状态不合法 (${trade.status}): only WAIT_BUYER_PAY can be closed`, {
-        trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo,
+        trade_no: trade.tradeNo,
+        out_trade_no: trade.outTradeNo,
       });
     }
     return { trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };

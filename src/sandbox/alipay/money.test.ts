@@ -11,7 +11,8 @@ describe('yuan strings', () => {
     expect(yuanToFen('12')).toBe(1200);
     expect(yuanToFen(0.07)).toBe(7);
     expect(fenToYuan(-6)).toBe('-0.06');
-    for (const bad of ['1.001', '-1.00', '1e3', '01.00', '', ' ', 'abc', '1.', '.5', null, [1], {}]) expect(yuanToFen(bad)).toBeNull();
+    for (const bad of ['1.001', '-1.00', '1e3', '01.00', '', ' ', 'abc', '1.', '.5', null, [1], {}])
+      expect(yuanToFen(bad)).toBeNull();
     fc.assert(fc.property(fc.integer({ min: 0, max: AMOUNT_FEN_MAX }), (fen) => yuanToFen(fenToYuan(fen)) === fen));
   });
 });
@@ -25,24 +26,28 @@ describe('fees', () => {
 
   it('returns the whole fee over any sequence of refunds that empties the trade, never more', () => {
     const refundsOf = (paid: number) => fc.array(fc.integer({ min: 1, max: paid }), { minLength: 1, maxLength: 8 });
-    fc.assert(fc.property(
-      fc.integer({ min: 1, max: AMOUNT_FEN_MAX }).chain((paid) => fc.tuple(fc.constant(paid), fc.integer({ min: 0, max: 10_000 }), refundsOf(paid))),
-      ([paid, bp, wishes]) => {
-        const fee = feeFen(paid, bp);
-        let refunded = 0;
-        let returned = 0;
-        for (const wish of [...wishes, paid]) {
-          const r = Math.min(wish, paid - refunded);
-          if (r === 0) continue;
-          const share = feeReturnedFen(fee, returned, r, refunded, paid);
-          expect(share).toBeGreaterThanOrEqual(0);
-          refunded += r;
-          returned += share;
-          expect(returned).toBeLessThanOrEqual(fee);
-        }
-        expect(refunded).toBe(paid);
-        expect(returned).toBe(fee);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: AMOUNT_FEN_MAX })
+          .chain((paid) => fc.tuple(fc.constant(paid), fc.integer({ min: 0, max: 10_000 }), refundsOf(paid))),
+        ([paid, bp, wishes]) => {
+          const fee = feeFen(paid, bp);
+          let refunded = 0;
+          let returned = 0;
+          for (const wish of [...wishes, paid]) {
+            const r = Math.min(wish, paid - refunded);
+            if (r === 0) continue;
+            const share = feeReturnedFen(fee, returned, r, refunded, paid);
+            expect(share).toBeGreaterThanOrEqual(0);
+            refunded += r;
+            returned += share;
+            expect(returned).toBeLessThanOrEqual(fee);
+          }
+          expect(refunded).toBe(paid);
+          expect(returned).toBe(fee);
+        },
+      ),
+    );
   });
 });

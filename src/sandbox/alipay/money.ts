@@ -47,7 +47,13 @@ export function feeFen(paidFen: number, feeRateBp: number): number {
  * The part of the fee a refund returns: round-half-up(fee × r / paid); the refund that completes the
  * trade returns whatever is left of the fee, so the returns always sum to the fee.
  */
-export function feeReturnedFen(fee: number, feeReturnedSoFar: number, refundFen: number, refundedSoFar: number, paidFen: number): number {
+export function feeReturnedFen(
+  fee: number,
+  feeReturnedSoFar: number,
+  refundFen: number,
+  refundedSoFar: number,
+  paidFen: number,
+): number {
   if (refundedSoFar + refundFen >= paidFen) return fee - feeReturnedSoFar;
   const share = divRoundHalfUp(BigInt(fee) * BigInt(refundFen), BigInt(paidFen));
   return Math.min(share, fee - feeReturnedSoFar);

@@ -60,7 +60,15 @@ export class Notifier {
       sql,
       `insert into notifications (notify_id, trade_no, url, body, status, next_at, held, created_at)
        values ($1, $2, $3, $4, 'pending', $5, $6, $7) returning id`,
-      [params.notify_id, tradeNo, url, new URLSearchParams(params).toString(), now + this.o.faults.value('notifyDelayMs'), held, now],
+      [
+        params.notify_id,
+        tradeNo,
+        url,
+        new URLSearchParams(params).toString(),
+        now + this.o.faults.value('notifyDelayMs'),
+        held,
+        now,
+      ],
     );
     // A held (reordered) notification is released behind the next one; the flag spares a scan per enqueue.
     if (held) this.heldQueued = true;
@@ -99,7 +107,10 @@ export class Notifier {
   }
 
   private async msUntilNextDue(): Promise<number> {
-    const row = await one<{ next_at: number | null }>(this.o.db, `select min(next_at)::bigint as next_at from notifications where status = 'pending'`);
+    const row = await one<{ next_at: number | null }>(
+      this.o.db,
+      `select min(next_at)::bigint as next_at from notifications where status = 'pending'`,
+    );
     if (row?.next_at === null || row?.next_at === undefined) return IDLE_POLL_MS;
     return Math.min(IDLE_POLL_MS, Math.max(5, Number(row.next_at) - this.o.clock.now()));
   }
@@ -128,7 +139,9 @@ export class Notifier {
        order by n.next_at, n.id limit $3`,
       [now, REORDER_HOLD_MS, BATCH_SIZE_MAX],
     );
-    const delivered = (await Promise.all(rows.map((row) => this.deliverOne(row)))).filter((id): id is number => id !== null);
+    const delivered = (await Promise.all(rows.map((row) => this.deliverOne(row)))).filter(
+      (id): id is number => id !== null,
+    );
     if (delivered.length > 0) {
       await this.o.db.query(
         `update notifications set status = 'delivered', attempts = attempts + 1, last_result = 'success' where id = any($1::int[])`,
@@ -142,7 +155,10 @@ export class Notifier {
   private async deliverOne(row: NotificationRow): Promise<number | null> {
     const firstTry = row.attempts === 0;
     if (firstTry && this.o.faults.take('notifyDrop')) {
-      await this.o.db.query(`update notifications set status = 'dropped', last_result = 'dropped by fault' where id = $1`, [row.id]);
+      await this.o.db.query(
+        `update notifications set status = 'dropped', last_result = 'dropped by fault' where id = $1`,
+        [row.id],
+      );
       return null;
     }
     const copies = firstTry && this.o.faults.take('notifyDuplicate') ? 2 : 1;
@@ -155,7 +171,10 @@ export class Notifier {
     const now = this.o.clock.now();
     if (result === 'success') return row.id;
     if (attempts >= ATTEMPTS_MAX) {
-      await this.o.db.query(`update notifications set status = 'failed', attempts = $2, last_result = $3 where id = $1`, [row.id, attempts, result]);
+      await this.o.db.query(
+        `update notifications set status = 'failed', attempts = $2, last_result = $3 where id = $1`,
+        [row.id, attempts, result],
+      );
     } else {
       const delayMs = Math.max(1, Math.round(RETRY_SCHEDULE_MS[attempts - 1]! * this.o.timeScale));
       await this.o.db.query(
@@ -181,7 +200,9 @@ export class Notifier {
         bodyTimeout: DELIVERY_TIMEOUT_MS,
       });
       const text = (await res.body.text()).slice(0, 200);
-      return res.statusCode === 200 && text.trim() === 'success' ? 'success' : `http ${res.statusCode}: ${text.slice(0, 60)}`;
+      return res.statusCode === 200 && text.trim() === 'success'
+        ? 'success'
+        : `http ${res.statusCode}: ${text.slice(0, 60)}`;
     } catch (err) {
       return `error: ${(err as Error).message.slice(0, 100)}`;
     }

@@ -1,7 +1,16 @@
 // Notifications under faults: dropped, duplicated, reordered, delayed and retried on Alipay's (scaled)
 // schedule until the merchant answers `success`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, NotifySink, postJson, registerClient, startSandbox, tradeBiz, type Harness, type RegisteredClient } from './testkit';
+import {
+  getJson,
+  NotifySink,
+  postJson,
+  registerClient,
+  startSandbox,
+  tradeBiz,
+  type Harness,
+  type RegisteredClient,
+} from './testkit';
 
 let h: Harness;
 let sink: NotifySink;
@@ -19,7 +28,11 @@ afterAll(async () => {
 });
 
 async function pay(outTradeNo: string): Promise<string> {
-  const pre = await client.sdk.exec('alipay.trade.precreate', { notifyUrl: sink.url, bizContent: tradeBiz(client.smids[0]!, outTradeNo, '1.00') }, opts);
+  const pre = await client.sdk.exec(
+    'alipay.trade.precreate',
+    { notifyUrl: sink.url, bizContent: tradeBiz(client.smids[0]!, outTradeNo, '1.00') },
+    opts,
+  );
   return (await postJson(`${h.base}/wallet/pay`, { code_url: pre.qrCode })).body.trades[0].trade_no;
 }
 
@@ -46,7 +59,9 @@ describe('notification faults', () => {
     expect((await waitForStatus(dropped, 'dropped')).attempts).toBe(0);
     expect(sink.of('N_DROP')).toHaveLength(0);
     expect((await notificationsOf(delivered))[0].status).toBe('delivered');
-    expect((await client.sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: 'N_DROP' } }, opts)).tradeStatus).toBe('TRADE_SUCCESS');
+    expect(
+      (await client.sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: 'N_DROP' } }, opts)).tradeStatus,
+    ).toBe('TRADE_SUCCESS');
   });
 
   it('delivers a duplicated notification twice, identical and validly signed', async () => {

@@ -13,7 +13,11 @@ describe('persistence', () => {
     const dataDir = join(root, 'nested', 'alipay');
     const first = await startSandbox({ dataDir });
     const client = await registerClient(first, { sub_merchants: 1 });
-    const pre = await client.sdk.exec('alipay.trade.precreate', { bizContent: tradeBiz(client.smids[0]!, 'P_1', '6.66') }, { validateSign: true });
+    const pre = await client.sdk.exec(
+      'alipay.trade.precreate',
+      { bizContent: tradeBiz(client.smids[0]!, 'P_1', '6.66') },
+      { validateSign: true },
+    );
     await postJson(`${first.base}/wallet/pay`, { code_url: pre.qrCode });
     const clockBefore = (await first.adminJson(`/clock`, { advance_ms: 3_600_000 })).body.offset_ms;
     const booksBefore = await first.adminGet(`/books/sub-merchants/${client.smids[0]}`);
@@ -25,7 +29,12 @@ describe('persistence', () => {
       expect((await second.adminGet(`/clock`)).offset_ms).toBe(clockBefore);
       expect(await second.adminGet(`/books/sub-merchants/${client.smids[0]}`)).toEqual(booksBefore);
       const { AlipaySdk } = await import('alipay-sdk');
-      const sdk = new AlipaySdk({ appId: client.appId, privateKey: client.privateKey, alipayPublicKey: client.alipayPublicKey, gateway: second.gateway });
+      const sdk = new AlipaySdk({
+        appId: client.appId,
+        privateKey: client.privateKey,
+        alipayPublicKey: client.alipayPublicKey,
+        gateway: second.gateway,
+      });
       const q = await sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: 'P_1' } }, { validateSign: true });
       expect(q).toMatchObject({ tradeStatus: 'TRADE_SUCCESS', totalAmount: '6.66' });
     } finally {

@@ -31,7 +31,10 @@ export interface NewSubMerchant {
 /** Inserts an application (or an approved sub-merchant); an existing external_id returns the existing one. */
 export async function insertSubMerchant(sql: Sql, m: NewSubMerchant): Promise<SubMerchant> {
   const existing = await one<Record<string, unknown>>(
-    sql, 'select * from sub_merchants where app_id = $1 and external_id = $2', [m.appId, m.externalId]);
+    sql,
+    'select * from sub_merchants where app_id = $1 and external_id = $2',
+    [m.appId, m.externalId],
+  );
   if (existing) return camelRow<SubMerchant>(existing);
   const row = await one<Record<string, unknown>>(
     sql,
@@ -41,7 +44,17 @@ export async function insertSubMerchant(sql: Sql, m: NewSubMerchant): Promise<Su
        $1, to_char(now(), 'YYYYMMDD') || lpad(nextval('order_seq')::text, 12, '0'),
        $2, $3, $4, $5, $6, $7, $8, $9)
      returning *`,
-    [m.appId, m.externalId, m.name, m.aliasName, m.merchantType, m.approved ? '99' : '031', m.settleToCard, m.applyTime, m.approveAt],
+    [
+      m.appId,
+      m.externalId,
+      m.name,
+      m.aliasName,
+      m.merchantType,
+      m.approved ? '99' : '031',
+      m.settleToCard,
+      m.applyTime,
+      m.approveAt,
+    ],
   );
   return camelRow<SubMerchant>(row!);
 }
@@ -51,21 +64,37 @@ export async function findSubMerchant(sql: Sql, smid: string): Promise<SubMercha
   return row ? camelRow<SubMerchant>(row) : undefined;
 }
 
-export async function findApplication(sql: Sql, appId: string, by: { orderId?: string; externalId?: string }): Promise<SubMerchant | undefined> {
+export async function findApplication(
+  sql: Sql,
+  appId: string,
+  by: { orderId?: string; externalId?: string },
+): Promise<SubMerchant | undefined> {
   const row = by.orderId
-    ? await one<Record<string, unknown>>(sql, 'select * from sub_merchants where app_id = $1 and order_id = $2', [appId, by.orderId])
-    : await one<Record<string, unknown>>(sql, 'select * from sub_merchants where app_id = $1 and external_id = $2', [appId, by.externalId]);
+    ? await one<Record<string, unknown>>(sql, 'select * from sub_merchants where app_id = $1 and order_id = $2', [
+        appId,
+        by.orderId,
+      ])
+    : await one<Record<string, unknown>>(sql, 'select * from sub_merchants where app_id = $1 and external_id = $2', [
+        appId,
+        by.externalId,
+      ]);
   return row ? camelRow<SubMerchant>(row) : undefined;
 }
 
 export async function listSmids(sql: Sql, appId: string): Promise<string[]> {
-  const rows = await many<{ smid: string }>(sql, `select smid from sub_merchants where app_id = $1 and status = '99' order by smid`, [appId]);
+  const rows = await many<{ smid: string }>(
+    sql,
+    `select smid from sub_merchants where app_id = $1 and status = '99' order by smid`,
+    [appId],
+  );
   return rows.map((r) => r.smid);
 }
 
 /** Approves applications whose review time has come. Returns how many were approved. */
 export async function approveDueApplications(sql: Sql, now: number): Promise<number> {
-  const result = await sql.query(`update sub_merchants set status = '99' where status = '031' and approve_at <= $1`, [now]);
+  const result = await sql.query(`update sub_merchants set status = '99' where status = '031' and approve_at <= $1`, [
+    now,
+  ]);
   return result.affectedRows ?? 0;
 }
 
@@ -95,15 +124,26 @@ export async function upsertReceiver(sql: Sql, r: Omit<Receiver, 'balanceFen'>):
 }
 
 export async function findReceiver(sql: Sql, appId: string, account: string): Promise<Receiver | undefined> {
-  const row = await one<Record<string, unknown>>(sql, 'select * from receivers where app_id = $1 and account = $2', [appId, account]);
+  const row = await one<Record<string, unknown>>(sql, 'select * from receivers where app_id = $1 and account = $2', [
+    appId,
+    account,
+  ]);
   return row ? camelRow<Receiver>(row) : undefined;
 }
 
 export async function addReceiverBalance(sql: Sql, appId: string, account: string, deltaFen: number): Promise<void> {
-  await sql.query('update receivers set balance_fen = balance_fen + $3 where app_id = $1 and account = $2', [appId, account, deltaFen]);
+  await sql.query('update receivers set balance_fen = balance_fen + $3 where app_id = $1 and account = $2', [
+    appId,
+    account,
+    deltaFen,
+  ]);
 }
 
 export async function listReceivers(sql: Sql, appId: string): Promise<Receiver[]> {
-  const rows = await many<Record<string, unknown>>(sql, 'select * from receivers where app_id = $1 order by created_at, account', [appId]);
+  const rows = await many<Record<string, unknown>>(
+    sql,
+    'select * from receivers where app_id = $1 order by created_at, account',
+    [appId],
+  );
   return rows.map((r) => camelRow<Receiver>(r));
 }

@@ -3,9 +3,25 @@ import { many, one, type Sql } from './db';
 import { camelRow, type Refund, type Trade, type TradeStatus } from './types';
 
 /** What a new trade is created with: the trade's own fields that exist before anything happens to it. */
-export type NewTrade = Pick<Trade,
-  | 'appId' | 'outTradeNo' | 'kind' | 'qrToken' | 'preOrderNo' | 'smid' | 'subject' | 'body' | 'totalFen' | 'visible'
-  | 'notifyUrl' | 'returnUrl' | 'passbackParams' | 'settleInfo' | 'settlePeriodMs' | 'createdAt' | 'expireAt'
+export type NewTrade = Pick<
+  Trade,
+  | 'appId'
+  | 'outTradeNo'
+  | 'kind'
+  | 'qrToken'
+  | 'preOrderNo'
+  | 'smid'
+  | 'subject'
+  | 'body'
+  | 'totalFen'
+  | 'visible'
+  | 'notifyUrl'
+  | 'returnUrl'
+  | 'passbackParams'
+  | 'settleInfo'
+  | 'settlePeriodMs'
+  | 'createdAt'
+  | 'expireAt'
 > & { tradeNoPrefix: string };
 
 const toTrade = (row: Record<string, unknown>) => camelRow<Trade>(row);
@@ -20,20 +36,50 @@ export async function insertTrade(sql: Sql, t: NewTrade): Promise<Trade | undefi
        'WAIT_BUYER_PAY', $11, $12, $13, $14, $15::jsonb, $16, $17, case when $11 then $17::bigint end, $18)
      on conflict (app_id, out_trade_no) do nothing
      returning *`,
-    [t.tradeNoPrefix, t.appId, t.outTradeNo, t.kind, t.qrToken, t.preOrderNo, t.smid, t.subject, t.body, t.totalFen,
-      t.visible, t.notifyUrl, t.returnUrl, t.passbackParams, JSON.stringify(t.settleInfo), t.settlePeriodMs, t.createdAt, t.expireAt],
+    [
+      t.tradeNoPrefix,
+      t.appId,
+      t.outTradeNo,
+      t.kind,
+      t.qrToken,
+      t.preOrderNo,
+      t.smid,
+      t.subject,
+      t.body,
+      t.totalFen,
+      t.visible,
+      t.notifyUrl,
+      t.returnUrl,
+      t.passbackParams,
+      JSON.stringify(t.settleInfo),
+      t.settlePeriodMs,
+      t.createdAt,
+      t.expireAt,
+    ],
   );
   return row ? toTrade(row) : undefined;
 }
 
-export async function findTradeByOutTradeNo(sql: Sql, appId: string, outTradeNo: string, lock = false): Promise<Trade | undefined> {
+export async function findTradeByOutTradeNo(
+  sql: Sql,
+  appId: string,
+  outTradeNo: string,
+  lock = false,
+): Promise<Trade | undefined> {
   const row = await one<Record<string, unknown>>(
-    sql, `select * from trades where app_id = $1 and out_trade_no = $2${lock ? ' for update' : ''}`, [appId, outTradeNo]);
+    sql,
+    `select * from trades where app_id = $1 and out_trade_no = $2${lock ? ' for update' : ''}`,
+    [appId, outTradeNo],
+  );
   return row ? toTrade(row) : undefined;
 }
 
 export async function findTradeByNo(sql: Sql, tradeNo: string, lock = false): Promise<Trade | undefined> {
-  const row = await one<Record<string, unknown>>(sql, `select * from trades where trade_no = $1${lock ? ' for update' : ''}`, [tradeNo]);
+  const row = await one<Record<string, unknown>>(
+    sql,
+    `select * from trades where trade_no = $1${lock ? ' for update' : ''}`,
+    [tradeNo],
+  );
   return row ? toTrade(row) : undefined;
 }
 
@@ -43,12 +89,20 @@ export async function findTradeByQrToken(sql: Sql, token: string): Promise<Trade
 }
 
 export async function listTradesOfMerge(sql: Sql, preOrderNo: string): Promise<Trade[]> {
-  const rows = await many<Record<string, unknown>>(sql, 'select * from trades where pre_order_no = $1 order by trade_no', [preOrderNo]);
+  const rows = await many<Record<string, unknown>>(
+    sql,
+    'select * from trades where pre_order_no = $1 order by trade_no',
+    [preOrderNo],
+  );
   return rows.map(toTrade);
 }
 
 export async function listVisibleTradesOfSmid(sql: Sql, smid: string): Promise<Trade[]> {
-  const rows = await many<Record<string, unknown>>(sql, 'select * from trades where smid = $1 and visible order by created_at, trade_no', [smid]);
+  const rows = await many<Record<string, unknown>>(
+    sql,
+    'select * from trades where smid = $1 and visible order by created_at, trade_no',
+    [smid],
+  );
   return rows.map(toTrade);
 }
 
@@ -61,7 +115,12 @@ function column(field: string): string {
  * Pays a trade that is still WAIT_BUYER_PAY and not past its deadline, in one conditional UPDATE;
  * undefined when it is not (the caller reads the trade again to say why).
  */
-export async function markTradePaid(sql: Sql, tradeNo: string, now: number, fields: Pick<Trade, 'buyerId' | 'buyerLogonId' | 'feeFen'>): Promise<Trade | undefined> {
+export async function markTradePaid(
+  sql: Sql,
+  tradeNo: string,
+  now: number,
+  fields: Pick<Trade, 'buyerId' | 'buyerLogonId' | 'feeFen'>,
+): Promise<Trade | undefined> {
   const row = await one<Record<string, unknown>>(
     sql,
     `update trades set status = 'TRADE_SUCCESS', visible = true, scanned_at = coalesce(scanned_at, $2), paid_at = $2,
@@ -74,20 +133,29 @@ export async function markTradePaid(sql: Sql, tradeNo: string, now: number, fiel
 }
 
 /** Writes the given fields when the trade is still in `fromStatus`; false when another change won the race. */
-export async function updateTrade(sql: Sql, tradeNo: string, fromStatus: TradeStatus | TradeStatus[], fields: Partial<Trade>): Promise<boolean> {
+export async function updateTrade(
+  sql: Sql,
+  tradeNo: string,
+  fromStatus: TradeStatus | TradeStatus[],
+  fields: Partial<Trade>,
+): Promise<boolean> {
   const entries = Object.entries(fields);
   const sets = entries.map(([field], i) => `${column(field)} = $${i + 3}`).join(', ');
   const statuses = Array.isArray(fromStatus) ? fromStatus : [fromStatus];
-  const result = await sql.query(
-    `update trades set ${sets} where trade_no = $1 and status = any($2::text[])`,
-    [tradeNo, statuses, ...entries.map(([, value]) => value)],
-  );
+  const result = await sql.query(`update trades set ${sets} where trade_no = $1 and status = any($2::text[])`, [
+    tradeNo,
+    statuses,
+    ...entries.map(([, value]) => value),
+  ]);
   return (result.affectedRows ?? 0) === 1;
 }
 
 export async function listExpiredOpenTrades(sql: Sql, now: number, limit: number): Promise<Trade[]> {
   const rows = await many<Record<string, unknown>>(
-    sql, `select * from trades where status = 'WAIT_BUYER_PAY' and expire_at <= $1 order by expire_at limit $2`, [now, limit]);
+    sql,
+    `select * from trades where status = 'WAIT_BUYER_PAY' and expire_at <= $1 order by expire_at limit $2`,
+    [now, limit],
+  );
   return rows.map(toTrade);
 }
 
@@ -106,18 +174,37 @@ export async function insertRefund(sql: Sql, r: Refund): Promise<void> {
     `insert into refunds (trade_no, out_request_no, amount_fen, fee_returned_fen, royalty_returned_fen, from_unsettled_fen,
        from_royalty_frozen_fen, from_available_fen, refunded_after_fen, reason, created_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [r.tradeNo, r.outRequestNo, r.amountFen, r.feeReturnedFen, r.royaltyReturnedFen, r.fromUnsettledFen,
-      r.fromRoyaltyFrozenFen, r.fromAvailableFen, r.refundedAfterFen, r.reason, r.createdAt],
+    [
+      r.tradeNo,
+      r.outRequestNo,
+      r.amountFen,
+      r.feeReturnedFen,
+      r.royaltyReturnedFen,
+      r.fromUnsettledFen,
+      r.fromRoyaltyFrozenFen,
+      r.fromAvailableFen,
+      r.refundedAfterFen,
+      r.reason,
+      r.createdAt,
+    ],
   );
 }
 
 export async function findRefund(sql: Sql, tradeNo: string, outRequestNo: string): Promise<Refund | undefined> {
-  const row = await one<Record<string, unknown>>(sql, 'select * from refunds where trade_no = $1 and out_request_no = $2', [tradeNo, outRequestNo]);
+  const row = await one<Record<string, unknown>>(
+    sql,
+    'select * from refunds where trade_no = $1 and out_request_no = $2',
+    [tradeNo, outRequestNo],
+  );
   return row ? camelRow<Refund>(row) : undefined;
 }
 
 export async function listRefundsOfTrade(sql: Sql, tradeNo: string): Promise<Refund[]> {
-  const rows = await many<Record<string, unknown>>(sql, 'select * from refunds where trade_no = $1 order by created_at, out_request_no', [tradeNo]);
+  const rows = await many<Record<string, unknown>>(
+    sql,
+    'select * from refunds where trade_no = $1 order by created_at, out_request_no',
+    [tradeNo],
+  );
   return rows.map((r) => camelRow<Refund>(r));
 }
 
@@ -140,12 +227,20 @@ export async function insertSettlement(sql: Sql, s: Settlement): Promise<void> {
 }
 
 export async function findSettlement(sql: Sql, tradeNo: string, outRequestNo: string): Promise<Settlement | undefined> {
-  const row = await one<Record<string, unknown>>(sql, 'select * from settlements where trade_no = $1 and out_request_no = $2', [tradeNo, outRequestNo]);
+  const row = await one<Record<string, unknown>>(
+    sql,
+    'select * from settlements where trade_no = $1 and out_request_no = $2',
+    [tradeNo, outRequestNo],
+  );
   return row ? camelRow<Settlement>(row) : undefined;
 }
 
 export async function listSettlementsOfTrade(sql: Sql, tradeNo: string): Promise<Settlement[]> {
-  const rows = await many<Record<string, unknown>>(sql, 'select * from settlements where trade_no = $1 order by created_at', [tradeNo]);
+  const rows = await many<Record<string, unknown>>(
+    sql,
+    'select * from settlements where trade_no = $1 order by created_at',
+    [tradeNo],
+  );
   return rows.map((r) => camelRow<Settlement>(r));
 }
 
@@ -167,7 +262,10 @@ export async function insertRoyalty(sql: Sql, r: Royalty): Promise<void> {
 
 export async function listRoyaltiesOfTrade(sql: Sql, tradeNo: string): Promise<Royalty[]> {
   const rows = await many<Record<string, unknown>>(
-    sql, 'select trade_no, out_request_no, kind, account, amount_fen, created_at from royalties where trade_no = $1 order by id', [tradeNo]);
+    sql,
+    'select trade_no, out_request_no, kind, account, amount_fen, created_at from royalties where trade_no = $1 order by id',
+    [tradeNo],
+  );
   return rows.map((r) => camelRow<Royalty>(r));
 }
 
@@ -190,13 +288,25 @@ export interface RoyaltyRequest {
   createdAt: number;
 }
 
-export async function findRoyaltyRequest(sql: Sql, tradeNo: string, outRequestNo: string): Promise<RoyaltyRequest | undefined> {
-  const row = await one<Record<string, unknown>>(sql, 'select * from royalty_requests where trade_no = $1 and out_request_no = $2', [tradeNo, outRequestNo]);
+export async function findRoyaltyRequest(
+  sql: Sql,
+  tradeNo: string,
+  outRequestNo: string,
+): Promise<RoyaltyRequest | undefined> {
+  const row = await one<Record<string, unknown>>(
+    sql,
+    'select * from royalty_requests where trade_no = $1 and out_request_no = $2',
+    [tradeNo, outRequestNo],
+  );
   return row ? camelRow<RoyaltyRequest>(row) : undefined;
 }
 
 export async function listRoyaltyRequestsOfTrade(sql: Sql, tradeNo: string): Promise<RoyaltyRequest[]> {
-  const rows = await many<Record<string, unknown>>(sql, 'select * from royalty_requests where trade_no = $1 order by created_at', [tradeNo]);
+  const rows = await many<Record<string, unknown>>(
+    sql,
+    'select * from royalty_requests where trade_no = $1 order by created_at',
+    [tradeNo],
+  );
   return rows.map((r) => camelRow<RoyaltyRequest>(r));
 }
 

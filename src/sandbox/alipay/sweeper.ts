@@ -16,7 +16,10 @@ export class Sweeper {
   constructor(private readonly ctx: Ctx) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.sweepNow().catch((err) => this.ctx.logger?.error({ err }, 'alipay sandbox: sweep failed')), SWEEP_INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.sweepNow().catch((err) => this.ctx.logger?.error({ err }, 'alipay sandbox: sweep failed')),
+      SWEEP_INTERVAL_MS,
+    );
     this.timer.unref();
   }
 
@@ -41,7 +44,8 @@ export class Sweeper {
         if (current?.status === 'WAIT_BUYER_PAY' && current.expireAt <= now) await closeTrade(this.ctx, tx, current);
       });
     }
-    for (const trade of await listDueAutoSettlements(this.ctx.db, now, SWEEP_SIZE_MAX)) await this.autoSettle(trade.tradeNo);
+    for (const trade of await listDueAutoSettlements(this.ctx.db, now, SWEEP_SIZE_MAX))
+      await this.autoSettle(trade.tradeNo);
   }
 
   /** settle_period_time ran out: Alipay settles what is left to the sub-merchant's default account. */
@@ -51,8 +55,12 @@ export class Sweeper {
       if (!trade || trade.unsettledFen === 0) return;
       const merchant = (await findSubMerchant(tx, trade.smid))!;
       await settleTrade(tx, trade, {
-        outRequestNo: 'AUTO_SETTLE', amountFen: trade.unsettledFen, destination: merchant.settleToCard ? 'bank_card' : 'available',
-        transInType: 'defaultSettle', transIn: null, createdAt: this.ctx.clock.now(),
+        outRequestNo: 'AUTO_SETTLE',
+        amountFen: trade.unsettledFen,
+        destination: merchant.settleToCard ? 'bank_card' : 'available',
+        transInType: 'defaultSettle',
+        transIn: null,
+        createdAt: this.ctx.clock.now(),
       });
     });
   }

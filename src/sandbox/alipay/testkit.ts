@@ -19,7 +19,12 @@ export interface Harness {
 }
 
 export async function startSandbox(opts: AlipaySandboxOptions = {}): Promise<Harness> {
-  const sandbox = await createAlipaySandbox({ applymentDelayMs: 50, settleDelayMs: 0, notifyTimeScale: 0.0001, ...opts });
+  const sandbox = await createAlipaySandbox({
+    applymentDelayMs: 50,
+    settleDelayMs: 0,
+    notifyTimeScale: 0.0001,
+    ...opts,
+  });
   const server = Fastify();
   await server.register(sandbox.plugin, { prefix: '/sandbox/alipay' });
   await server.listen({ host: '127.0.0.1', port: 0 });
@@ -27,7 +32,10 @@ export async function startSandbox(opts: AlipaySandboxOptions = {}): Promise<Har
   const base = `http://127.0.0.1:${port}/sandbox/alipay`;
   const auth = { authorization: `Bearer ${sandbox.adminToken}` };
   return {
-    base, gateway: `${base}/gateway.do`, sandbox, server,
+    base,
+    gateway: `${base}/gateway.do`,
+    sandbox,
+    server,
     adminGet: (path) => getJson(`${base}${path}`, auth),
     adminJson: (path, body, method) => postJson(`${base}${path}`, body, method, auth),
     async close() {
@@ -46,8 +54,17 @@ export interface RegisteredClient {
   sdk: AlipaySdk;
 }
 
-export async function postJson(url: string, body: unknown, method = 'POST', headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  method = 'POST',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -57,11 +74,26 @@ export async function getJson(url: string, headers: Record<string, string> = {})
   return res.json();
 }
 
-export async function registerClient(h: Harness, body: Record<string, unknown> = { sub_merchants: 2 }): Promise<RegisteredClient> {
+export async function registerClient(
+  h: Harness,
+  body: Record<string, unknown> = { sub_merchants: 2 },
+): Promise<RegisteredClient> {
   const { status, body: reg } = await postJson(`${h.base}/apps`, body);
   if (status !== 200) throw new Error(`register failed: ${JSON.stringify(reg)}`);
-  const sdk = new AlipaySdk({ appId: reg.app_id, privateKey: reg.app_private_key, alipayPublicKey: reg.alipay_public_key, gateway: h.gateway });
-  return { appId: reg.app_id, sellerId: reg.seller_id, smids: reg.smids, alipayPublicKey: reg.alipay_public_key, privateKey: reg.app_private_key, sdk };
+  const sdk = new AlipaySdk({
+    appId: reg.app_id,
+    privateKey: reg.app_private_key,
+    alipayPublicKey: reg.alipay_public_key,
+    gateway: h.gateway,
+  });
+  return {
+    appId: reg.app_id,
+    sellerId: reg.seller_id,
+    smids: reg.smids,
+    alipayPublicKey: reg.alipay_public_key,
+    privateKey: reg.app_private_key,
+    sdk,
+  };
 }
 
 /** A 直付通 trade's biz_content: names the sub-merchant and asks for settlement later. */

@@ -23,20 +23,47 @@ export interface TradePlacement {
  * (amount and sub-merchant). Reuse with other terms is ACQ.CONTEXT_INCONSISTENT; a paid or closed trade
  * cannot be created again.
  */
-export async function createOrReuseTrade(ctx: Ctx, tx: Sql, appId: string, draft: TradeDraft, placement: TradePlacement): Promise<Trade> {
+export async function createOrReuseTrade(
+  ctx: Ctx,
+  tx: Sql,
+  appId: string,
+  draft: TradeDraft,
+  placement: TradePlacement,
+): Promise<Trade> {
   const inserted = await insertTrade(tx, {
     tradeNoPrefix: beijingDay(ctx.clock.now()).replaceAll('-', ''),
-    appId, outTradeNo: draft.outTradeNo, kind: placement.kind, qrToken: placement.qrToken, preOrderNo: placement.preOrderNo,
-    smid: draft.smid, subject: draft.subject, body: draft.body, totalFen: draft.totalFen, visible: placement.visible,
-    notifyUrl: placement.notifyUrl, returnUrl: placement.returnUrl, passbackParams: draft.passbackParams,
-    settleInfo: draft.settleInfo, settlePeriodMs: draft.settlePeriodMs, createdAt: ctx.clock.now(), expireAt: draft.expireAt,
+    appId,
+    outTradeNo: draft.outTradeNo,
+    kind: placement.kind,
+    qrToken: placement.qrToken,
+    preOrderNo: placement.preOrderNo,
+    smid: draft.smid,
+    subject: draft.subject,
+    body: draft.body,
+    totalFen: draft.totalFen,
+    visible: placement.visible,
+    notifyUrl: placement.notifyUrl,
+    returnUrl: placement.returnUrl,
+    passbackParams: draft.passbackParams,
+    settleInfo: draft.settleInfo,
+    settlePeriodMs: draft.settlePeriodMs,
+    createdAt: ctx.clock.now(),
+    expireAt: draft.expireAt,
   });
   if (inserted) return inserted;
   const existing = (await findTradeByOutTradeNo(tx, appId, draft.outTradeNo, true))!;
-  if (existing.totalFen !== draft.totalFen || existing.smid !== draft.smid || existing.preOrderNo !== placement.preOrderNo) {
-    throw bizError('ACQ.CONTEXT_INCONSISTENT', `out_trade_no ${draft.outTradeNo} exists with other terms (amount, sub-merchant or merged order)`);
+  if (
+    existing.totalFen !== draft.totalFen ||
+    existing.smid !== draft.smid ||
+    existing.preOrderNo !== placement.preOrderNo
+  ) {
+    throw bizError(
+      'ACQ.CONTEXT_INCONSISTENT',
+      `out_trade_no ${draft.outTradeNo} exists with other terms (amount, sub-merchant or merged order)`,
+    );
   }
-  if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED') throw bizError('ACQ.TRADE_HAS_SUCCESS', 'the trade is already paid');
+  if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED')
+    throw bizError('ACQ.TRADE_HAS_SUCCESS', 'the trade is already paid');
   if (existing.status === 'TRADE_CLOSED') throw bizError('ACQ.TRADE_HAS_CLOSE', 'the trade is closed');
   const fields: Partial<Trade> = {};
   if (placement.qrToken && !existing.qrToken) fields.qrToken = placement.qrToken;
@@ -58,8 +85,10 @@ function refusal(ctx: Ctx, trade: Trade | undefined, tradeNo: string): SandboxEr
   if (trade.status === 'TRADE_SUCCESS' || trade.status === 'TRADE_FINISHED') {
     return new SandboxError(409, 'trade_already_paid', `trade ${trade.outTradeNo} is already paid`);
   }
-  if (trade.status === 'TRADE_CLOSED') return new SandboxError(409, 'trade_closed', `trade ${trade.outTradeNo} is closed`);
-  if (ctx.clock.now() >= trade.expireAt) return new SandboxError(409, 'trade_closed', `trade ${trade.outTradeNo} has expired`);
+  if (trade.status === 'TRADE_CLOSED')
+    return new SandboxError(409, 'trade_closed', `trade ${trade.outTradeNo} is closed`);
+  if (ctx.clock.now() >= trade.expireAt)
+    return new SandboxError(409, 'trade_closed', `trade ${trade.outTradeNo} has expired`);
   return new SandboxError(409, 'trade_state_changed', 'the trade changed meanwhile; retry');
 }
 
@@ -73,7 +102,11 @@ export async function payTrades(ctx: Ctx, trades: Trade[], buyer: Buyer): Promis
     for (const trade of trades) {
       const { app } = (await ctx.apps.get(tx, trade.appId))!;
       const fee = feeFen(trade.totalFen, app.feeRateBp);
-      const after = await markTradePaid(tx, trade.tradeNo, ctx.clock.now(), { buyerId: buyer.buyerId, buyerLogonId: buyer.buyerLogonId, feeFen: fee });
+      const after = await markTradePaid(tx, trade.tradeNo, ctx.clock.now(), {
+        buyerId: buyer.buyerId,
+        buyerLogonId: buyer.buyerLogonId,
+        feeFen: fee,
+      });
       if (!after) throw refusal(ctx, await findTradeByNo(tx, trade.tradeNo), trade.tradeNo);
       await notifyTrade(ctx, tx, app, after, {});
       paid.push(after);
@@ -85,7 +118,8 @@ export async function payTrades(ctx: Ctx, trades: Trade[], buyer: Buyer): Promis
 /** Closes an unpaid trade (API close or timeout). Only a trade that exists at the gateway notifies. */
 export async function closeTrade(ctx: Ctx, tx: Sql, trade: Trade): Promise<boolean> {
   const now = ctx.clock.now();
-  if (!(await updateTrade(tx, trade.tradeNo, 'WAIT_BUYER_PAY', { status: 'TRADE_CLOSED', closedAt: now }))) return false;
+  if (!(await updateTrade(tx, trade.tradeNo, 'WAIT_BUYER_PAY', { status: 'TRADE_CLOSED', closedAt: now })))
+    return false;
   if (trade.visible) {
     const { app } = (await ctx.apps.get(tx, trade.appId))!;
     await notifyTrade(ctx, tx, app, { ...trade, status: 'TRADE_CLOSED', closedAt: now }, {});
@@ -94,7 +128,13 @@ export async function closeTrade(ctx: Ctx, tx: Sql, trade: Trade): Promise<boole
 }
 
 /** Queues trade_status_sync for the trade's current state; `extra` adds refund fields. */
-export async function notifyTrade(ctx: Ctx, tx: Sql, app: App, trade: Trade, extra: Record<string, string>): Promise<void> {
+export async function notifyTrade(
+  ctx: Ctx,
+  tx: Sql,
+  app: App,
+  trade: Trade,
+  extra: Record<string, string>,
+): Promise<void> {
   if (!trade.notifyUrl) return;
   const paid = trade.paidAt !== null;
   const amount = fenToYuan(trade.totalFen);

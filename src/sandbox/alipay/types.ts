@@ -21,7 +21,12 @@ export interface AlipayFaults {
 }
 
 export const NO_FAULTS: AlipayFaults = {
-  notifyDelayMs: 0, notifyDrop: 0, notifyDuplicate: 0, notifyReorder: 0, callError5xx: 0, callTimeoutMs: 0,
+  notifyDelayMs: 0,
+  notifyDrop: 0,
+  notifyDuplicate: 0,
+  notifyReorder: 0,
+  callError5xx: 0,
+  callTimeoutMs: 0,
 };
 
 export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_FINISHED' | 'TRADE_CLOSED';

@@ -43,12 +43,19 @@ const STATE_TEXT = {
 
 export function cashierHtml(page: CashierPage): string {
   const totalFen = page.lines.reduce((sum, l) => sum + l.amountFen, 0);
-  const rows = page.lines.map((l) => `<tr><td>${escapeHtml(l.merchant)}<br><small>${escapeHtml(l.subject)} · ${escapeHtml(l.outTradeNo)}</small></td>
-<td class="amount">¥${fenToYuan(l.amountFen)}</td></tr>`).join('');
+  const rows = page.lines
+    .map(
+      (
+        l,
+      ) => `<tr><td>${escapeHtml(l.merchant)}<br><small>${escapeHtml(l.subject)} · ${escapeHtml(l.outTradeNo)}</small></td>
+<td class="amount">¥${fenToYuan(l.amountFen)}</td></tr>`,
+    )
+    .join('');
   const state = stateOf(page.lines);
-  const actions = state === 'payable'
-    ? `<button id="pay">确认付款 Pay</button><button id="cancel">取消 Cancel</button>`
-    : `<p>${STATE_TEXT[state]}</p>`;
+  const actions =
+    state === 'payable'
+      ? `<button id="pay">确认付款 Pay</button><button id="cancel">取消 Cancel</button>`
+      : `<p>${STATE_TEXT[state]}</p>`;
   const script = `<script type="application/json" id="payload">${scriptJson(page.payload)}</script>
 <script nonce="${escapeHtml(page.nonce)}">(function(){var payload=JSON.parse(document.getElementById('payload').textContent);
 var status=document.getElementById('status');var pay=document.getElementById('pay');var cancel=document.getElementById('cancel');
@@ -59,10 +66,16 @@ if(x.ok){done('支付成功 · Paid');var back=x.d.return_url;if(typeof back==='
 else{pay.disabled=false;status.textContent=(x.d.error?x.d.error.code+': '+x.d.error.message:'error');}})
 .catch(function(e){pay.disabled=false;status.textContent=String(e);});};
 cancel.onclick=function(){done('已取消 · Cancelled');};})();</script>`;
-  return layout('支付宝收银台 · Alipay sandbox cashier', `<h1>支付宝收银台 · Alipay sandbox cashier</h1>
-<table>${rows}</table><p class="total">合计 Total ¥${fenToYuan(totalFen)}</p>${actions}<p id="status" role="status"></p>${script}`);
+  return layout(
+    '支付宝收银台 · Alipay sandbox cashier',
+    `<h1>支付宝收银台 · Alipay sandbox cashier</h1>
+<table>${rows}</table><p class="total">合计 Total ¥${fenToYuan(totalFen)}</p>${actions}<p id="status" role="status"></p>${script}`,
+  );
 }
 
 export function errorHtml(code: string, message: string): string {
-  return layout('支付宝 · Alipay sandbox', `<h1>无法付款 · Cannot pay</h1><p><code>${escapeHtml(code)}</code></p><p>${escapeHtml(message)}</p>`);
+  return layout(
+    '支付宝 · Alipay sandbox',
+    `<h1>无法付款 · Cannot pay</h1><p><code>${escapeHtml(code)}</code></p><p>${escapeHtml(message)}</p>`,
+  );
 }

@@ -39,10 +39,17 @@ function buyerOf(input: unknown): Buyer {
   if (input === undefined || input === null) return DEFAULT_BUYER;
   if (typeof input === 'string' && input.length > 0 && input.length <= 100) {
     if (/^2088\d{12}$/.test(input)) return { buyerId: input, buyerLogonId: `${input.slice(-4)}@example.com` };
-    const digits = BigInt(`0x${createHash('sha256').update(input).digest('hex').slice(0, 12)}`).toString().padStart(12, '0').slice(-12);
+    const digits = BigInt(`0x${createHash('sha256').update(input).digest('hex').slice(0, 12)}`)
+      .toString()
+      .padStart(12, '0')
+      .slice(-12);
     return { buyerId: `2088${digits}`, buyerLogonId: input };
   }
-  throw new SandboxError(422, 'invalid_buyer', 'buyer must be a buyer id (2088…) or logon id string of at most 100 characters');
+  throw new SandboxError(
+    422,
+    'invalid_buyer',
+    'buyer must be a buyer id (2088…) or logon id string of at most 100 characters',
+  );
 }
 
 /** Reads the fields of the auto-submitting form alipay-sdk's pageExec returns by default. */
@@ -88,11 +95,20 @@ async function openSignedCheckout(ctx: Ctx, params: Params): Promise<{ app: App;
 function signedReturnUrl(ctx: Ctx, app: App, checkout: Checkout, trade: Trade): string | undefined {
   if (!checkout.returnUrl) return undefined;
   const params: Record<string, string> = {
-    charset: 'utf-8', method: `${checkout.method}.return`, app_id: app.appId, auth_app_id: app.appId, version: '1.0',
-    seller_id: app.sellerId, timestamp: formatBeijing(ctx.clock.now()),
-    ...(checkout.preOrderNo ? { pre_order_no: checkout.preOrderNo } : {
-      out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo, total_amount: fenToYuan(trade.totalFen),
-    }),
+    charset: 'utf-8',
+    method: `${checkout.method}.return`,
+    app_id: app.appId,
+    auth_app_id: app.appId,
+    version: '1.0',
+    seller_id: app.sellerId,
+    timestamp: formatBeijing(ctx.clock.now()),
+    ...(checkout.preOrderNo
+      ? { pre_order_no: checkout.preOrderNo }
+      : {
+          out_trade_no: trade.outTradeNo,
+          trade_no: trade.tradeNo,
+          total_amount: fenToYuan(trade.totalFen),
+        }),
   };
   params.sign_type = 'RSA2';
   params.sign = signRsa2(signContent(params, NOTIFY_SIGN_EXCLUDED), ctx.alipayPrivateKey);
@@ -101,8 +117,15 @@ function signedReturnUrl(ctx: Ctx, app: App, checkout: Checkout, trade: Trade): 
 
 function paidTradeJson(t: Trade) {
   return {
-    app_id: t.appId, trade_no: t.tradeNo, out_trade_no: t.outTradeNo, smid: t.smid, subject: t.subject,
-    total_amount: fenToYuan(t.totalFen), amount: t.totalFen, trade_status: t.status, gmt_payment: formatBeijing(t.paidAt!),
+    app_id: t.appId,
+    trade_no: t.tradeNo,
+    out_trade_no: t.outTradeNo,
+    smid: t.smid,
+    subject: t.subject,
+    total_amount: fenToYuan(t.totalFen),
+    amount: t.totalFen,
+    trade_status: t.status,
+    gmt_payment: formatBeijing(t.paidAt!),
   };
 }
 
@@ -111,12 +134,19 @@ async function pay(ctx: Ctx, target: Target, buyer: Buyer) {
     const trade = await findTradeByQrToken(ctx.db, target.qrToken);
     if (!trade) throw new SandboxError(404, 'qr_code_not_found', 'no trade has this QR code');
     const paid = await payTrades(ctx, [trade], buyer);
-    return { status: 'paid', buyer_id: buyer.buyerId, buyer_logon_id: buyer.buyerLogonId, trades: paid.map(paidTradeJson) };
+    return {
+      status: 'paid',
+      buyer_id: buyer.buyerId,
+      buyer_logon_id: buyer.buyerLogonId,
+      trades: paid.map(paidTradeJson),
+    };
   }
   const { app, checkout } = await openSignedCheckout(ctx, target.params);
   const paid = await payTrades(ctx, checkout.trades, buyer);
   return {
-    status: 'paid', buyer_id: buyer.buyerId, buyer_logon_id: buyer.buyerLogonId,
+    status: 'paid',
+    buyer_id: buyer.buyerId,
+    buyer_logon_id: buyer.buyerLogonId,
     ...(checkout.preOrderNo ? { pre_order_no: checkout.preOrderNo } : {}),
     return_url: signedReturnUrl(ctx, app, checkout, paid[0]!),
     trades: paid.map(paidTradeJson),
@@ -127,7 +157,14 @@ async function cashierLines(ctx: Ctx, trades: Trade[]): Promise<CashierLine[]> {
   const lines: CashierLine[] = [];
   for (const t of trades) {
     const merchant = await findSubMerchant(ctx.db, t.smid);
-    lines.push({ merchant: merchant?.aliasName ?? merchant?.name ?? t.smid, smid: t.smid, subject: t.subject, outTradeNo: t.outTradeNo, amountFen: t.totalFen, status: t.status });
+    lines.push({
+      merchant: merchant?.aliasName ?? merchant?.name ?? t.smid,
+      smid: t.smid,
+      subject: t.subject,
+      outTradeNo: t.outTradeNo,
+      amountFen: t.totalFen,
+      status: t.status,
+    });
   }
   return lines;
 }
@@ -143,7 +180,12 @@ export async function renderGatewayPage(ctx: Ctx, reply: FastifyReply, params: P
   }
   const url = `${baseUrl}/gateway.do?${new URLSearchParams(params)}`;
   const nonce = pageNonce();
-  const html = cashierHtml({ lines: await cashierLines(ctx, checkout.trades), payEndpoint: `${baseUrl}/wallet/pay`, payload: { url }, nonce });
+  const html = cashierHtml({
+    lines: await cashierLines(ctx, checkout.trades),
+    payEndpoint: `${baseUrl}/wallet/pay`,
+    payload: { url },
+    nonce,
+  });
   return pageSecurityHeaders(reply, nonce).type('text/html; charset=utf-8').send(html);
 }
 
@@ -152,7 +194,11 @@ export function registerWallet(app: FastifyInstance, ctx: Ctx): void {
     const body = jsonObject(req.body);
     const text = body.code_url ?? body.url;
     if (typeof text !== 'string' || text.length === 0 || text.length > TARGET_CHARS_MAX) {
-      throw new SandboxError(422, 'invalid_request', 'give code_url (a precreate QR) or url (a page/wap/merged-payment URL or form)');
+      throw new SandboxError(
+        422,
+        'invalid_request',
+        'give code_url (a precreate QR) or url (a page/wap/merged-payment URL or form)',
+      );
     }
     return pay(ctx, targetOf(text), buyerOf(body.buyer));
   });
@@ -160,14 +206,23 @@ export function registerWallet(app: FastifyInstance, ctx: Ctx): void {
   // Scanning the QR: the trade comes into existence (WAIT_BUYER_PAY) and the cashier shows it.
   app.get<{ Params: { token: string } }>('/qr/:token', { config: SANDBOX_CLIENT }, async (req, reply) => {
     const found = await findTradeByQrToken(ctx.db, req.params.token);
-    if (!found) return reply.code(404).type('text/html; charset=utf-8').send(errorHtml('qr_code_not_found', 'no trade has this QR code'));
+    if (!found)
+      return reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send(errorHtml('qr_code_not_found', 'no trade has this QR code'));
     if (found.status === 'WAIT_BUYER_PAY' && ctx.clock.now() < found.expireAt) {
       await ctx.db.transaction((tx) => scanTrade(ctx, tx, found));
     }
     const trade = (await findTradeByNo(ctx.db, found.tradeNo))!;
     const base = baseUrlOf(req, app.prefix);
     const nonce = pageNonce();
-    const html = cashierHtml({ lines: await cashierLines(ctx, [trade]), payEndpoint: `${base}/wallet/pay`, payload: { code_url: `${base}/qr/${trade.qrToken}` }, nonce });
+    const html = cashierHtml({
+      lines: await cashierLines(ctx, [trade]),
+      payEndpoint: `${base}/wallet/pay`,
+      payload: { code_url: `${base}/qr/${trade.qrToken}` },
+      nonce,
+    });
     return pageSecurityHeaders(reply, nonce).type('text/html; charset=utf-8').send(html);
   });
 }

@@ -28,26 +28,57 @@ export function applymentStage(ctx: Ctx, row: ApplymentRow): 0 | 1 | 2 | 3 {
   return Math.min(2, Math.floor((elapsed * 3) / delay)) as 0 | 1 | 2;
 }
 
-export async function applymentByRequestNo(tx: Tx, spMchid: string, api: ApplymentApi, requestNo: string): Promise<ApplymentRow | undefined> {
-  return one<ApplymentRow>(tx, `select * from wx_applyments where sp_mchid = $1 and api = $2 and request_no = $3`, [spMchid, api, requestNo]);
+export async function applymentByRequestNo(
+  tx: Tx,
+  spMchid: string,
+  api: ApplymentApi,
+  requestNo: string,
+): Promise<ApplymentRow | undefined> {
+  return one<ApplymentRow>(tx, `select * from wx_applyments where sp_mchid = $1 and api = $2 and request_no = $3`, [
+    spMchid,
+    api,
+    requestNo,
+  ]);
 }
 
-export async function applymentById(tx: Tx, spMchid: string, api: ApplymentApi, id: number): Promise<ApplymentRow | undefined> {
-  return one<ApplymentRow>(tx, `select * from wx_applyments where sp_mchid = $1 and api = $2 and applyment_id = $3`, [spMchid, api, id]);
+export async function applymentById(
+  tx: Tx,
+  spMchid: string,
+  api: ApplymentApi,
+  id: number,
+): Promise<ApplymentRow | undefined> {
+  return one<ApplymentRow>(tx, `select * from wx_applyments where sp_mchid = $1 and api = $2 and applyment_id = $3`, [
+    spMchid,
+    api,
+    id,
+  ]);
 }
 
 export async function createApplyment(
-  ctx: Ctx, tx: Tx, row: Omit<ApplymentRow, 'rejected' | 'sub_mchid' | 'created_ms'>,
+  ctx: Ctx,
+  tx: Tx,
+  row: Omit<ApplymentRow, 'rejected' | 'sub_mchid' | 'created_ms'>,
 ): Promise<ApplymentRow> {
   const existing = await applymentByRequestNo(tx, row.sp_mchid, row.api, row.request_no);
   if (existing) return existing;
   const created: ApplymentRow = {
-    ...row, rejected: row.merchant_name.startsWith(REJECT_MARKER), sub_mchid: null, created_ms: ctx.clock.now(),
+    ...row,
+    rejected: row.merchant_name.startsWith(REJECT_MARKER),
+    sub_mchid: null,
+    created_ms: ctx.clock.now(),
   };
   await tx.query(
     `insert into wx_applyments (applyment_id, api, sp_mchid, request_no, merchant_name, rejected, created_ms)
      values ($1, $2, $3, $4, $5, $6, $7)`,
-    [created.applyment_id, created.api, created.sp_mchid, created.request_no, created.merchant_name, created.rejected, created.created_ms],
+    [
+      created.applyment_id,
+      created.api,
+      created.sp_mchid,
+      created.request_no,
+      created.merchant_name,
+      created.rejected,
+      created.created_ms,
+    ],
   );
   return created;
 }
@@ -55,7 +86,13 @@ export async function createApplyment(
 /** Gives a finished application its sub-merchant (once), so it can take payments whether or not anyone asked. */
 export async function materialize(ctx: Ctx, tx: Tx, row: ApplymentRow): Promise<ApplymentRow> {
   if (row.rejected || row.sub_mchid || applymentStage(ctx, row) < 3) return row;
-  const subMchid = await createSubMerchant(tx, ctx.clock.now(), row.sp_mchid, row.merchant_name, `applyment:${row.applyment_id}`);
+  const subMchid = await createSubMerchant(
+    tx,
+    ctx.clock.now(),
+    row.sp_mchid,
+    row.merchant_name,
+    `applyment:${row.applyment_id}`,
+  );
   await tx.query(`update wx_applyments set sub_mchid = $2 where applyment_id = $1`, [row.applyment_id, subMchid]);
   return { ...row, sub_mchid: subMchid };
 }
@@ -75,8 +112,13 @@ export function ecommerceStateJson(ctx: Ctx, row: ApplymentRow, signUrl: string)
   const base = { out_request_no: row.request_no, applyment_id: row.applyment_id };
   if (row.rejected && stage >= 1) {
     return {
-      ...base, applyment_state: 'REJECTED', applyment_state_desc: '已驳回', sign_state: 'NOT_SIGNABLE',
-      audit_detail: [{ param_name: 'merchant_shortname', reject_reason: '商户简称不符合规范（沙箱：以 REJECT 开头的申请会被驳回）' }],
+      ...base,
+      applyment_state: 'REJECTED',
+      applyment_state_desc: '已驳回',
+      sign_state: 'NOT_SIGNABLE',
+      audit_detail: [
+        { param_name: 'merchant_shortname', reject_reason: '商户简称不符合规范（沙箱：以 REJECT 开头的申请会被驳回）' },
+      ],
     };
   }
   const states = [
@@ -93,8 +135,16 @@ export function subStateJson(ctx: Ctx, row: ApplymentRow, signUrl: string): Reco
   const base = { business_code: row.request_no, applyment_id: row.applyment_id };
   if (row.rejected && stage >= 1) {
     return {
-      ...base, applyment_state: 'APPLYMENT_STATE_REJECTED', applyment_state_msg: '已驳回',
-      audit_detail: [{ field: 'merchant_shortname', field_name: '商户简称', reject_reason: '商户简称不符合规范（沙箱：以 REJECT 开头的申请会被驳回）' }],
+      ...base,
+      applyment_state: 'APPLYMENT_STATE_REJECTED',
+      applyment_state_msg: '已驳回',
+      audit_detail: [
+        {
+          field: 'merchant_shortname',
+          field_name: '商户简称',
+          reject_reason: '商户简称不符合规范（沙箱：以 REJECT 开头的申请会被驳回）',
+        },
+      ],
     };
   }
   const states = [

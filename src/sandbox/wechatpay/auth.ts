@@ -46,7 +46,8 @@ export async function verifyRequest(ctx: Ctx, req: FastifyRequest): Promise<Merc
   if (!auth) throw wx.sign('Authorization 头缺失或格式错误 (expected WECHATPAY2-SHA256-RSA2048 mchid=…,serial_no=…)');
   const merchant = await findMerchant(ctx, auth.mchid);
   if (!merchant) throw wx.sign('商户号不存在 (mchid unknown to this sandbox)');
-  if (auth.serial_no !== merchant.serialNo) throw wx.sign('商户证书序列号有误 (serial_no does not match the registered key)');
+  if (auth.serial_no !== merchant.serialNo)
+    throw wx.sign('商户证书序列号有误 (serial_no does not match the registered key)');
   const skew = Math.abs(Math.floor(Date.now() / 1000) - Number(auth.timestamp));
   if (!Number.isFinite(skew) || skew > CLOCK_SKEW_MAX_S) throw wx.sign('时间戳与当前时间相差超过5分钟');
   const message = `${req.method}\n${req.raw.url ?? req.url}\n${auth.timestamp}\n${auth.nonce_str}\n${rawBodyOf(req)}\n`;

@@ -3,7 +3,12 @@
 // A change waits until a download of its day has the line it names; it is used up after `downloads` such bills.
 
 export const BILL_TAMPER_CHANGES = [
-  'missing_line', 'extra_line', 'amount_off_by_one_fen', 'wrong_fee', 'refund_failed', 'share_missing',
+  'missing_line',
+  'extra_line',
+  'amount_off_by_one_fen',
+  'wrong_fee',
+  'refund_failed',
+  'share_missing',
 ] as const;
 export type BillTamperChange = (typeof BILL_TAMPER_CHANGES)[number];
 
@@ -26,29 +31,48 @@ const SELECTORS = ['out_trade_no', 'out_refund_no', 'out_order_no'] as const;
 
 /** Validates the knob's value; throws with a readable message. */
 export function checkBillTampers(value: unknown): BillTamper[] {
-  if (!Array.isArray(value) || value.length > TAMPERS_MAX) throw new Error(`billTamper must be an array of at most ${TAMPERS_MAX} changes`);
+  if (!Array.isArray(value) || value.length > TAMPERS_MAX)
+    throw new Error(`billTamper must be an array of at most ${TAMPERS_MAX} changes`);
   return value.map((item, i) => {
     if (typeof item !== 'object' || item === null) throw new Error(`billTamper[${i}] must be an object`);
     const t = item as Record<string, unknown>;
     for (const key of Object.keys(t)) {
-      if (!['bill_date', 'change', 'downloads', ...SELECTORS].includes(key)) throw new Error(`billTamper[${i}]: unknown field ${key}`);
+      if (!['bill_date', 'change', 'downloads', ...SELECTORS].includes(key))
+        throw new Error(`billTamper[${i}]: unknown field ${key}`);
     }
-    if (typeof t.bill_date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(t.bill_date)) throw new Error(`billTamper[${i}].bill_date must be YYYY-MM-DD`);
-    if (!BILL_TAMPER_CHANGES.includes(t.change as BillTamperChange)) throw new Error(`billTamper[${i}].change must be one of ${BILL_TAMPER_CHANGES.join(', ')}`);
+    if (typeof t.bill_date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(t.bill_date))
+      throw new Error(`billTamper[${i}].bill_date must be YYYY-MM-DD`);
+    if (!BILL_TAMPER_CHANGES.includes(t.change as BillTamperChange))
+      throw new Error(`billTamper[${i}].change must be one of ${BILL_TAMPER_CHANGES.join(', ')}`);
     const downloads = t.downloads ?? 1;
     if (!Number.isSafeInteger(downloads) || (downloads as number) < 1 || (downloads as number) > DOWNLOADS_MAX) {
       throw new Error(`billTamper[${i}].downloads must be an integer from 1 to ${DOWNLOADS_MAX}`);
     }
-    for (const s of SELECTORS) if (t[s] !== undefined && typeof t[s] !== 'string') throw new Error(`billTamper[${i}].${s} must be a string`);
-    if (t.change === 'refund_failed' && t.out_trade_no !== undefined) throw new Error(`billTamper[${i}]: refund_failed names a refund (out_refund_no)`);
+    for (const s of SELECTORS)
+      if (t[s] !== undefined && typeof t[s] !== 'string') throw new Error(`billTamper[${i}].${s} must be a string`);
+    if (t.change === 'refund_failed' && t.out_trade_no !== undefined)
+      throw new Error(`billTamper[${i}]: refund_failed names a refund (out_refund_no)`);
     return { ...(t as unknown as BillTamper), downloads: downloads as number };
   });
 }
 
 /** The rows a trade bill is written from (payments, refunds), as bills.ts reads them. */
-interface PaymentLike { transaction_id: string; out_trade_no: string; total: number; fee: number }
-interface RefundLike { out_refund_no: string; amount: number; fee_share: number; status: string }
-interface SharingLike { out_no: string; business: string }
+interface PaymentLike {
+  transaction_id: string;
+  out_trade_no: string;
+  total: number;
+  fee: number;
+}
+interface RefundLike {
+  out_refund_no: string;
+  amount: number;
+  fee_share: number;
+  status: string;
+}
+interface SharingLike {
+  out_no: string;
+  business: string;
+}
 
 /** Replaces (or, given null, removes) the first line `pick` accepts; false when there is none. */
 function changeLine<T>(lines: T[], pick: (line: T) => boolean, edit: (line: T) => T | null): boolean {
@@ -61,7 +85,10 @@ function changeLine<T>(lines: T[], pick: (line: T) => boolean, edit: (line: T) =
 }
 
 /** Applies one change to a trade bill's rows; false when the bill has no line it names (it stays pending). */
-export function tamperTradeRows<P extends PaymentLike, R extends RefundLike>(t: BillTamper, rows: { payments: P[]; refunds: R[] }): boolean {
+export function tamperTradeRows<P extends PaymentLike, R extends RefundLike>(
+  t: BillTamper,
+  rows: { payments: P[]; refunds: R[] },
+): boolean {
   const refund = (r: R) => t.out_refund_no === undefined || r.out_refund_no === t.out_refund_no;
   const payment = (p: P) => t.out_trade_no === undefined || p.out_trade_no === t.out_trade_no;
   const onRefund = t.out_refund_no !== undefined;
@@ -81,10 +108,12 @@ export function tamperTradeRows<P extends PaymentLike, R extends RefundLike>(t: 
     case 'missing_line':
       return onRefund ? changeLine(rows.refunds, refund, () => null) : changeLine(rows.payments, payment, () => null);
     case 'amount_off_by_one_fen':
-      return onRefund ? changeLine(rows.refunds, refund, (r) => ({ ...r, amount: r.amount + 1 }))
+      return onRefund
+        ? changeLine(rows.refunds, refund, (r) => ({ ...r, amount: r.amount + 1 }))
         : changeLine(rows.payments, payment, (p) => ({ ...p, total: p.total + 1 }));
     case 'wrong_fee':
-      return onRefund ? changeLine(rows.refunds, refund, (r) => ({ ...r, fee_share: r.fee_share + 1 }))
+      return onRefund
+        ? changeLine(rows.refunds, refund, (r) => ({ ...r, fee_share: r.fee_share + 1 }))
         : changeLine(rows.payments, payment, (p) => ({ ...p, fee: p.fee + 1 }));
     default: {
       const never: never = t.change;

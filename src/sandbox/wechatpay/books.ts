@@ -15,11 +15,16 @@ function bookTradeJson(t: BookTrade): Record<string, unknown> {
   const paid = isPaid(t.state) ? t.total : 0;
   if (paid > 0 && t.profit_sharing) {
     const expected = unsplitOf({
-      paid, fee: t.fee, feeReturnedFromFrozen: t.fee_returned_frozen, refundedFromFrozen: t.refunded_frozen,
-      shared: t.shared, unfrozen: t.unfrozen,
+      paid,
+      fee: t.fee,
+      feeReturnedFromFrozen: t.fee_returned_frozen,
+      refundedFromFrozen: t.refunded_frozen,
+      shared: t.shared,
+      unfrozen: t.unfrozen,
     });
     // Invariant: the unsplit amount kept step by step equals the formula over the order's history.
-    if (expected !== t.unsplit) throw new InvariantViolation(`unsplit of ${t.transaction_id} is ${t.unsplit}, expected ${expected}`);
+    if (expected !== t.unsplit)
+      throw new InvariantViolation(`unsplit of ${t.transaction_id} is ${t.unsplit}, expected ${expected}`);
   }
   return {
     transaction_id: t.transaction_id,
@@ -49,7 +54,9 @@ function bookTradeJson(t: BookTrade): Record<string, unknown> {
 export async function subMerchantBooks(ctx: Ctx, subMchid: string): Promise<Record<string, unknown>> {
   return ctx.db.transaction(async (tx) => {
     const sub = await one<{ sp_mchid: string; name: string; withdrawn: number }>(
-      tx, `select sp_mchid, name, withdrawn from wx_sub_merchants where sub_mchid = $1`, [subMchid],
+      tx,
+      `select sp_mchid, name, withdrawn from wx_sub_merchants where sub_mchid = $1`,
+      [subMchid],
     );
     if (!sub) throw new ToolError(404, 'unknown_sub_merchant', `no sub-merchant ${subMchid} in this sandbox`);
     const trades = await all<BookTrade>(
@@ -75,10 +82,22 @@ export async function subMerchantBooks(ctx: Ctx, subMchid: string): Promise<Reco
   });
 }
 
-export async function notificationList(ctx: Ctx, spMchid: string | undefined, limit: number): Promise<Record<string, unknown>[]> {
+export async function notificationList(
+  ctx: Ctx,
+  spMchid: string | undefined,
+  limit: number,
+): Promise<Record<string, unknown>[]> {
   const rows = await all<{
-    seq: number; id: string; sp_mchid: string; url: string; event_type: string; status: string; attempts: number;
-    duplicate: boolean; last_http_status: number | null; created_ms: number;
+    seq: number;
+    id: string;
+    sp_mchid: string;
+    url: string;
+    event_type: string;
+    status: string;
+    attempts: number;
+    duplicate: boolean;
+    last_http_status: number | null;
+    created_ms: number;
   }>(
     ctx.db,
     `select seq, id, sp_mchid, url, event_type, status, attempts, duplicate, last_http_status, created_ms
@@ -86,7 +105,14 @@ export async function notificationList(ctx: Ctx, spMchid: string | undefined, li
     [spMchid ?? null, limit],
   );
   return rows.map((n) => ({
-    id: n.id, sp_mchid: n.sp_mchid, url: n.url, event_type: n.event_type, status: n.status, attempts: n.attempts,
-    duplicate: n.duplicate, last_http_status: n.last_http_status, create_time: rfc3339(n.created_ms),
+    id: n.id,
+    sp_mchid: n.sp_mchid,
+    url: n.url,
+    event_type: n.event_type,
+    status: n.status,
+    attempts: n.attempts,
+    duplicate: n.duplicate,
+    last_http_status: n.last_http_status,
+    create_time: rfc3339(n.created_ms),
   }));
 }

@@ -1,8 +1,16 @@
 // Notification delivery (retries on WeChat Pay's schedule, time-scaled) and the deterministic fault knobs.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
-  clientFor, notesMatching, outNo, refusal, startHarness, startReceiver, waitForNotes,
-  type Harness, type Receiver, type Registered,
+  clientFor,
+  notesMatching,
+  outNo,
+  refusal,
+  startHarness,
+  startReceiver,
+  waitForNotes,
+  type Harness,
+  type Receiver,
+  type Registered,
 } from './testkit';
 
 let h: Harness;
@@ -20,7 +28,14 @@ beforeAll(async () => {
 afterEach(async () => {
   receiver.answer = 204;
   receiver.script = [];
-  await h.tool('PUT', '/faults', { notifyDrop: 0, notifyDuplicate: 0, notifyReorder: 0, callError5xx: 0, callTimeoutMs: 0, notifyDelayMs: 0 });
+  await h.tool('PUT', '/faults', {
+    notifyDrop: 0,
+    notifyDuplicate: 0,
+    notifyReorder: 0,
+    callError5xx: 0,
+    callTimeoutMs: 0,
+    notifyDelayMs: 0,
+  });
 });
 
 afterAll(async () => {
@@ -31,8 +46,14 @@ afterAll(async () => {
 async function placed(total = 100) {
   const out_trade_no = outNo('N');
   const { data } = await wx.v3.pay.partner.transactions.native.post({
-    sp_appid: m.appid, sp_mchid: m.mchid, sub_mchid: m.sub_mchids[0], description: 'notify', out_trade_no,
-    notify_url: receiver.url, amount: { total }, settle_info: { profit_sharing: true },
+    sp_appid: m.appid,
+    sp_mchid: m.mchid,
+    sub_mchid: m.sub_mchids[0],
+    description: 'notify',
+    out_trade_no,
+    notify_url: receiver.url,
+    amount: { total },
+    settle_info: { profit_sharing: true },
   });
   return { out_trade_no, code_url: data.code_url as string };
 }
@@ -93,30 +114,53 @@ describe('fault knobs', () => {
     await h.tool('PUT', '/faults', { notifyReorder: false });
     const second = await paid();
     await waitForNotes(receiver, m, ofOrder(first));
-    const order = (await waitForNotes(receiver, m, (r) => r.out_trade_no === first || r.out_trade_no === second, 2))
-      .map((n) => n.resource.out_trade_no);
+    const order = (
+      await waitForNotes(receiver, m, (r) => r.out_trade_no === first || r.out_trade_no === second, 2)
+    ).map((n) => n.resource.out_trade_no);
     expect(order).toEqual([second, first]);
   });
 
   test('callError5xx: selected calls answer 500 SYSTEM_ERROR without any effect; a rate of 0.5 hits every second call', async () => {
     await h.tool('PUT', '/faults', { callError5xx: 0.5 });
-    const order = { sp_appid: m.appid, sp_mchid: m.mchid, sub_mchid: m.sub_mchids[0], description: 'x', out_trade_no: outNo('X'), notify_url: receiver.url, amount: { total: 1 } };
-    const query = () => wx.v3.pay.partner.transactions['out-trade-no']['{out_trade_no}'].get({
-      out_trade_no: order.out_trade_no, params: { sp_mchid: m.mchid, sub_mchid: m.sub_mchids[0] },
-    });
+    const order = {
+      sp_appid: m.appid,
+      sp_mchid: m.mchid,
+      sub_mchid: m.sub_mchids[0],
+      description: 'x',
+      out_trade_no: outNo('X'),
+      notify_url: receiver.url,
+      amount: { total: 1 },
+    };
+    const query = () =>
+      wx.v3.pay.partner.transactions['out-trade-no']['{out_trade_no}'].get({
+        out_trade_no: order.out_trade_no,
+        params: { sp_mchid: m.mchid, sub_mchid: m.sub_mchids[0] },
+      });
     expect(await refusal(query())).toEqual({ status: 404, code: 'ORDER_NOT_EXIST' }); // 1st call passes
-    expect(await refusal(wx.v3.pay.partner.transactions.native.post(order))).toEqual({ status: 500, code: 'SYSTEM_ERROR' }); // 2nd fails
+    expect(await refusal(wx.v3.pay.partner.transactions.native.post(order))).toEqual({
+      status: 500,
+      code: 'SYSTEM_ERROR',
+    }); // 2nd fails
     expect(await refusal(query())).toEqual({ status: 404, code: 'ORDER_NOT_EXIST' }); // the failed call changed nothing
   });
 
   test('callTimeoutMs: the call takes effect but its answer comes too late for a short client timeout', async () => {
     await h.tool('PUT', '/faults', { callTimeoutMs: 400 });
-    const order = { sp_appid: m.appid, sp_mchid: m.mchid, sub_mchid: m.sub_mchids[0], description: 'x', out_trade_no: outNo('Y'), notify_url: receiver.url, amount: { total: 1 } };
+    const order = {
+      sp_appid: m.appid,
+      sp_mchid: m.mchid,
+      sub_mchid: m.sub_mchids[0],
+      description: 'x',
+      out_trade_no: outNo('Y'),
+      notify_url: receiver.url,
+      amount: { total: 1 },
+    };
     const err = await wx.v3.pay.partner.transactions.native.post(order, { timeout: 100 }).catch((e: any) => e);
     expect(err.code).toBe('ECONNABORTED');
     await h.tool('PUT', '/faults', { callTimeoutMs: 0 });
     const q = await wx.v3.pay.partner.transactions['out-trade-no']['{out_trade_no}'].get({
-      out_trade_no: order.out_trade_no, params: { sp_mchid: m.mchid, sub_mchid: m.sub_mchids[0] },
+      out_trade_no: order.out_trade_no,
+      params: { sp_mchid: m.mchid, sub_mchid: m.sub_mchids[0] },
     });
     expect(q.data.trade_state).toBe('NOTPAY');
   });
@@ -124,10 +168,17 @@ describe('fault knobs', () => {
   test('refundResult: a CLOSED refund gives the money back and an ABNORMAL one keeps it out, each notified as such', async () => {
     const out = await paid(1_000);
     const sub = m.sub_mchids[0] as string;
-    const tradeOf = async () => (await h.tool('GET', `/books/sub-merchants/${sub}`)).body.trades.find((t: any) => t.out_trade_no === out);
-    const apply = (no: string) => wx.v3.ecommerce.refunds.apply.post({
-      sub_mchid: sub, sp_appid: m.appid, out_trade_no: out, out_refund_no: no, notify_url: receiver.url, amount: { refund: 300, total: 1_000, currency: 'CNY' },
-    });
+    const tradeOf = async () =>
+      (await h.tool('GET', `/books/sub-merchants/${sub}`)).body.trades.find((t: any) => t.out_trade_no === out);
+    const apply = (no: string) =>
+      wx.v3.ecommerce.refunds.apply.post({
+        sub_mchid: sub,
+        sp_appid: m.appid,
+        out_trade_no: out,
+        out_refund_no: no,
+        notify_url: receiver.url,
+        amount: { refund: 300, total: 1_000, currency: 'CNY' },
+      });
     await h.tool('PUT', '/faults', { refundResult: 'CLOSED' });
     await apply('RF-CLOSED');
     expect(await tradeOf()).toMatchObject({ refunded: 0, unsplit: 994 });
@@ -135,7 +186,10 @@ describe('fault knobs', () => {
     await apply('RF-ABNORMAL');
     expect(await tradeOf()).toMatchObject({ refunded: 300, unsplit: 994 - 300 + 2 });
     const notes = await waitForNotes(receiver, m, (r) => r.out_trade_no === out && 'refund_id' in r, 2);
-    expect(notes.map((n) => [n.json.event_type, n.resource.refund_status]).sort()).toEqual([['REFUND.ABNORMAL', 'ABNORMAL'], ['REFUND.CLOSED', 'CLOSED']]);
+    expect(notes.map((n) => [n.json.event_type, n.resource.refund_status]).sort()).toEqual([
+      ['REFUND.ABNORMAL', 'ABNORMAL'],
+      ['REFUND.CLOSED', 'CLOSED'],
+    ]);
     await h.tool('PUT', '/faults', { refundResult: 'SUCCESS' });
   });
 

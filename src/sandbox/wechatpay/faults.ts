@@ -53,7 +53,8 @@ export function checkFaults(input: unknown): Partial<WechatpayFaults> {
   const out: Partial<WechatpayFaults> = {};
   for (const [key, value] of Object.entries(input)) {
     if (key === 'notifyDelayMs' || key === 'callTimeoutMs') {
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new Error(`${key} must be a non-negative integer`);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+        throw new Error(`${key} must be a non-negative integer`);
       out[key] = value;
     } else if ((RATE_KNOBS as string[]).includes(key)) {
       if (typeof value !== 'boolean' && (typeof value !== 'number' || value < 0 || value > 1)) {
@@ -61,7 +62,8 @@ export function checkFaults(input: unknown): Partial<WechatpayFaults> {
       }
       out[key as RateKnob] = value as number | boolean;
     } else if (key === 'refundResult') {
-      if (value !== 'SUCCESS' && value !== 'ABNORMAL' && value !== 'CLOSED') throw new Error('refundResult must be SUCCESS, ABNORMAL or CLOSED');
+      if (value !== 'SUCCESS' && value !== 'ABNORMAL' && value !== 'CLOSED')
+        throw new Error('refundResult must be SUCCESS, ABNORMAL or CLOSED');
       out.refundResult = value;
     } else if (key === 'billTamper') {
       out.billTamper = checkBillTampers(value);

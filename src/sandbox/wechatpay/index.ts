@@ -22,7 +22,14 @@ import { Sweeper } from './sweeper';
 import { SandboxClock } from './time';
 import { setupV3Scope, type V3Env } from './v3';
 import { responseKey, signBody } from './auth';
-import { adminGuard, checkedAdminToken, HostPolicy, RegistrationBudget, strictPageHeaders, type SandboxSafetyOptions } from '../guard';
+import {
+  adminGuard,
+  checkedAdminToken,
+  HostPolicy,
+  RegistrationBudget,
+  strictPageHeaders,
+  type SandboxSafetyOptions,
+} from '../guard';
 
 export type { WechatpayFaults } from './faults';
 
@@ -107,7 +114,10 @@ export async function createWechatpaySandbox(opts: WechatpaySandboxOptions = {})
         return reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
       }
       // Unknown API paths answer like the gateway: a signed WeChat Pay error.
-      const body = JSON.stringify({ code: 'NOT_FOUND', message: `${req.method} ${req.url.slice(prefix.length)} 接口不存在` });
+      const body = JSON.stringify({
+        code: 'NOT_FOUND',
+        message: `${req.method} ${req.url.slice(prefix.length)} 接口不存在`,
+      });
       reply.code(404).type('application/json; charset=utf-8');
       for (const [name, value] of Object.entries(signBody(body, responseKey(ctx, req)))) reply.header(name, value);
       return reply.send(body);

@@ -41,9 +41,15 @@ async function main(): Promise<void> {
     .option('--notify-delay-ms <ms>', 'delay before each first delivery')
     .option('--call-error-5xx <rate>', 'rate of API calls answered 500 SYSTEM_ERROR')
     .option('--call-timeout-ms <ms>', 'hold every API answer this long')
-    .option('--applyment-delay-ms <ms>', 'onboarding applications finish within this (env HUTONG_SANDBOX_APPLYMENT_DELAY_MS)')
+    .option(
+      '--applyment-delay-ms <ms>',
+      'onboarding applications finish within this (env HUTONG_SANDBOX_APPLYMENT_DELAY_MS)',
+    )
     .option('--settle-delay-ms <ms>', 'payments settle after this (env HUTONG_SANDBOX_SETTLE_DELAY_MS)')
-    .option('--notify-time-scale <factor>', 'multiplies the notification retry schedule (env HUTONG_SANDBOX_NOTIFY_TIME_SCALE)');
+    .option(
+      '--notify-time-scale <factor>',
+      'multiplies the notification retry schedule (env HUTONG_SANDBOX_NOTIFY_TIME_SCALE)',
+    );
   for (const [flag, help] of SAFETY_FLAGS) program.option(flag, help);
   program.parse();
   const o = program.opts<Record<string, string | undefined>>();
@@ -60,7 +66,11 @@ async function main(): Promise<void> {
   rate(o.notifyDelayMs, 'notifyDelayMs');
   rate(o.callError5xx, 'callError5xx');
   rate(o.callTimeoutMs, 'callTimeoutMs');
-  const faults = { ...faultsFrom(env.HUTONG_SANDBOX_FAULTS, 'HUTONG_SANDBOX_FAULTS'), ...faultsFrom(o.faults, '--faults'), ...checkFaults(cliKnobs) };
+  const faults = {
+    ...faultsFrom(env.HUTONG_SANDBOX_FAULTS, 'HUTONG_SANDBOX_FAULTS'),
+    ...faultsFrom(o.faults, '--faults'),
+    ...checkFaults(cliKnobs),
+  };
 
   const port = numberFrom('port', o.port ?? env.PORT) ?? 8090;
   const dataDir = o.dataDir ?? env.HUTONG_SANDBOX_DATA_DIR;
@@ -81,11 +91,14 @@ async function main(): Promise<void> {
   });
   await app.register(sandbox.plugin, { prefix: o.prefix ?? '/sandbox/wechatpay' });
   // The books hold the sandbox's keys and the APIv3 key: readable by this user only (PGlite writes its files 0666).
-  if (dataDir) keepPrivate(dataDir, (err) => app.log.warn({ err: String(err) }, 'fixing the data directory’s file modes failed'));
+  if (dataDir)
+    keepPrivate(dataDir, (err) => app.log.warn({ err: String(err) }, 'fixing the data directory’s file modes failed'));
   const address = await app.listen({ host: '127.0.0.1', port });
   // Printed only when made here: a token the operator configured is theirs already.
   if (!safety.adminToken) process.stdout.write(`Sandbox admin token (clock, faults, books): ${sandbox.adminToken}\n`);
-  app.log.info(`WeChat Pay sandbox: API base ${address}${o.prefix}, register with POST ${address}${o.prefix}/merchants`);
+  app.log.info(
+    `WeChat Pay sandbox: API base ${address}${o.prefix}, register with POST ${address}${o.prefix}/merchants`,
+  );
 
   const stop = async () => {
     await app.close();

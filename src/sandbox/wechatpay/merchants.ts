@@ -67,18 +67,34 @@ export async function registerMerchant(ctx: Ctx, input: RegistrationInput): Prom
   }
   const type = input.type ?? 'ecommerce_platform';
   const row = {
-    mchid: ids.mchid(), serialNo: ids.serialNo(), apiv3Key: ids.apiv3Key(), appid: ids.appid(),
-    feeRateBp: input.fee_rate_bp ?? DEFAULT_FEE_RATE_BP, signing: input.signing ?? 'public_key',
+    mchid: ids.mchid(),
+    serialNo: ids.serialNo(),
+    apiv3Key: ids.apiv3Key(),
+    appid: ids.appid(),
+    feeRateBp: input.fee_rate_bp ?? DEFAULT_FEE_RATE_BP,
+    signing: input.signing ?? 'public_key',
   };
   const subMchids = await ctx.db.transaction(async (tx) => {
     await tx.query(
       `insert into wx_merchants (mchid, type, serial_no, public_key_pem, apiv3_key, appid, fee_rate_bp, signing, created_ms)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [row.mchid, type, row.serialNo, publicKeyPem, row.apiv3Key, row.appid, row.feeRateBp, row.signing, ctx.clock.now()],
+      [
+        row.mchid,
+        type,
+        row.serialNo,
+        publicKeyPem,
+        row.apiv3Key,
+        row.appid,
+        row.feeRateBp,
+        row.signing,
+        ctx.clock.now(),
+      ],
     );
     const subs: string[] = [];
     for (let i = 0; i < (input.sub_merchants ?? 0); i++) {
-      subs.push(await createSubMerchant(tx, ctx.clock.now(), row.mchid, `Sandbox sub-merchant ${i + 1}`, 'registration'));
+      subs.push(
+        await createSubMerchant(tx, ctx.clock.now(), row.mchid, `Sandbox sub-merchant ${i + 1}`, 'registration'),
+      );
     }
     return subs;
   });
@@ -98,7 +114,13 @@ export async function registerMerchant(ctx: Ctx, input: RegistrationInput): Prom
   };
 }
 
-export async function createSubMerchant(tx: Tx, nowMs: number, spMchid: string, name: string, origin: string): Promise<string> {
+export async function createSubMerchant(
+  tx: Tx,
+  nowMs: number,
+  spMchid: string,
+  name: string,
+  origin: string,
+): Promise<string> {
   const subMchid = ids.subMchid();
   await tx.query(
     `insert into wx_sub_merchants (sub_mchid, sp_mchid, name, origin, created_ms) values ($1, $2, $3, $4, $5)`,
@@ -124,8 +146,14 @@ export async function findMerchant(ctx: Ctx, mchid: string): Promise<Merchant | 
   const row = await one<MerchantRow>(ctx.db, `select * from wx_merchants where mchid = $1`, [mchid]);
   if (!row) return undefined;
   const merchant: Merchant = {
-    mchid: row.mchid, type: row.type, serialNo: row.serial_no, publicKey: parsePublicKey(row.public_key_pem),
-    apiv3Key: row.apiv3_key, appid: row.appid, feeRateBp: row.fee_rate_bp, signing: row.signing,
+    mchid: row.mchid,
+    type: row.type,
+    serialNo: row.serial_no,
+    publicKey: parsePublicKey(row.public_key_pem),
+    apiv3Key: row.apiv3_key,
+    appid: row.appid,
+    feeRateBp: row.fee_rate_bp,
+    signing: row.signing,
   };
   ctx.merchants.set(mchid, merchant);
   return merchant;
@@ -134,7 +162,9 @@ export async function findMerchant(ctx: Ctx, mchid: string): Promise<Merchant | 
 /** Refuses a sub_mchid that is not a sub-merchant of the calling platform / service provider. */
 export async function requireSubMerchant(tx: Tx, spMchid: string, subMchid: unknown): Promise<string> {
   if (typeof subMchid !== 'string' || subMchid === '') throw wx.param('缺少参数 sub_mchid');
-  const row = await one<{ sp_mchid: string }>(tx, `select sp_mchid from wx_sub_merchants where sub_mchid = $1`, [subMchid]);
+  const row = await one<{ sp_mchid: string }>(tx, `select sp_mchid from wx_sub_merchants where sub_mchid = $1`, [
+    subMchid,
+  ]);
   if (!row || row.sp_mchid !== spMchid) throw wx.invalid('服务商和子商户不存在受理关系');
   return subMchid;
 }

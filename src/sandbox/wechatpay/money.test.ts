@@ -25,8 +25,20 @@ describe('refund fee shares', () => {
   test('each refund gives back round-half-up(fee × r / paid) and the last one the rest', () => {
     const paid = 10_001;
     const fee = feeOf(paid, 60);
-    const first = refundFeeShare({ paidFen: paid, feeFen: fee, refundFen: 3_333, refundedBeforeFen: 0, feeReturnedBeforeFen: 0 });
-    const last = refundFeeShare({ paidFen: paid, feeFen: fee, refundFen: 6_668, refundedBeforeFen: 3_333, feeReturnedBeforeFen: first });
+    const first = refundFeeShare({
+      paidFen: paid,
+      feeFen: fee,
+      refundFen: 3_333,
+      refundedBeforeFen: 0,
+      feeReturnedBeforeFen: 0,
+    });
+    const last = refundFeeShare({
+      paidFen: paid,
+      feeFen: fee,
+      refundFen: 6_668,
+      refundedBeforeFen: 3_333,
+      feeReturnedBeforeFen: first,
+    });
     expect([first, last]).toEqual([20, 40]);
   });
 
@@ -46,7 +58,13 @@ describe('refund fee shares', () => {
           let refunded = 0;
           let returned = 0;
           for (const part of parts) {
-            const share = refundFeeShare({ paidFen: paid, feeFen: fee, refundFen: part, refundedBeforeFen: refunded, feeReturnedBeforeFen: returned });
+            const share = refundFeeShare({
+              paidFen: paid,
+              feeFen: fee,
+              refundFen: part,
+              refundedBeforeFen: refunded,
+              feeReturnedBeforeFen: returned,
+            });
             expect(share).toBeGreaterThanOrEqual(0);
             refunded += part;
             returned += share;
@@ -60,7 +78,16 @@ describe('refund fee shares', () => {
 
 describe('escrow', () => {
   test('unsplit = paid − fee + fees returned − refunded − shared − unfrozen', () => {
-    expect(unsplitOf({ paid: 10_000, fee: 60, feeReturnedFromFrozen: 12, refundedFromFrozen: 2_000, shared: 1_000, unfrozen: 0 })).toBe(6_952);
+    expect(
+      unsplitOf({
+        paid: 10_000,
+        fee: 60,
+        feeReturnedFromFrozen: 12,
+        refundedFromFrozen: 2_000,
+        shared: 1_000,
+        unfrozen: 0,
+      }),
+    ).toBe(6_952);
   });
 
   test('the sharing cap is 30% of the paid amount, rounded down', () => {

@@ -9,7 +9,8 @@
 
 /** round-half-up(numerator / denominator) for non-negative integers, exact for any safe-integer inputs. */
 export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
-  if (denominator <= 0n || numerator < 0n) throw new Error('divRoundHalfUp takes a non-negative numerator over a positive denominator');
+  if (denominator <= 0n || numerator < 0n)
+    throw new Error('divRoundHalfUp takes a non-negative numerator over a positive denominator');
   return (2n * numerator + denominator) / (2n * denominator);
 }
 

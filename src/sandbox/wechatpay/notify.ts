@@ -11,8 +11,8 @@ import { rfc3339 } from './time';
 
 /** Waits after the n-th failed delivery (15 retries over about 24 hours). */
 export const RETRY_SCHEDULE_MS = [
-  15_000, 15_000, 30_000, 180_000, 600_000, 1_200_000, 1_800_000, 1_800_000, 1_800_000, 3_600_000,
-  10_800_000, 10_800_000, 10_800_000, 21_600_000, 21_600_000,
+  15_000, 15_000, 30_000, 180_000, 600_000, 1_200_000, 1_800_000, 1_800_000, 1_800_000, 3_600_000, 10_800_000,
+  10_800_000, 10_800_000, 21_600_000, 21_600_000,
 ];
 const DELIVERY_TIMEOUT_MS = 5_000;
 const BATCH_MAX = 16;
@@ -39,7 +39,10 @@ export async function enqueueNotification(tx: Tx, ctx: Ctx, event: NotificationE
     resource_type: 'encrypt-resource',
     event_type: event.eventType,
     summary: event.summary,
-    resource: { original_type: event.originalType, ...aeadEncrypt(JSON.stringify(event.resource), event.apiv3Key, event.originalType) },
+    resource: {
+      original_type: event.originalType,
+      ...aeadEncrypt(JSON.stringify(event.resource), event.apiv3Key, event.originalType),
+    },
   });
   const nowReal = Date.now();
   const dueReal = nowReal + ctx.faults.value.notifyDelayMs;
@@ -50,8 +53,17 @@ export async function enqueueNotification(tx: Tx, ctx: Ctx, event: NotificationE
   const { rows } = await tx.query<{ seq: number }>(
     `insert into wx_notifications (id, sp_mchid, url, event_type, body, status, duplicate, next_real_ms, created_ms)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning seq`,
-    [id, event.spMchid, event.url, event.eventType, body, status, duplicate,
-      status === 'held' ? dueReal + REORDER_HOLD_MAX_MS : dueReal, ctx.clock.now()],
+    [
+      id,
+      event.spMchid,
+      event.url,
+      event.eventType,
+      body,
+      status,
+      duplicate,
+      status === 'held' ? dueReal + REORDER_HOLD_MAX_MS : dueReal,
+      ctx.clock.now(),
+    ],
   );
   if (status === 'held') ctx.mayHoldNotifications = true;
   if (status === 'pending' && ctx.mayHoldNotifications) {
@@ -142,7 +154,9 @@ export class Notifier {
       this.inFlight.add(row.seq);
       // A failed delivery (its database gone at close, say) is retried from the row; it must not end the process.
       void this.deliver(row)
-        .catch((err: unknown) => { if (this.running) this.ctx.log.error({ err }, 'wechatpay sandbox: delivering a notification failed'); })
+        .catch((err: unknown) => {
+          if (this.running) this.ctx.log.error({ err }, 'wechatpay sandbox: delivering a notification failed');
+        })
         .finally(() => {
           this.inFlight.delete(row.seq);
           this.wake();

@@ -6,8 +6,14 @@ import { ids } from './ids';
 import { requireSubMerchant } from './merchants';
 import { parseRfc3339 } from './time';
 import {
-  DEFAULT_EXPIRE_MS, OUT_TRADE_NO_PATTERN, checkReuse, isPaid, tradeByOutNo, tradesOfPayable,
-  type PayableRow, type TradeType,
+  DEFAULT_EXPIRE_MS,
+  OUT_TRADE_NO_PATTERN,
+  checkReuse,
+  isPaid,
+  tradeByOutNo,
+  tradesOfPayable,
+  type PayableRow,
+  type TradeType,
 } from './trades';
 import { CODE_URL_PREFIX } from './wallet';
 
@@ -43,7 +49,8 @@ function checkOrderInput(ctx: Ctx, input: OrderInput): number {
   checkNotifyUrl(ctx, input.notifyUrl);
   const seen = new Set<string>();
   for (const sub of input.subOrders) {
-    if (!OUT_TRADE_NO_PATTERN.test(sub.outTradeNo)) throw wx.param('out_trade_no 只能是数字、大小写字母_-|* 且长度为6-32');
+    if (!OUT_TRADE_NO_PATTERN.test(sub.outTradeNo))
+      throw wx.param('out_trade_no 只能是数字、大小写字母_-|* 且长度为6-32');
     const key = `${sub.subMchid}/${sub.outTradeNo}`;
     if (seen.has(key)) throw wx.param('子单商户订单号重复');
     seen.add(key);
@@ -62,17 +69,37 @@ export async function placeOrder(ctx: Ctx, merchant: Merchant, input: OrderInput
     if (again) return again;
     const now = ctx.clock.now();
     const payable: PayableRow = {
-      prepay_id: ids.prepayId(now), code_token: ids.codeToken(), sp_mchid: merchant.mchid,
-      kind: input.combineOutTradeNo ? 'combine' : 'single', combine_out_trade_no: input.combineOutTradeNo ?? null,
-      appid: input.appid, trade_type: input.tradeType, notify_url: input.notifyUrl, payer_openid: input.payerOpenid ?? null,
-      scene_info: input.sceneInfo ?? null, time_expire_ms: expireMs, created_ms: now,
+      prepay_id: ids.prepayId(now),
+      code_token: ids.codeToken(),
+      sp_mchid: merchant.mchid,
+      kind: input.combineOutTradeNo ? 'combine' : 'single',
+      combine_out_trade_no: input.combineOutTradeNo ?? null,
+      appid: input.appid,
+      trade_type: input.tradeType,
+      notify_url: input.notifyUrl,
+      payer_openid: input.payerOpenid ?? null,
+      scene_info: input.sceneInfo ?? null,
+      time_expire_ms: expireMs,
+      created_ms: now,
     };
     await tx.query(
       `insert into wx_payables (prepay_id, code_token, sp_mchid, kind, combine_out_trade_no, appid, trade_type,
          notify_url, payer_openid, scene_info, time_expire_ms, created_ms)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [payable.prepay_id, payable.code_token, payable.sp_mchid, payable.kind, payable.combine_out_trade_no, payable.appid,
-        payable.trade_type, payable.notify_url, payable.payer_openid, payable.scene_info, expireMs, now],
+      [
+        payable.prepay_id,
+        payable.code_token,
+        payable.sp_mchid,
+        payable.kind,
+        payable.combine_out_trade_no,
+        payable.appid,
+        payable.trade_type,
+        payable.notify_url,
+        payable.payer_openid,
+        payable.scene_info,
+        expireMs,
+        now,
+      ],
     );
     // A partner order's sub-merchant and out_trade_no were checked by samePlacedOrder already.
     const checked = !input.combineOutTradeNo;
@@ -82,7 +109,12 @@ export async function placeOrder(ctx: Ctx, merchant: Merchant, input: OrderInput
 }
 
 async function insertTrade(
-  tx: Tx, merchant: Merchant, payable: PayableRow, sub: SubOrderInput, now: number, checked: boolean,
+  tx: Tx,
+  merchant: Merchant,
+  payable: PayableRow,
+  sub: SubOrderInput,
+  now: number,
+  checked: boolean,
 ): Promise<void> {
   if (!checked) {
     await requireSubMerchant(tx, merchant.mchid, sub.subMchid);
@@ -93,9 +125,25 @@ async function insertTrade(
        combine_out_trade_no, trade_type, description, attach, notify_url, total, state, profit_sharing, fee_rate_bp,
        time_expire_ms, created_ms)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'NOTPAY', $14, $15, $16, $17)`,
-    [ids.transactionId(now), payable.prepay_id, merchant.mchid, sub.subMchid, merchant.appid, sub.subAppid ?? null,
-      sub.outTradeNo, payable.combine_out_trade_no, payable.trade_type, sub.description, sub.attach ?? null,
-      payable.notify_url, sub.total, sub.profitSharing, merchant.feeRateBp, payable.time_expire_ms, now],
+    [
+      ids.transactionId(now),
+      payable.prepay_id,
+      merchant.mchid,
+      sub.subMchid,
+      merchant.appid,
+      sub.subAppid ?? null,
+      sub.outTradeNo,
+      payable.combine_out_trade_no,
+      payable.trade_type,
+      sub.description,
+      sub.attach ?? null,
+      payable.notify_url,
+      sub.total,
+      sub.profitSharing,
+      merchant.feeRateBp,
+      payable.time_expire_ms,
+      now,
+    ],
   );
 }
 
@@ -112,14 +160,20 @@ async function samePlacedOrder(tx: Tx, merchant: Merchant, input: OrderInput): P
     return one<PayableRow>(tx, `select * from wx_payables where prepay_id = $1`, [existing.prepay_id]);
   }
   const payable = await one<PayableRow>(
-    tx, `select * from wx_payables where sp_mchid = $1 and combine_out_trade_no = $2`, [merchant.mchid, input.combineOutTradeNo],
+    tx,
+    `select * from wx_payables where sp_mchid = $1 and combine_out_trade_no = $2`,
+    [merchant.mchid, input.combineOutTradeNo],
   );
   if (!payable) return undefined;
   const trades = await tradesOfPayable(tx, payable.prepay_id);
   if (trades.some((t) => isPaid(t.state))) throw wx.orderPaid();
   if (trades.some((t) => t.state === 'CLOSED')) throw wx.orderClosed();
-  const same = payable.trade_type === input.tradeType && trades.length === input.subOrders.length &&
-    input.subOrders.every((s) => trades.some((t) => t.sub_mchid === s.subMchid && t.out_trade_no === s.outTradeNo && t.total === s.total));
+  const same =
+    payable.trade_type === input.tradeType &&
+    trades.length === input.subOrders.length &&
+    input.subOrders.every((s) =>
+      trades.some((t) => t.sub_mchid === s.subMchid && t.out_trade_no === s.outTradeNo && t.total === s.total),
+    );
   if (!same) throw wx.outTradeNoUsed();
   return payable;
 }
@@ -128,7 +182,9 @@ async function samePlacedOrder(tx: Tx, merchant: Merchant, input: OrderInput): P
 export function orderAnswer(payable: PayableRow, base: string): Record<string, string> {
   if (payable.trade_type === 'NATIVE') return { code_url: `${CODE_URL_PREFIX}${payable.code_token}` };
   if (payable.trade_type === 'JSAPI') return { prepay_id: payable.prepay_id };
-  return { h5_url: `${base}/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=${payable.prepay_id}&package=${payable.code_token}` };
+  return {
+    h5_url: `${base}/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=${payable.prepay_id}&package=${payable.code_token}`,
+  };
 }
 
 /** Refuses a body whose merchant or appid is not the caller's (the gateway checks both against the signature). */

@@ -4,8 +4,21 @@ import { wx } from './errors';
 import { requireSubMerchant } from './merchants';
 import { isPaid, tradeById } from './trades';
 
-export const RELATION_TYPES = ['SERVICE_PROVIDER', 'STORE', 'STAFF', 'STORE_OWNER', 'PARTNER', 'HEADQUARTER', 'BRAND',
-  'DISTRIBUTOR', 'USER', 'SUPPLIER', 'PLATFORM', 'OTHERS', 'CUSTOM'];
+export const RELATION_TYPES = [
+  'SERVICE_PROVIDER',
+  'STORE',
+  'STAFF',
+  'STORE_OWNER',
+  'PARTNER',
+  'HEADQUARTER',
+  'BRAND',
+  'DISTRIBUTOR',
+  'USER',
+  'SUPPLIER',
+  'PLATFORM',
+  'OTHERS',
+  'CUSTOM',
+];
 
 export interface ReceiverInput {
   type: string;
@@ -15,7 +28,8 @@ export interface ReceiverInput {
 
 /** Adds a receiver: for the platform type it is the platform's (scope ''), for a service provider per sub-merchant. */
 export async function addReceiver(ctx: Ctx, merchant: Merchant, scope: string, input: ReceiverInput): Promise<void> {
-  if (input.type !== 'MERCHANT_ID' && input.type !== 'PERSONAL_OPENID') throw wx.param('type 须为 MERCHANT_ID 或 PERSONAL_OPENID');
+  if (input.type !== 'MERCHANT_ID' && input.type !== 'PERSONAL_OPENID')
+    throw wx.param('type 须为 MERCHANT_ID 或 PERSONAL_OPENID');
   if (!RELATION_TYPES.includes(input.relationType)) throw wx.param('relation_type 取值错误');
   await ctx.db.transaction(async (tx) => {
     if (scope !== '') await requireSubMerchant(tx, merchant.mchid, scope);
@@ -28,13 +42,26 @@ export async function addReceiver(ctx: Ctx, merchant: Merchant, scope: string, i
   });
 }
 
-export async function deleteReceiver(ctx: Ctx, merchant: Merchant, scope: string, type: string, account: string): Promise<void> {
+export async function deleteReceiver(
+  ctx: Ctx,
+  merchant: Merchant,
+  scope: string,
+  type: string,
+  account: string,
+): Promise<void> {
   await ctx.db.query(`delete from wx_receivers where sp_mchid = $1 and sub_mchid = $2 and type = $3 and account = $4`, [
-    merchant.mchid, scope, type, account,
+    merchant.mchid,
+    scope,
+    type,
+    account,
   ]);
 }
 
-export async function unsplitAmount(ctx: Ctx, merchant: Merchant, transactionId: string): Promise<{ transaction_id: string; unsplit_amount: number }> {
+export async function unsplitAmount(
+  ctx: Ctx,
+  merchant: Merchant,
+  transactionId: string,
+): Promise<{ transaction_id: string; unsplit_amount: number }> {
   const trade = await tradeById(ctx.db, transactionId);
   if (!trade || trade.sp_mchid !== merchant.mchid || !isPaid(trade.state)) throw wx.notExists('订单不存在');
   return { transaction_id: trade.transaction_id, unsplit_amount: trade.unsplit };

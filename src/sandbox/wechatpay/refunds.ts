@@ -47,7 +47,10 @@ export interface RefundInput {
 }
 
 export async function refundByOutNo(tx: Tx, subMchid: string, outRefundNo: string): Promise<RefundRow | undefined> {
-  return one<RefundRow>(tx, `select * from wx_refunds where sub_mchid = $1 and out_refund_no = $2`, [subMchid, outRefundNo]);
+  return one<RefundRow>(tx, `select * from wx_refunds where sub_mchid = $1 and out_refund_no = $2`, [
+    subMchid,
+    outRefundNo,
+  ]);
 }
 
 async function findRefundedTrade(tx: Tx, input: RefundInput): Promise<TradeRow> {
@@ -55,7 +58,8 @@ async function findRefundedTrade(tx: Tx, input: RefundInput): Promise<TradeRow> 
   const trade = input.transactionId
     ? await tradeById(tx, input.transactionId)
     : await tradeByOutNo(tx, input.subMchid, input.outTradeNo as string);
-  if (!trade || trade.sub_mchid !== input.subMchid || trade.sp_mchid !== input.merchant.mchid) throw wx.notExists('订单不存在');
+  if (!trade || trade.sub_mchid !== input.subMchid || trade.sp_mchid !== input.merchant.mchid)
+    throw wx.notExists('订单不存在');
   if (!isPaid(trade.state)) throw wx.invalid('订单未支付或已关闭，不能退款');
   if (input.total !== trade.total) throw wx.invalid('订单金额 amount.total 与原订单不一致');
   return trade;
@@ -69,7 +73,9 @@ async function refundSource(tx: Tx, trade: TradeRow, net: number, fundsAccount?:
     if (net > trade.unsplit) throw wx.ruleLimit('订单剩余待分金额不足，请先解冻剩余资金（完结分账）后再退款');
     return 'UNAVAILABLE';
   }
-  const sub = await one<{ available: number }>(tx, `select available from wx_sub_merchants where sub_mchid = $1`, [trade.sub_mchid]);
+  const sub = await one<{ available: number }>(tx, `select available from wx_sub_merchants where sub_mchid = $1`, [
+    trade.sub_mchid,
+  ]);
   if (!sub || sub.available < net) throw wx.notEnough('商户可用余额不足');
   return 'AVAILABLE';
 }
@@ -88,25 +94,44 @@ export async function applyRefund(ctx: Ctx, input: RefundInput): Promise<{ refun
     }
     if (input.refund > trade.total - trade.refunded) throw wx.invalid('申请退款金额超过订单可退金额');
     const feeShare = refundFeeShare({
-      paidFen: trade.total, feeFen: trade.fee, refundFen: input.refund,
-      refundedBeforeFen: trade.refunded, feeReturnedBeforeFen: trade.fee_returned,
+      paidFen: trade.total,
+      feeFen: trade.fee,
+      refundFen: input.refund,
+      refundedBeforeFen: trade.refunded,
+      feeReturnedBeforeFen: trade.fee_returned,
     });
     const net = input.refund - feeShare;
     const source = await refundSource(tx, trade, net, input.fundsAccount);
     const now = ctx.clock.now();
     const status = ctx.faults.value.refundResult;
     const refund: RefundRow = {
-      refund_id: ids.refundId(now), api: input.api, sp_mchid: trade.sp_mchid, sub_mchid: trade.sub_mchid,
-      transaction_id: trade.transaction_id, out_trade_no: trade.out_trade_no, out_refund_no: input.outRefundNo,
-      amount: input.refund, total: trade.total, fee_share: feeShare, source, status, reason: input.reason ?? null,
-      notify_url: input.notifyUrl ?? trade.notify_url, created_ms: now, success_ms: status === 'SUCCESS' ? now : null,
+      refund_id: ids.refundId(now),
+      api: input.api,
+      sp_mchid: trade.sp_mchid,
+      sub_mchid: trade.sub_mchid,
+      transaction_id: trade.transaction_id,
+      out_trade_no: trade.out_trade_no,
+      out_refund_no: input.outRefundNo,
+      amount: input.refund,
+      total: trade.total,
+      fee_share: feeShare,
+      source,
+      status,
+      reason: input.reason ?? null,
+      notify_url: input.notifyUrl ?? trade.notify_url,
+      created_ms: now,
+      success_ms: status === 'SUCCESS' ? now : null,
     };
     if (status !== 'CLOSED') await takeRefundMoney(tx, trade, refund, net);
     await insertRefund(tx, refund);
     await enqueueNotification(tx, ctx, {
-      spMchid: trade.sp_mchid, apiv3Key: input.merchant.apiv3Key, url: refund.notify_url,
+      spMchid: trade.sp_mchid,
+      apiv3Key: input.merchant.apiv3Key,
+      url: refund.notify_url,
       eventType: `REFUND.${status as 'SUCCESS' | 'ABNORMAL' | 'CLOSED'}`,
-      summary: { SUCCESS: '退款成功', ABNORMAL: '退款异常', CLOSED: '退款关闭' }[status as 'SUCCESS' | 'ABNORMAL' | 'CLOSED'],
+      summary: { SUCCESS: '退款成功', ABNORMAL: '退款异常', CLOSED: '退款关闭' }[
+        status as 'SUCCESS' | 'ABNORMAL' | 'CLOSED'
+      ],
       originalType: 'refund',
       resource: refundNotificationJson(refund, trade),
     });
@@ -123,7 +148,10 @@ async function takeRefundMoney(tx: Tx, trade: TradeRow, refund: RefundRow, net: 
     [trade.transaction_id, refund.amount, refund.fee_share, refund.source === 'UNAVAILABLE' ? net : 0],
   );
   if (refund.source === 'AVAILABLE') {
-    await tx.query(`update wx_sub_merchants set available = available - $2 where sub_mchid = $1`, [trade.sub_mchid, net]);
+    await tx.query(`update wx_sub_merchants set available = available - $2 where sub_mchid = $1`, [
+      trade.sub_mchid,
+      net,
+    ]);
   }
 }
 
@@ -132,8 +160,24 @@ async function insertRefund(tx: Tx, r: RefundRow): Promise<void> {
     `insert into wx_refunds (refund_id, api, sp_mchid, sub_mchid, transaction_id, out_trade_no, out_refund_no, amount,
        total, fee_share, source, status, reason, notify_url, created_ms, success_ms)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-    [r.refund_id, r.api, r.sp_mchid, r.sub_mchid, r.transaction_id, r.out_trade_no, r.out_refund_no, r.amount, r.total,
-      r.fee_share, r.source, r.status, r.reason, r.notify_url, r.created_ms, r.success_ms],
+    [
+      r.refund_id,
+      r.api,
+      r.sp_mchid,
+      r.sub_mchid,
+      r.transaction_id,
+      r.out_trade_no,
+      r.out_refund_no,
+      r.amount,
+      r.total,
+      r.fee_share,
+      r.source,
+      r.status,
+      r.reason,
+      r.notify_url,
+      r.created_ms,
+      r.success_ms,
+    ],
   );
 }
 
@@ -199,8 +243,16 @@ export function domesticJson(r: RefundRow, status: RefundStatus = r.status): Rec
     status,
     funds_account: r.source,
     amount: {
-      total: r.total, refund: r.amount, from: [], payer_total: r.total, payer_refund: r.amount,
-      settlement_refund: r.amount, settlement_total: r.total, discount_refund: 0, currency: 'CNY', refund_fee: r.fee_share,
+      total: r.total,
+      refund: r.amount,
+      from: [],
+      payer_total: r.total,
+      payer_refund: r.amount,
+      settlement_refund: r.amount,
+      settlement_total: r.total,
+      discount_refund: 0,
+      currency: 'CNY',
+      refund_fee: r.fee_share,
     },
     promotion_detail: [],
   };

@@ -34,14 +34,23 @@ export interface ReturnInput {
 }
 
 export async function returnByOutNo(tx: Tx, subMchid: string, outReturnNo: string): Promise<ReturnRow | undefined> {
-  return one<ReturnRow>(tx, `select * from wx_returns where sub_mchid = $1 and out_return_no = $2`, [subMchid, outReturnNo]);
+  return one<ReturnRow>(tx, `select * from wx_returns where sub_mchid = $1 and out_return_no = $2`, [
+    subMchid,
+    outReturnNo,
+  ]);
 }
 
 async function sharedOrder(tx: Tx, input: ReturnInput): Promise<ShareOrderRow> {
   if (!input.orderId && !input.outOrderNo) throw wx.param('order_id 与 out_order_no 不能同时为空');
   const order = input.orderId
-    ? await one<ShareOrderRow>(tx, `select * from wx_share_orders where order_id = $1 and sub_mchid = $2`, [input.orderId, input.subMchid])
-    : await one<ShareOrderRow>(tx, `select * from wx_share_orders where out_order_no = $1 and sub_mchid = $2`, [input.outOrderNo, input.subMchid]);
+    ? await one<ShareOrderRow>(tx, `select * from wx_share_orders where order_id = $1 and sub_mchid = $2`, [
+        input.orderId,
+        input.subMchid,
+      ])
+    : await one<ShareOrderRow>(tx, `select * from wx_share_orders where out_order_no = $1 and sub_mchid = $2`, [
+        input.outOrderNo,
+        input.subMchid,
+      ]);
   if (!order || order.kind !== 'share') throw wx.notExists('分账单不存在');
   return order;
 }
@@ -70,22 +79,48 @@ export async function requestReturn(ctx: Ctx, input: ReturnInput): Promise<Retur
       return existing;
     }
     const order = await sharedOrder(tx, input);
-    if (input.amount > (await returnableFen(tx, order, input.returnMchid))) throw wx.notEnough('回退金额超过该接收方可回退金额');
+    if (input.amount > (await returnableFen(tx, order, input.returnMchid)))
+      throw wx.notEnough('回退金额超过该接收方可回退金额');
     const now = ctx.clock.now();
     const row: ReturnRow = {
-      return_no: ids.returnNo(now), api: input.api, sp_mchid: order.sp_mchid, sub_mchid: order.sub_mchid,
-      order_id: order.order_id, out_order_no: order.out_order_no, out_return_no: input.outReturnNo,
-      return_mchid: input.returnMchid, amount: input.amount, description: input.description, created_ms: now,
+      return_no: ids.returnNo(now),
+      api: input.api,
+      sp_mchid: order.sp_mchid,
+      sub_mchid: order.sub_mchid,
+      order_id: order.order_id,
+      out_order_no: order.out_order_no,
+      out_return_no: input.outReturnNo,
+      return_mchid: input.returnMchid,
+      amount: input.amount,
+      description: input.description,
+      created_ms: now,
     };
     await tx.query(
       `insert into wx_returns (return_no, api, sp_mchid, sub_mchid, order_id, out_order_no, out_return_no, return_mchid,
          amount, description, created_ms) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [row.return_no, row.api, row.sp_mchid, row.sub_mchid, row.order_id, row.out_order_no, row.out_return_no,
-        row.return_mchid, row.amount, row.description, now],
+      [
+        row.return_no,
+        row.api,
+        row.sp_mchid,
+        row.sub_mchid,
+        row.order_id,
+        row.out_order_no,
+        row.out_return_no,
+        row.return_mchid,
+        row.amount,
+        row.description,
+        now,
+      ],
     );
-    await tx.query(`update wx_trades set returned = returned + $2 where transaction_id = $1`, [order.transaction_id, input.amount]);
+    await tx.query(`update wx_trades set returned = returned + $2 where transaction_id = $1`, [
+      order.transaction_id,
+      input.amount,
+    ]);
     // Returned money lands in the sub-merchant's available balance (not back in the freeze).
-    await tx.query(`update wx_sub_merchants set available = available + $2 where sub_mchid = $1`, [order.sub_mchid, input.amount]);
+    await tx.query(`update wx_sub_merchants set available = available + $2 where sub_mchid = $1`, [
+      order.sub_mchid,
+      input.amount,
+    ]);
     return row;
   });
 }

@@ -2,8 +2,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
-  applymentById, applymentByRequestNo, createApplyment, ecommerceStateJson, materialize, subStateJson,
-  type ApplymentApi, type ApplymentRow,
+  applymentById,
+  applymentByRequestNo,
+  createApplyment,
+  ecommerceStateJson,
+  materialize,
+  subStateJson,
+  type ApplymentApi,
+  type ApplymentRow,
 } from './applyments';
 import type { Ctx } from './context';
 import { wx } from './errors';
@@ -42,10 +48,30 @@ const SubBody = Type.Object({
 });
 
 function checkIdentity(ctx: Ctx, req: FastifyRequest, holder: Json, path: string): void {
-  checkEncryptedFields(ctx, req, holder.id_card_info, ['id_card_name', 'id_card_number', 'id_card_address'], `${path}.id_card_info`);
-  checkEncryptedFields(ctx, req, holder.id_doc_info, ['id_doc_name', 'id_doc_number', 'id_doc_address'], `${path}.id_doc_info`);
+  checkEncryptedFields(
+    ctx,
+    req,
+    holder.id_card_info,
+    ['id_card_name', 'id_card_number', 'id_card_address'],
+    `${path}.id_card_info`,
+  );
+  checkEncryptedFields(
+    ctx,
+    req,
+    holder.id_doc_info,
+    ['id_doc_name', 'id_doc_number', 'id_doc_address'],
+    `${path}.id_doc_info`,
+  );
   const ubos = Array.isArray(holder.ubo_info_list) ? holder.ubo_info_list : [];
-  ubos.forEach((ubo, i) => checkEncryptedFields(ctx, req, ubo, ['ubo_id_doc_name', 'ubo_id_doc_number', 'ubo_id_doc_address'], `ubo_info_list[${i}]`));
+  ubos.forEach((ubo, i) =>
+    checkEncryptedFields(
+      ctx,
+      req,
+      ubo,
+      ['ubo_id_doc_name', 'ubo_id_doc_number', 'ubo_id_doc_address'],
+      `ubo_info_list[${i}]`,
+    ),
+  );
 }
 
 function checkEcommerceSensitive(ctx: Ctx, req: FastifyRequest, body: Json): void {
@@ -75,21 +101,31 @@ function checkSubSensitive(ctx: Ctx, req: FastifyRequest, body: Json): void {
 export function registerApplymentRoutes(app: FastifyInstance, env: V3Env): void {
   const { ctx, prefix } = env;
   const r = typed(app);
-  const signUrl = (req: FastifyRequest, row: ApplymentRow) => `${baseUrl(req, prefix)}/applyments/sign?applyment_id=${row.applyment_id}`;
+  const signUrl = (req: FastifyRequest, row: ApplymentRow) =>
+    `${baseUrl(req, prefix)}/applyments/sign?applyment_id=${row.applyment_id}`;
 
   const submit = async (req: FastifyRequest, api: ApplymentApi, requestNo: string, merchantName: string) => {
     const merchant = merchantOf(req);
     return ctx.db.transaction((tx) =>
-      createApplyment(ctx, tx, { applyment_id: ids.applymentId(), api, sp_mchid: merchant.mchid, request_no: requestNo, merchant_name: merchantName }),
+      createApplyment(ctx, tx, {
+        applyment_id: ids.applymentId(),
+        api,
+        sp_mchid: merchant.mchid,
+        request_no: requestNo,
+        merchant_name: merchantName,
+      }),
     );
   };
 
   const lookup = async (req: FastifyRequest, api: ApplymentApi, by: 'no' | 'id', key: string) => {
     const merchant = merchantOf(req);
     const row = await ctx.db.transaction(async (tx) => {
-      const found = by === 'no'
-        ? await applymentByRequestNo(tx, merchant.mchid, api, key)
-        : /^\d+$/.test(key) ? await applymentById(tx, merchant.mchid, api, Number(key)) : undefined;
+      const found =
+        by === 'no'
+          ? await applymentByRequestNo(tx, merchant.mchid, api, key)
+          : /^\d+$/.test(key)
+            ? await applymentById(tx, merchant.mchid, api, Number(key))
+            : undefined;
       return found ? materialize(ctx, tx, found) : undefined;
     });
     if (!row) throw wx.notExists('申请单不存在');
@@ -101,7 +137,8 @@ export function registerApplymentRoutes(app: FastifyInstance, env: V3Env): void 
     checkEcommerceSensitive(ctx, req, req.body as Json);
     const body = req.body as Json;
     await checkMediaIds(ctx, merchantOf(req).mchid, [
-      ['id_card_info.id_card_copy', obj(body.id_card_info).id_card_copy], ['id_card_info.id_card_national', obj(body.id_card_info).id_card_national],
+      ['id_card_info.id_card_copy', obj(body.id_card_info).id_card_copy],
+      ['id_card_info.id_card_national', obj(body.id_card_info).id_card_national],
       ['business_license_info.business_license_copy', obj(body.business_license_info).business_license_copy],
     ]);
     const row = await submit(req, 'ecommerce', req.body.out_request_no, req.body.merchant_shortname);

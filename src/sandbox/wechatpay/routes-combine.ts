@@ -59,7 +59,9 @@ export function registerCombineRoutes(app: FastifyInstance, env: V3Env): void {
     const { combine_out_trade_no } = req.params as { combine_out_trade_no: string };
     return ctx.db.transaction(async (tx) => {
       const payable = await one<PayableRow>(
-        tx, `select * from wx_payables where sp_mchid = $1 and combine_out_trade_no = $2`, [merchant.mchid, combine_out_trade_no],
+        tx,
+        `select * from wx_payables where sp_mchid = $1 and combine_out_trade_no = $2`,
+        [merchant.mchid, combine_out_trade_no],
       );
       if (!payable) throw wx.orderNotExist();
       await closeExpired(tx, ctx.clock.now(), payable.prepay_id);
@@ -67,27 +69,34 @@ export function registerCombineRoutes(app: FastifyInstance, env: V3Env): void {
     });
   });
 
-  r.post('/v3/combine-transactions/out-trade-no/:combine_out_trade_no/close', { config: SANDBOX_CLIENT, schema: { body: CombineCloseBody } }, async (req, reply) => {
-    const merchant = merchantOf(req);
-    const { combine_out_trade_no } = req.params as { combine_out_trade_no: string };
-    if (req.body.combine_appid !== merchant.appid) throw wx.appidMismatch();
-    await ctx.db.transaction(async (tx) => {
-      const payable = await one<PayableRow>(
-        tx, `select * from wx_payables where sp_mchid = $1 and combine_out_trade_no = $2`, [merchant.mchid, combine_out_trade_no],
-      );
-      if (!payable) throw wx.orderNotExist();
-      const trades = await tradesOfPayable(tx, payable.prepay_id);
-      for (const sub of req.body.sub_orders) {
-        if (!trades.some((t) => t.sub_mchid === sub.sub_mchid && t.out_trade_no === sub.out_trade_no)) {
-          throw wx.param(`子单 ${sub.out_trade_no} 不属于该合单`);
+  r.post(
+    '/v3/combine-transactions/out-trade-no/:combine_out_trade_no/close',
+    { config: SANDBOX_CLIENT, schema: { body: CombineCloseBody } },
+    async (req, reply) => {
+      const merchant = merchantOf(req);
+      const { combine_out_trade_no } = req.params as { combine_out_trade_no: string };
+      if (req.body.combine_appid !== merchant.appid) throw wx.appidMismatch();
+      await ctx.db.transaction(async (tx) => {
+        const payable = await one<PayableRow>(
+          tx,
+          `select * from wx_payables where sp_mchid = $1 and combine_out_trade_no = $2`,
+          [merchant.mchid, combine_out_trade_no],
+        );
+        if (!payable) throw wx.orderNotExist();
+        const trades = await tradesOfPayable(tx, payable.prepay_id);
+        for (const sub of req.body.sub_orders) {
+          if (!trades.some((t) => t.sub_mchid === sub.sub_mchid && t.out_trade_no === sub.out_trade_no)) {
+            throw wx.param(`子单 ${sub.out_trade_no} 不属于该合单`);
+          }
         }
-      }
-      // A combined order is paid as a whole, so one paid sub-order means the whole order is paid.
-      if (trades.some((t) => isPaid(t.state))) throw wx.orderPaid();
-      await tx.query(`update wx_trades set state = 'CLOSED' where prepay_id = $1 and state in ('NOTPAY', 'PAYERROR')`, [
-        payable.prepay_id,
-      ]);
-    });
-    return reply.code(204).send();
-  });
+        // A combined order is paid as a whole, so one paid sub-order means the whole order is paid.
+        if (trades.some((t) => isPaid(t.state))) throw wx.orderPaid();
+        await tx.query(
+          `update wx_trades set state = 'CLOSED' where prepay_id = $1 and state in ('NOTPAY', 'PAYERROR')`,
+          [payable.prepay_id],
+        );
+      });
+      return reply.code(204).send();
+    },
+  );
 }

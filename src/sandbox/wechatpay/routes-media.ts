@@ -23,18 +23,22 @@ interface Upload {
 
 export function registerMediaRoutes(app: FastifyInstance, env: V3Env): void {
   const { ctx } = env;
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (req, body, done) => {
-    const boundary = boundaryOf(req.headers['content-type']);
-    if (!boundary) return done(wx.param('multipart/form-data 缺少 boundary'));
-    try {
-      const parts = parseMultipart(body as Buffer, boundary);
-      const meta = parts.find((p) => p.name === 'meta' && p.filename === undefined)?.data.toString('utf8') ?? '';
-      keepRawBody(req, meta);
-      done(null, { meta, file: parts.find((p) => p.name === 'file') } satisfies Upload);
-    } catch (err) {
-      done(err instanceof MultipartError ? wx.param(`multipart/form-data 格式错误: ${err.message}`) : (err as Error));
-    }
-  });
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
+    (req, body, done) => {
+      const boundary = boundaryOf(req.headers['content-type']);
+      if (!boundary) return done(wx.param('multipart/form-data 缺少 boundary'));
+      try {
+        const parts = parseMultipart(body as Buffer, boundary);
+        const meta = parts.find((p) => p.name === 'meta' && p.filename === undefined)?.data.toString('utf8') ?? '';
+        keepRawBody(req, meta);
+        done(null, { meta, file: parts.find((p) => p.name === 'file') } satisfies Upload);
+      } catch (err) {
+        done(err instanceof MultipartError ? wx.param(`multipart/form-data 格式错误: ${err.message}`) : (err as Error));
+      }
+    },
+  );
 
   app.post('/v3/merchant/media/upload', { config: SANDBOX_CLIENT }, async (req: FastifyRequest) => {
     const merchant = merchantOf(req);
@@ -42,9 +46,11 @@ export function registerMediaRoutes(app: FastifyInstance, env: V3Env): void {
     const { filename, sha256 } = parseMeta(meta);
     if (!file || file.data.length === 0) throw wx.param('缺少 file 文件');
     if (file.data.length > IMAGE_BYTES_MAX) throw wx.param('图片大小不能超过 2M');
-    if (createHash('sha256').update(file.data).digest('hex') !== sha256.toLowerCase()) throw wx.param('meta.sha256 与文件内容不符');
+    if (createHash('sha256').update(file.data).digest('hex') !== sha256.toLowerCase())
+      throw wx.param('meta.sha256 与文件内容不符');
     const extension = EXTENSIONS[/\.([A-Za-z]+)$/.exec(filename)?.[1]?.toLowerCase() ?? ''];
-    if (!extension || imageFormat(file.data) !== extension) throw wx.param('仅支持 JPG、BMP、PNG 格式的图片，且文件名后缀须与内容一致');
+    if (!extension || imageFormat(file.data) !== extension)
+      throw wx.param('仅支持 JPG、BMP、PNG 格式的图片，且文件名后缀须与内容一致');
     const mediaId = ids.mediaId();
     await ctx.db.query(
       'insert into wx_media (media_id, mchid, filename, sha256, bytes, created_ms) values ($1, $2, $3, $4, $5, $6)',
@@ -62,13 +68,19 @@ function parseMeta(meta: string): { filename: string; sha256: string } {
     throw wx.param('缺少 meta 或 meta 不是合法的 JSON');
   }
   const m = (parsed ?? {}) as { filename?: unknown; sha256?: unknown };
-  if (typeof m.filename !== 'string' || m.filename.length === 0 || m.filename.length > 128) throw wx.param('meta.filename 缺失或过长');
-  if (typeof m.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(m.sha256)) throw wx.param('meta.sha256 须为 64 位十六进制');
+  if (typeof m.filename !== 'string' || m.filename.length === 0 || m.filename.length > 128)
+    throw wx.param('meta.filename 缺失或过长');
+  if (typeof m.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(m.sha256))
+    throw wx.param('meta.sha256 须为 64 位十六进制');
   return { filename: m.filename, sha256: m.sha256 };
 }
 
 /** Application forms name images by media id: each must be one this merchant uploaded. */
-export async function checkMediaIds(ctx: Ctx, mchid: string, ids: Array<[path: string, value: unknown]>): Promise<void> {
+export async function checkMediaIds(
+  ctx: Ctx,
+  mchid: string,
+  ids: Array<[path: string, value: unknown]>,
+): Promise<void> {
   for (const [path, value] of ids) {
     if (value === undefined || value === '') continue;
     if (typeof value !== 'string') throw wx.param(`${path} 应为图片上传接口返回的 media_id`);

@@ -25,9 +25,11 @@ function langOf(req: FastifyRequest): Lang {
 export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): void {
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
-    if (error instanceof ToolError) return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+    if (error instanceof ToolError)
+      return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
     if (error.validation) return reply.code(422).send({ error: { code: 'invalid_request', message: error.message } });
-    if (error.statusCode === 413) return reply.code(413).send({ error: { code: 'body_too_large', message: error.message } });
+    if (error.statusCode === 413)
+      return reply.code(413).send({ error: { code: 'body_too_large', message: error.message } });
     if (error.statusCode && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: { code: 'bad_request', message: error.message } });
     }
@@ -36,25 +38,46 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
   });
   const r = typed(app);
 
-  r.post('/merchants', { config: SANDBOX_CLIENT, bodyLimit: SMALL_BODY_BYTES, preHandler: registrationLimit(ctx.registrations) }, async (req, reply) => reply.code(201).send(await registerMerchant(ctx, (req.body ?? {}) as RegistrationInput)));
+  r.post(
+    '/merchants',
+    { config: SANDBOX_CLIENT, bodyLimit: SMALL_BODY_BYTES, preHandler: registrationLimit(ctx.registrations) },
+    async (req, reply) => reply.code(201).send(await registerMerchant(ctx, (req.body ?? {}) as RegistrationInput)),
+  );
 
   r.post('/wallet/pay', { config: SANDBOX_CLIENT }, async (req) => {
     const body = req.body;
-    if (typeof body !== 'object' || body === null) throw new ToolError(400, 'invalid_request', 'a JSON body is required');
+    if (typeof body !== 'object' || body === null)
+      throw new ToolError(400, 'invalid_request', 'a JSON body is required');
     return walletPay(ctx, body as WalletPayInput);
   });
 
   // The wallet pages: a refused redirect_url is a clear error page, never a link; every value is escaped and the
   // page's only script carries its nonce (pageSecurityHeaders).
-  const page = async (req: FastifyRequest, reply: FastifyReply, handle: Record<string, string>, redirectUrl?: string) => {
+  const page = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    handle: Record<string, string>,
+    redirectUrl?: string,
+  ) => {
     const lang = langOf(req);
     const refused = redirectUrl ? ctx.hosts.returnUrlProblem(redirectUrl) : null;
     if (refused) {
-      return reply.code(400).type('text/html; charset=utf-8').send(errorPage(lang, 'invalid_redirect_url', `redirect_url ${refused}`));
+      return reply
+        .code(400)
+        .type('text/html; charset=utf-8')
+        .send(errorPage(lang, 'invalid_redirect_url', `redirect_url ${refused}`));
     }
-    const view = await ctx.db.transaction(async (tx) => describePayable(tx, await resolvePayable(tx, handle), ctx.clock.now()));
+    const view = await ctx.db.transaction(async (tx) =>
+      describePayable(tx, await resolvePayable(tx, handle), ctx.clock.now()),
+    );
     const nonce = pageNonce();
-    const html = walletPage(view, { lang, nonce, payUrl: `${prefix}/wallet/pay`, handle, ...(redirectUrl ? { redirectUrl } : {}) });
+    const html = walletPage(view, {
+      lang,
+      nonce,
+      payUrl: `${prefix}/wallet/pay`,
+      handle,
+      ...(redirectUrl ? { redirectUrl } : {}),
+    });
     return pageSecurityHeaders(reply, nonce).type('text/html; charset=utf-8').send(html);
   };
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
@@ -62,7 +85,11 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
     const q = req.query as Record<string, unknown>;
     const codeUrl = text(q.code_url);
     const prepayId = text(q.prepay_id);
-    const handle: Record<string, string> = codeUrl ? { code_url: codeUrl } : prepayId ? { prepay_id: prepayId } : { url: text(q.url) ?? '' };
+    const handle: Record<string, string> = codeUrl
+      ? { code_url: codeUrl }
+      : prepayId
+        ? { prepay_id: prepayId }
+        : { url: text(q.url) ?? '' };
     return page(req, reply, handle, text(q.redirect_url));
   });
   r.get('/cgi-bin/mmpayweb-bin/checkmweb', { config: SANDBOX_CLIENT }, async (req, reply) => {
@@ -80,11 +107,19 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
 
   const clockJson = () => ({ now: rfc3339(ctx.clock.now()), now_ms: ctx.clock.now(), offset_ms: ctx.clock.offset });
   r.get('/clock', { config: SANDBOX_ADMIN }, async () => clockJson());
-  r.post('/clock', { config: SANDBOX_ADMIN, bodyLimit: SMALL_BODY_BYTES, schema: { body: Type.Object({ advance_ms: Type.Integer({ minimum: 0 }) }) } }, async (req) => {
-    await ctx.clock.advance(req.body.advance_ms);
-    await sweep(ctx); // expiries and unfreezes that are now due happen before the answer
-    return clockJson();
-  });
+  r.post(
+    '/clock',
+    {
+      config: SANDBOX_ADMIN,
+      bodyLimit: SMALL_BODY_BYTES,
+      schema: { body: Type.Object({ advance_ms: Type.Integer({ minimum: 0 }) }) },
+    },
+    async (req) => {
+      await ctx.clock.advance(req.body.advance_ms);
+      await sweep(ctx); // expiries and unfreezes that are now due happen before the answer
+      return clockJson();
+    },
+  );
 
   r.get('/faults', { config: SANDBOX_ADMIN }, async () => ctx.faults.value);
   r.put('/faults', { config: SANDBOX_ADMIN, bodyLimit: SMALL_BODY_BYTES }, async (req) => {
@@ -96,17 +131,31 @@ export function setupToolScope(app: FastifyInstance, ctx: Ctx, prefix: string): 
     return ctx.faults.value;
   });
 
-  r.get('/books/sub-merchants/:sub_mchid', { config: SANDBOX_ADMIN }, async (req) => subMerchantBooks(ctx, (req.params as { sub_mchid: string }).sub_mchid));
-  r.get('/books/notifications', {
-    config: SANDBOX_ADMIN,
-    schema: { querystring: Type.Object({ sp_mchid: Type.Optional(Type.String()), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })) }) },
-  }, async (req) => ({ data: await notificationList(ctx, req.query.sp_mchid, Number(req.query.limit ?? 100)) }));
+  r.get('/books/sub-merchants/:sub_mchid', { config: SANDBOX_ADMIN }, async (req) =>
+    subMerchantBooks(ctx, (req.params as { sub_mchid: string }).sub_mchid),
+  );
+  r.get(
+    '/books/notifications',
+    {
+      config: SANDBOX_ADMIN,
+      schema: {
+        querystring: Type.Object({
+          sp_mchid: Type.Optional(Type.String()),
+          limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+        }),
+      },
+    },
+    async (req) => ({ data: await notificationList(ctx, req.query.sp_mchid, Number(req.query.limit ?? 100)) }),
+  );
 
   // The public keys a client pins, the same as registration answers: nothing secret.
   r.get('/keys', { config: SANDBOX_CLIENT }, async (req) => ({
     wechatpay_public_key_id: ctx.keys.wechatpayPublicKey.serial,
     wechatpay_public_key: ctx.keys.wechatpayPublicKey.publicKeyPem,
-    platform_certificate: { serial_no: ctx.keys.platformCert.serial, certificate: ctx.keys.platformCert.certificatePem },
+    platform_certificate: {
+      serial_no: ctx.keys.platformCert.serial,
+      certificate: ctx.keys.platformCert.certificatePem,
+    },
     api_base: baseUrl(req, prefix),
   }));
 }

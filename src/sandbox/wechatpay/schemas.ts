@@ -65,7 +65,9 @@ const combineCommon = {
   time_expire: Type.Optional(Str(1, 64)),
   notify_url: Str(1, 256),
   scene_info: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  combine_payer_info: Type.Optional(Type.Object({ openid: Type.Optional(Str(1, 128)), sub_openid: Type.Optional(Str(1, 128)) })),
+  combine_payer_info: Type.Optional(
+    Type.Object({ openid: Type.Optional(Str(1, 128)), sub_openid: Type.Optional(Str(1, 128)) }),
+  ),
 };
 
 export const CombineNativeBody = Type.Object(combineCommon);
@@ -81,7 +83,12 @@ export const CombineH5Body = Type.Object({
 export const CombineCloseBody = Type.Object({
   combine_appid: Str(1, 32),
   sub_orders: Type.Array(
-    Type.Object({ mchid: Str(1, 32), out_trade_no: Str(6, 32), sub_mchid: Str(1, 32), sub_appid: Type.Optional(Str(1, 32)) }),
+    Type.Object({
+      mchid: Str(1, 32),
+      out_trade_no: Str(6, 32),
+      sub_mchid: Str(1, 32),
+      sub_appid: Type.Optional(Str(1, 32)),
+    }),
     { minItems: 1, maxItems: 50 },
   ),
 });

@@ -34,18 +34,27 @@ export function ecommerceShareQueryJson({ order, receivers }: ShareOrder): Recor
     ...ecommerceShareAcceptedJson({ order, receivers }),
     status: 'FINISHED',
     receivers: receivers.map((r) => ecommerceReceiver(r, order.created_ms)),
-    ...(finished ? { finish_amount: order.unfrozen, finish_description: order.kind === 'share' ? '分账完结' : order.description } : {}),
+    ...(finished
+      ? { finish_amount: order.unfrozen, finish_description: order.kind === 'share' ? '分账完结' : order.description }
+      : {}),
   };
 }
 
 /** The service-provider body (`state`, per-receiver `result`), with the unfreeze shown as a receiver entry. */
 export function serviceProviderShareJson({ order, receivers }: ShareOrder, fresh: boolean): Record<string, unknown> {
   const entries = receivers.map((r) => ({
-    amount: r.amount, description: r.description, type: r.type, account: r.account, detail_id: r.detail_id,
+    amount: r.amount,
+    description: r.description,
+    type: r.type,
+    account: r.account,
+    detail_id: r.detail_id,
   }));
   if (order.unfrozen > 0 || order.kind !== 'share') {
     entries.push({
-      amount: order.unfrozen, description: UNFREEZE_DESCRIPTION, type: 'MERCHANT_ID', account: order.sub_mchid,
+      amount: order.unfrozen,
+      description: UNFREEZE_DESCRIPTION,
+      type: 'MERCHANT_ID',
+      account: order.sub_mchid,
       detail_id: `36${order.order_id.slice(2)}`,
     });
   }

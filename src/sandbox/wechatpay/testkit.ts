@@ -37,7 +37,12 @@ export interface Harness {
 }
 
 export async function startHarness(opts: WechatpaySandboxOptions = {}): Promise<Harness> {
-  const sandbox = await createWechatpaySandbox({ notifyTimeScale: 0.0001, settleDelayMs: 1000, applymentDelayMs: 2000, ...opts });
+  const sandbox = await createWechatpaySandbox({
+    notifyTimeScale: 0.0001,
+    settleDelayMs: 1000,
+    applymentDelayMs: 2000,
+    ...opts,
+  });
   const app = Fastify({ logger: false });
   await app.register(sandbox.plugin, { prefix: PREFIX });
   const origin = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -45,12 +50,20 @@ export async function startHarness(opts: WechatpaySandboxOptions = {}): Promise<
   const tool: Harness['tool'] = async (method, path, body) => {
     const headers: Record<string, string> = { authorization: `Bearer ${sandbox.adminToken}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text };
   };
   return {
-    sandbox, app, origin, base, tool,
+    sandbox,
+    app,
+    origin,
+    base,
+    tool,
     async register(input = {}) {
       const res = await tool('POST', '/merchants', input);
       if (res.status !== 201) throw new Error(`registration failed: ${JSON.stringify(res.body)}`);
@@ -94,7 +107,10 @@ export interface Receiver {
 export async function startReceiver(): Promise<Receiver> {
   const app = Fastify({ logger: false });
   const state: Receiver = {
-    url: '', received: [], answer: 204, script: [],
+    url: '',
+    received: [],
+    answer: 204,
+    script: [],
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (state.received.length < count) {
@@ -120,9 +136,13 @@ export async function startReceiver(): Promise<Receiver> {
 /** Verifies a notification's signature with the plugin's helpers and decrypts its resource. */
 export function openNotification(n: ReceivedNotification, m: Registered): { verified: boolean; resource: any } {
   const h = n.headers;
-  const verified = h['wechatpay-serial'] === m.wechatpay_public_key_id &&
-    Rsa.verify(Formatter.response(h['wechatpay-timestamp'] as string, h['wechatpay-nonce'] as string, n.body), h['wechatpay-signature'] as string,
-      Rsa.from(m.wechatpay_public_key, Rsa.KEY_TYPE_PUBLIC));
+  const verified =
+    h['wechatpay-serial'] === m.wechatpay_public_key_id &&
+    Rsa.verify(
+      Formatter.response(h['wechatpay-timestamp'] as string, h['wechatpay-nonce'] as string, n.body),
+      h['wechatpay-signature'] as string,
+      Rsa.from(m.wechatpay_public_key, Rsa.KEY_TYPE_PUBLIC),
+    );
   const r = n.json.resource;
   const resource = JSON.parse(Aes.AesGcm.decrypt(r.ciphertext, m.apiv3_key, r.nonce, r.associated_data));
   return { verified, resource };
@@ -134,7 +154,11 @@ export interface OpenedNotification extends ReceivedNotification {
 }
 
 /** The notifications received so far that decrypt (with m's key) to a resource matching `match`. */
-export function notesMatching(r: Receiver, m: Registered, match: (resource: any, n: ReceivedNotification) => boolean): OpenedNotification[] {
+export function notesMatching(
+  r: Receiver,
+  m: Registered,
+  match: (resource: any, n: ReceivedNotification) => boolean,
+): OpenedNotification[] {
   return r.received
     .filter((n) => n.json?.resource?.ciphertext)
     .flatMap((n) => {
@@ -149,7 +173,11 @@ export function notesMatching(r: Receiver, m: Registered, match: (resource: any,
 
 /** Waits until `count` notifications decrypting (with m's key) to a resource matching `match` have arrived. */
 export async function waitForNotes(
-  r: Receiver, m: Registered, match: (resource: any, n: ReceivedNotification) => boolean, count = 1, timeoutMs = 10_000,
+  r: Receiver,
+  m: Registered,
+  match: (resource: any, n: ReceivedNotification) => boolean,
+  count = 1,
+  timeoutMs = 10_000,
 ): Promise<OpenedNotification[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -12,7 +12,9 @@ export class SandboxClock {
   constructor(private readonly db: Db) {}
 
   async load(): Promise<void> {
-    const { rows } = await this.db.query<{ value: string }>(`select value from wx_settings where key = 'clock_offset_ms'`);
+    const { rows } = await this.db.query<{ value: string }>(
+      `select value from wx_settings where key = 'clock_offset_ms'`,
+    );
     this.offsetMs = rows[0] ? Number(rows[0].value) : 0;
   }
 

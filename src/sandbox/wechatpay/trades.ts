@@ -72,7 +72,10 @@ export function isPaid(state: TradeState): boolean {
 }
 
 export async function tradeByOutNo(tx: Tx, subMchid: string, outTradeNo: string): Promise<TradeRow | undefined> {
-  return one<TradeRow>(tx, `select * from wx_trades where sub_mchid = $1 and out_trade_no = $2`, [subMchid, outTradeNo]);
+  return one<TradeRow>(tx, `select * from wx_trades where sub_mchid = $1 and out_trade_no = $2`, [
+    subMchid,
+    outTradeNo,
+  ]);
 }
 
 export async function tradeById(tx: Tx, transactionId: string): Promise<TradeRow | undefined> {
@@ -157,7 +160,9 @@ export function combineJson(p: PayableRow, trades: TradeRow[]): Record<string, u
     combine_appid: p.appid,
     combine_mchid: p.sp_mchid,
     combine_out_trade_no: p.combine_out_trade_no,
-    ...(p.scene_info && typeof p.scene_info.device_id === 'string' ? { scene_info: { device_id: p.scene_info.device_id } } : {}),
+    ...(p.scene_info && typeof p.scene_info.device_id === 'string'
+      ? { scene_info: { device_id: p.scene_info.device_id } }
+      : {}),
     sub_orders: trades.map(combineSubOrderJson),
     combine_payer_info: { openid: trades.find((t) => t.payer_openid)?.payer_openid ?? p.payer_openid ?? '' },
   };

@@ -32,7 +32,8 @@ function typeRefusal(path: string, merchant: Merchant): WxError | undefined {
     return wx.noAuth('无权限：普通服务商不能调用平台收付通接口');
   }
   const serviceProviderOnly =
-    path.startsWith('/v3/refund/domestic/') || path.startsWith('/v3/applyment4sub/') ||
+    path.startsWith('/v3/refund/domestic/') ||
+    path.startsWith('/v3/applyment4sub/') ||
     (path.startsWith('/v3/profitsharing/') && path !== '/v3/profitsharing/bills');
   if (serviceProviderOnly && merchant.type !== 'service_provider') {
     return wx.noAuth('无权限：平台收付通请使用 /v3/ecommerce/ 接口');
@@ -82,7 +83,8 @@ export function setupV3Scope(app: FastifyInstance, env: V3Env): void {
     if (error instanceof WxError) return reply.code(error.status).send({ code: error.code, message: error.message });
     if (error.validation) return reply.code(400).send({ code: 'PARAM_ERROR', message: `参数错误: ${error.message}` });
     if (error.statusCode === 413) return reply.code(413).send({ code: 'PARAM_ERROR', message: '请求体过大' });
-    if (error.statusCode === 415) return reply.code(415).send({ code: 'PARAM_ERROR', message: '不支持的 Content-Type' });
+    if (error.statusCode === 415)
+      return reply.code(415).send({ code: 'PARAM_ERROR', message: '不支持的 Content-Type' });
     if (error.statusCode && error.statusCode < 500) {
       return reply.code(400).send({ code: 'PARAM_ERROR', message: error.message });
     }

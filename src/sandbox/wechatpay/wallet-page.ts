@@ -12,7 +12,14 @@ export interface PayableView {
 }
 
 export async function describePayable(tx: Tx, payable: PayableRow, nowMs: number): Promise<PayableView> {
-  const rows = await all<{ sub_mchid: string; name: string; description: string; total: number; state: string; time_expire_ms: number }>(
+  const rows = await all<{
+    sub_mchid: string;
+    name: string;
+    description: string;
+    total: number;
+    state: string;
+    time_expire_ms: number;
+  }>(
     tx,
     `select t.sub_mchid, s.name, t.description, t.total, t.state, t.time_expire_ms
        from wx_trades t join wx_sub_merchants s on s.sub_mchid = t.sub_mchid where t.prepay_id = $1 order by t.seq`,
@@ -28,8 +35,26 @@ export async function describePayable(tx: Tx, payable: PayableRow, nowMs: number
 }
 
 const TEXT = {
-  zh: { title: '微信支付', pay: '立即支付', cancel: '取消', paid: '已支付', closed: '订单已关闭', total: '合计', done: '支付成功', failed: '支付失败' },
-  en: { title: 'WeChat Pay', pay: 'Pay', cancel: 'Cancel', paid: 'Already paid', closed: 'Order closed', total: 'Total', done: 'Paid', failed: 'Payment failed' },
+  zh: {
+    title: '微信支付',
+    pay: '立即支付',
+    cancel: '取消',
+    paid: '已支付',
+    closed: '订单已关闭',
+    total: '合计',
+    done: '支付成功',
+    failed: '支付失败',
+  },
+  en: {
+    title: 'WeChat Pay',
+    pay: 'Pay',
+    cancel: 'Cancel',
+    paid: 'Already paid',
+    closed: 'Order closed',
+    total: 'Total',
+    done: 'Paid',
+    failed: 'Payment failed',
+  },
 };
 
 export type Lang = keyof typeof TEXT;
@@ -49,18 +74,26 @@ export function walletPage(
 ): string {
   const t = TEXT[opts.lang];
   const items = view.lines
-    .map((l) => `<li><span>${esc(l.name)} · ${esc(l.description)}<small>${esc(l.subMchid)}</small></span><b>¥${yuan(l.amountFen)}</b></li>`)
+    .map(
+      (l) =>
+        `<li><span>${esc(l.name)} · ${esc(l.description)}<small>${esc(l.subMchid)}</small></span><b>¥${yuan(l.amountFen)}</b></li>`,
+    )
     .join('');
   const status = view.state === 'PAID' ? t.paid : view.state === 'CLOSED' ? t.closed : '';
-  const buttons = view.state === 'NOTPAY'
-    ? `<button id="pay">${t.pay}</button><button id="cancel" class="ghost">${t.cancel}</button>`
-    : `<p class="status">${status}</p>`;
+  const buttons =
+    view.state === 'NOTPAY'
+      ? `<button id="pay">${t.pay}</button><button id="cancel" class="ghost">${t.cancel}</button>`
+      : `<p class="status">${status}</p>`;
   return `<!doctype html><html lang="${opts.lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>${t.title}</title>
 <style>${STYLE}</style></head>
 <body><main><h1>${t.title}</h1><ul>${items}</ul><p class="total">${t.total} ¥${yuan(view.totalFen)}</p>${buttons}<p id="result" class="status"></p></main>
 <script type="application/json" id="wallet-data">${scriptJson({
-    handle: opts.handle, redirect: opts.redirectUrl ?? null, payUrl: opts.payUrl, done: t.done, failed: t.failed,
+    handle: opts.handle,
+    redirect: opts.redirectUrl ?? null,
+    payUrl: opts.payUrl,
+    done: t.done,
+    failed: t.failed,
   })}</script>
 <script nonce="${esc(opts.nonce)}">
 const data = JSON.parse(document.getElementById('wallet-data').textContent);
@@ -85,6 +118,9 @@ export function errorPage(lang: Lang, code: string, message: string): string {
 }
 
 export function signedPage(applymentId: string, lang: Lang): string {
-  const text = lang === 'zh' ? `申请单 ${esc(applymentId)}：沙箱已自动完成签约。` : `Application ${esc(applymentId)}: the sandbox signs automatically.`;
+  const text =
+    lang === 'zh'
+      ? `申请单 ${esc(applymentId)}：沙箱已自动完成签约。`
+      : `Application ${esc(applymentId)}: the sandbox signs automatically.`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>WeChat Pay</title></head><body><p>${text}</p></body></html>`;
 }

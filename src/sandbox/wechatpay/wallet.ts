@@ -10,8 +10,14 @@ import { feeOf } from './money';
 import { enqueueNotification } from './notify';
 import { rfc3339 } from './time';
 import {
-  closeExpired, combineJson, isPaid, partnerTransactionJson, payableById, tradesOfPayable,
-  type PayableRow, type TradeRow,
+  closeExpired,
+  combineJson,
+  isPaid,
+  partnerTransactionJson,
+  payableById,
+  tradesOfPayable,
+  type PayableRow,
+  type TradeRow,
 } from './trades';
 
 export const CODE_URL_PREFIX = 'weixin://wxpay/bizpayurl?pr=';
@@ -37,11 +43,15 @@ export interface WalletPayInput {
 }
 
 /** Finds the payable a code_url, prepay_id or URL (H5 URL, wallet page URL) points at. */
-export async function resolvePayable(tx: Tx, input: Pick<WalletPayInput, 'code_url' | 'prepay_id' | 'url'>): Promise<PayableRow> {
+export async function resolvePayable(
+  tx: Tx,
+  input: Pick<WalletPayInput, 'code_url' | 'prepay_id' | 'url'>,
+): Promise<PayableRow> {
   let prepayId = input.prepay_id;
   let token: string | undefined;
   if (input.code_url) {
-    if (!input.code_url.startsWith(CODE_URL_PREFIX)) throw new ToolError(400, 'invalid_code_url', 'code_url is weixin://wxpay/bizpayurl?pr=…');
+    if (!input.code_url.startsWith(CODE_URL_PREFIX))
+      throw new ToolError(400, 'invalid_code_url', 'code_url is weixin://wxpay/bizpayurl?pr=…');
     token = input.code_url.slice(CODE_URL_PREFIX.length);
   } else if (input.url) {
     let url: URL;
@@ -80,18 +90,35 @@ function buyerOpenid(input: WalletPayInput, payable: PayableRow): string {
   return payable.payer_openid ?? ids.openid();
 }
 
-async function markPaid(tx: Tx, ctx: Ctx, merchant: Merchant, trade: TradeRow, openid: string, nowMs: number): Promise<TradeRow> {
+async function markPaid(
+  tx: Tx,
+  ctx: Ctx,
+  merchant: Merchant,
+  trade: TradeRow,
+  openid: string,
+  nowMs: number,
+): Promise<TradeRow> {
   const fee = feeOf(trade.total, trade.fee_rate_bp);
   const net = trade.total - fee;
   const { rows } = await tx.query<TradeRow>(
     `update wx_trades set state = 'SUCCESS', fee = $2, unsplit = $3, payer_openid = $4, success_ms = $5,
             settle_ms = $6, unfreeze_ms = $7 where transaction_id = $1 returning *`,
-    [trade.transaction_id, fee, trade.profit_sharing ? net : 0, openid, nowMs,
-      nowMs + ctx.settings.settleDelayMs, trade.profit_sharing ? nowMs + autoUnfreezeMs(merchant.type) : null],
+    [
+      trade.transaction_id,
+      fee,
+      trade.profit_sharing ? net : 0,
+      openid,
+      nowMs,
+      nowMs + ctx.settings.settleDelayMs,
+      trade.profit_sharing ? nowMs + autoUnfreezeMs(merchant.type) : null,
+    ],
   );
   // Without profit_sharing the money is the sub-merchant's at once.
   if (!trade.profit_sharing) {
-    await tx.query(`update wx_sub_merchants set available = available + $2 where sub_mchid = $1`, [trade.sub_mchid, net]);
+    await tx.query(`update wx_sub_merchants set available = available + $2 where sub_mchid = $1`, [
+      trade.sub_mchid,
+      net,
+    ]);
   }
   return rows[0] as TradeRow;
 }
@@ -100,7 +127,14 @@ export interface WalletPayResult {
   prepay_id: string;
   combine_out_trade_no: string | null;
   trade_state: string;
-  paid: { sp_mchid: string; sub_mchid: string; out_trade_no: string; transaction_id: string; amount: number; success_time: string }[];
+  paid: {
+    sp_mchid: string;
+    sub_mchid: string;
+    out_trade_no: string;
+    transaction_id: string;
+    amount: number;
+    success_time: string;
+  }[];
 }
 
 export async function walletPay(ctx: Ctx, input: WalletPayInput): Promise<WalletPayResult> {
@@ -112,7 +146,8 @@ export async function walletPay(ctx: Ctx, input: WalletPayInput): Promise<Wallet
     const now = ctx.clock.now();
     if (found.time_expire_ms <= now) await closeExpired(tx, now, found.prepay_id);
     const trades = await tradesOfPayable(tx, found.prepay_id);
-    if (trades.some((t) => isPaid(t.state))) throw new ToolError(409, 'trade_already_paid', 'this order is already paid');
+    if (trades.some((t) => isPaid(t.state)))
+      throw new ToolError(409, 'trade_already_paid', 'this order is already paid');
     if (trades.some((t) => t.state === 'CLOSED')) throw new ToolError(409, 'trade_closed', 'this order is closed');
     if (input.fail) {
       await tx.query(`update wx_trades set state = 'PAYERROR' where prepay_id = $1`, [found.prepay_id]);
@@ -122,8 +157,12 @@ export async function walletPay(ctx: Ctx, input: WalletPayInput): Promise<Wallet
     const paid: TradeRow[] = [];
     for (const trade of trades) paid.push(await markPaid(tx, ctx, merchant, trade, openid, now));
     await enqueueNotification(tx, ctx, {
-      spMchid: found.sp_mchid, apiv3Key: merchant.apiv3Key, url: found.notify_url,
-      eventType: 'TRANSACTION.SUCCESS', summary: '支付成功', originalType: 'transaction',
+      spMchid: found.sp_mchid,
+      apiv3Key: merchant.apiv3Key,
+      url: found.notify_url,
+      eventType: 'TRANSACTION.SUCCESS',
+      summary: '支付成功',
+      originalType: 'transaction',
       resource: found.kind === 'combine' ? combineJson(found, paid) : partnerTransactionJson(paid[0] as TradeRow),
     });
     return { trades: paid, state: 'SUCCESS' };
@@ -134,8 +173,12 @@ export async function walletPay(ctx: Ctx, input: WalletPayInput): Promise<Wallet
     combine_out_trade_no: found.combine_out_trade_no,
     trade_state: result.state,
     paid: result.trades.map((t) => ({
-      sp_mchid: t.sp_mchid, sub_mchid: t.sub_mchid, out_trade_no: t.out_trade_no, transaction_id: t.transaction_id,
-      amount: t.total, success_time: rfc3339(t.success_ms ?? 0),
+      sp_mchid: t.sp_mchid,
+      sub_mchid: t.sub_mchid,
+      out_trade_no: t.out_trade_no,
+      transaction_id: t.transaction_id,
+      amount: t.total,
+      success_time: rfc3339(t.success_ms ?? 0),
     })),
   };
 }

@@ -46,7 +46,16 @@ function EntriesTable({ entries, merchantId }: { entries: LedgerEntry[]; merchan
             e.postings.map((l, i) => (
               <tr key={`${e.id}:${i}`} data-entry-id={e.id}>
                 <td>{i === 0 ? time(e.occurred_at) : ''}</td>
-                <td>{i === 0 ? <span title={e.description ?? ''}>{e.cause}{e.order_id ? ` · ${e.order_id}` : ''}</span> : ''}</td>
+                <td>
+                  {i === 0 ? (
+                    <span title={e.description ?? ''}>
+                      {e.cause}
+                      {e.order_id ? ` · ${e.order_id}` : ''}
+                    </span>
+                  ) : (
+                    ''
+                  )}
+                </td>
                 <td className={l.account.includes(`merchant:${merchantId}:`) ? 'own-account' : 'muted'}>
                   <code>{shortAccount(l.account, merchantId)}</code>
                 </td>

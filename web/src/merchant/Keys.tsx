@@ -13,7 +13,11 @@ export function KeysPage() {
       <h1>{t('keys')}</h1>
       {secret && <NewSecret secret={secret} />}
       {secret && <p>{t('key_rotated_note')}</p>}
-      <KeysTable api={api} listPath={`/v1/merchants/${encodeURIComponent(merchant.id)}/api-keys`} onSecret={setSecret} />
+      <KeysTable
+        api={api}
+        listPath={`/v1/merchants/${encodeURIComponent(merchant.id)}/api-keys`}
+        onSecret={setSecret}
+      />
     </>
   );
 }

@@ -74,7 +74,10 @@ function RefundForm({ order, onDone }: { order: Order; onDone(): void }) {
     setInvalid(bad);
     if (bad) return;
     void action.run(async () => {
-      await api.post(`/v1/orders/${order.id}/refunds`, { amount: fen, ...(reason.trim() ? { reason: reason.trim() } : {}) });
+      await api.post(`/v1/orders/${order.id}/refunds`, {
+        amount: fen,
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+      });
       onDone();
     });
   };
@@ -103,14 +106,22 @@ function RequestRow({ request, onDone }: { request: RefundRequest; onDone(): voi
   const action = useAction();
   const [declining, setDeclining] = useState(false);
   const [reason, setReason] = useState('');
-  const approve = () => action.run(async () => { await api.post(`/v1/refund-requests/${request.id}/approve`); onDone(); });
+  const approve = () =>
+    action.run(async () => {
+      await api.post(`/v1/refund-requests/${request.id}/approve`);
+      onDone();
+    });
   const decline = (e: FormEvent) => {
     e.preventDefault();
-    void action.run(async () => { await api.post(`/v1/refund-requests/${request.id}/decline`, { reason: reason.trim() }); onDone(); });
+    void action.run(async () => {
+      await api.post(`/v1/refund-requests/${request.id}/decline`, { reason: reason.trim() });
+      onDone();
+    });
   };
   return (
     <li data-request-id={request.id} data-status={request.status}>
-      <Money fen={request.amount} /> · {request.reason} · <Badge kind={request.status}>{t(`rr_${request.status}`)}</Badge>
+      <Money fen={request.amount} /> · {request.reason} ·{' '}
+      <Badge kind={request.status}>{t(`rr_${request.status}`)}</Badge>
       {request.decline_reason && ` · ${request.decline_reason}`}
       {request.status === 'open' && (
         <div className="row">
@@ -119,7 +130,13 @@ function RequestRow({ request, onDone }: { request: RefundRequest; onDone(): voi
           </button>
           {declining ? (
             <form className="row" onSubmit={decline}>
-              <input aria-label={t('decline_reason')} value={reason} maxLength={200} onChange={(e) => setReason(e.target.value)} required />
+              <input
+                aria-label={t('decline_reason')}
+                value={reason}
+                maxLength={200}
+                onChange={(e) => setReason(e.target.value)}
+                required
+              />
               <button type="submit" className="small secondary" disabled={action.busy}>
                 {t('decline')}
               </button>
@@ -171,7 +188,17 @@ export function OrderPage({ orderId }: { orderId: string }) {
             <small className="muted">{time(order.created_at)}</small>
           </div>
           {order.status === 'paid' && (
-            <button type="button" id="ship" disabled={ship.busy} onClick={() => void ship.run(async () => { await api.post(`/v1/orders/${order.id}/ship`); res.reload(); })}>
+            <button
+              type="button"
+              id="ship"
+              disabled={ship.busy}
+              onClick={() =>
+                void ship.run(async () => {
+                  await api.post(`/v1/orders/${order.id}/ship`);
+                  res.reload();
+                })
+              }
+            >
               {t('ship')}
             </button>
           )}
@@ -198,7 +225,8 @@ export function OrderPage({ orderId }: { orderId: string }) {
               <ul className="refunds">
                 {refunds.map((r) => (
                   <li key={r.id} data-status={r.status}>
-                    <Money fen={r.amount} /> · <Badge kind={r.status}>{t(`refund_${r.status}`)}</Badge> · {time(r.created_at)} {r.reason && `· ${r.reason}`}
+                    <Money fen={r.amount} /> · <Badge kind={r.status}>{t(`refund_${r.status}`)}</Badge> ·{' '}
+                    {time(r.created_at)} {r.reason && `· ${r.reason}`}
                   </li>
                 ))}
               </ul>

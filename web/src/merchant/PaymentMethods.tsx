@@ -18,7 +18,13 @@ export interface MethodActivation {
 
 /** The agreement text this page shows; the server records the version the merchant accepted. */
 const AGREEMENT_VERSION = '2025-01';
-const ONBOARDING_FIELDS = ['merchant_name', 'contact_name', 'contact_phone', 'id_card_number', 'bank_account_number'] as const;
+const ONBOARDING_FIELDS = [
+  'merchant_name',
+  'contact_name',
+  'contact_phone',
+  'id_card_number',
+  'bank_account_number',
+] as const;
 
 function AcceptForm({ activation, onDone }: { activation: MethodActivation; onDone(): void }) {
   const t = useT(merchant);
@@ -29,7 +35,11 @@ function AcceptForm({ activation, onDone }: { activation: MethodActivation; onDo
   const action = useAction();
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const onboarding = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.trim()]).filter(([, v]) => v));
+    const onboarding = Object.fromEntries(
+      Object.entries(fields)
+        .map(([k, v]) => [k, v.trim()])
+        .filter(([, v]) => v),
+    );
     void action.run(async () => {
       await api.post(`/v1/merchants/${me.id}/payment-methods/${activation.method}/accept`, {
         agreement_version: version,
@@ -47,7 +57,13 @@ function AcceptForm({ activation, onDone }: { activation: MethodActivation; onDo
         {ONBOARDING_FIELDS.map((f) => (
           <label key={f}>
             {t(`f_${f}`)}
-            <input name={f} value={fields[f] ?? ''} maxLength={128} autoComplete="off" onChange={(e) => setFields({ ...fields, [f]: e.target.value })} />
+            <input
+              name={f}
+              value={fields[f] ?? ''}
+              maxLength={128}
+              autoComplete="off"
+              onChange={(e) => setFields({ ...fields, [f]: e.target.value })}
+            />
           </label>
         ))}
       </div>
@@ -68,7 +84,10 @@ function AcceptForm({ activation, onDone }: { activation: MethodActivation; onDo
 function Activations({ onChange }: { onChange(): void }) {
   const t = useT(merchant);
   const { api, merchant: me } = useSession();
-  const res = useResource(() => api.get<{ data: MethodActivation[] }>(`/v1/merchants/${me.id}/payment-methods`), [me.id]);
+  const res = useResource(
+    () => api.get<{ data: MethodActivation[] }>(`/v1/merchants/${me.id}/payment-methods`),
+    [me.id],
+  );
   const reload = () => {
     res.reload();
     onChange();
@@ -90,9 +109,11 @@ function Activations({ onChange }: { onChange(): void }) {
               </li>
             ))}
           </ul>
-          {data.filter((a) => a.status === 'invited' || a.status === 'rejected').map((a) => (
-            <AcceptForm key={a.method} activation={a} onDone={reload} />
-          ))}
+          {data
+            .filter((a) => a.status === 'invited' || a.status === 'rejected')
+            .map((a) => (
+              <AcceptForm key={a.method} activation={a} onDone={reload} />
+            ))}
         </>
       )}
     </Show>
@@ -103,7 +124,10 @@ function ProviderAccounts({ version }: { version: number }) {
   const t = useT(merchant);
   const time = useTime();
   const { api, merchant: me } = useSession();
-  const res = useResource(() => api.get<{ data: ProviderAccount[] }>(`/v1/merchants/${me.id}/provider-accounts`), [me.id, version]);
+  const res = useResource(
+    () => api.get<{ data: ProviderAccount[] }>(`/v1/merchants/${me.id}/provider-accounts`),
+    [me.id, version],
+  );
   return (
     <Show res={res}>
       {({ data }) => (

@@ -72,10 +72,30 @@ function ProductRow({ product }: { product: Product }) {
     <tr data-product-id={product.id}>
       <td>{product.name}</td>
       <td>
-        <input aria-label={t('price_yuan')} name="price" inputMode="decimal" size={8} value={price} onChange={(e) => { setPrice(e.target.value); setNote(null); }} />
+        <input
+          aria-label={t('price_yuan')}
+          name="price"
+          inputMode="decimal"
+          size={8}
+          value={price}
+          onChange={(e) => {
+            setPrice(e.target.value);
+            setNote(null);
+          }}
+        />
       </td>
       <td>
-        <input aria-label={t('stock')} name="stock" type="number" min={0} value={stock} onChange={(e) => { setStock(e.target.value); setNote(null); }} />
+        <input
+          aria-label={t('stock')}
+          name="stock"
+          type="number"
+          min={0}
+          value={stock}
+          onChange={(e) => {
+            setStock(e.target.value);
+            setNote(null);
+          }}
+        />
       </td>
       <td>
         <button type="button" className="small" disabled={!changed || action.busy} onClick={save}>
@@ -91,7 +111,10 @@ function ProductRow({ product }: { product: Product }) {
 export function ProductsPage() {
   const t = useT(merchant);
   const { api, merchant: me } = useSession();
-  const res = useResource(() => listAll<Product>(api, `/v1/products?merchant_id=${encodeURIComponent(me.id)}`), [me.id]);
+  const res = useResource(
+    () => listAll<Product>(api, `/v1/products?merchant_id=${encodeURIComponent(me.id)}`),
+    [me.id],
+  );
   return (
     <>
       <h1>{t('products')}</h1>
@@ -122,4 +145,3 @@ export function ProductsPage() {
     </>
   );
 }
-

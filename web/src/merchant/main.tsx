@@ -30,7 +30,11 @@ function Console({ me, onLogout }: { me: Merchant; onLogout(): void }) {
   const path = usePath();
   const session = useMemo(() => ({ api: merchantApi(onLogout), merchant: me }), [me, onLogout]);
   const nav = [
-    { to: '/merchant', label: t('nav_products'), active: path === '/merchant' || path.startsWith('/merchant/products') },
+    {
+      to: '/merchant',
+      label: t('nav_products'),
+      active: path === '/merchant' || path.startsWith('/merchant/products'),
+    },
     { to: '/merchant/orders', label: t('nav_orders'), active: path.startsWith('/merchant/orders') },
     { to: '/merchant/payment-methods', label: t('nav_methods'), active: path.startsWith('/merchant/payment-methods') },
     { to: '/merchant/balance', label: t('nav_balance'), active: path.startsWith('/merchant/balance') },
@@ -60,17 +64,22 @@ function App() {
   const [me, setMe] = useState<Merchant | null>(null);
   const [checking, setChecking] = useState(merchantKey.get() !== null);
   const [error, setError] = useState<unknown>(undefined);
-  const logout = useMemo(() => () => {
-    merchantKey.clear();
-    setMe(null);
-  }, []);
+  const logout = useMemo(
+    () => () => {
+      merchantKey.clear();
+      setMe(null);
+    },
+    [],
+  );
   useEffect(() => {
     const key = merchantKey.get();
     if (!key) return;
-    merchantOfKey(key).then(setMe, (err: unknown) => {
-      merchantKey.clear();
-      setError(err);
-    }).finally(() => setChecking(false));
+    merchantOfKey(key)
+      .then(setMe, (err: unknown) => {
+        merchantKey.clear();
+        setError(err);
+      })
+      .finally(() => setChecking(false));
   }, []);
   if (checking) return <Loading />;
   if (me) return <Console me={me} onLogout={logout} />;

@@ -4,7 +4,10 @@ import { common } from '../shared/messages';
 export const merchant = {
   ...common,
   brand: ['商家后台', 'Merchant console'],
-  login_hint: ['请输入商家 API 密钥（演示启动时会打印）。', 'Enter your merchant API key (the demo prints it at start).'],
+  login_hint: [
+    '请输入商家 API 密钥（演示启动时会打印）。',
+    'Enter your merchant API key (the demo prints it at start).',
+  ],
   not_merchant_key: ['这不是商家密钥', 'This is not a merchant key'],
   nav_products: ['商品', 'Products'],
   nav_orders: ['订单', 'Orders'],
@@ -49,14 +52,23 @@ export const merchant = {
   invalid_amount: ['请输入正确的金额', 'Enter a valid amount'],
 
   methods: ['支付方式', 'Payment methods'],
-  methods_intro: ['平台邀请您开通的支付方式，以及在支付机构的进件状态。', 'Payment methods the platform invites you to, and your onboarding at each provider.'],
+  methods_intro: [
+    '平台邀请您开通的支付方式，以及在支付机构的进件状态。',
+    'Payment methods the platform invites you to, and your onboarding at each provider.',
+  ],
   invitation_title: ['微信支付开通邀请', 'WeChat Pay invitation'],
   invitation_text: [
     '平台邀请您开通微信支付（平台收付通）。接受后，平台将以您的资料为您申请微信支付二级商户；买家付款先冻结在您的二级商户账户，确认收货后结算给您。',
     'The platform invites you to WeChat Pay (平台收付通). On accepting, the platform applies for a WeChat Pay sub-merchant account in your name; buyers’ money is held in that account until they confirm receipt, then it is yours.',
   ],
-  agreement: ['我已阅读并同意《微信支付平台收付通服务协议》（版本 {v}）', 'I have read and accept the WeChat Pay platform service agreement (version {v})'],
-  onboarding: ['进件资料（可选，未填写的将使用店铺资料）', 'Onboarding details (optional: your shop profile fills the rest)'],
+  agreement: [
+    '我已阅读并同意《微信支付平台收付通服务协议》（版本 {v}）',
+    'I have read and accept the WeChat Pay platform service agreement (version {v})',
+  ],
+  onboarding: [
+    '进件资料（可选，未填写的将使用店铺资料）',
+    'Onboarding details (optional: your shop profile fills the rest)',
+  ],
   f_merchant_name: ['商户名称', 'Business name'],
   f_contact_name: ['联系人姓名', 'Contact name'],
   f_contact_phone: ['联系人手机', 'Contact phone'],
@@ -73,7 +85,10 @@ export const merchant = {
   account_rejected: ['已驳回', 'Rejected'],
 
   balance: ['资金', 'Balance'],
-  balance_intro: ['支付机构为您的子商户账户持有的资金（冻结中 / 可用）。', 'What each provider holds in your sub-merchant account (frozen / available).'],
+  balance_intro: [
+    '支付机构为您的子商户账户持有的资金（冻结中 / 可用）。',
+    'What each provider holds in your sub-merchant account (frozen / available).',
+  ],
   frozen: ['冻结中', 'Frozen'],
   available: ['可用', 'Available'],
   entries: ['资金流水', 'Entries'],

@@ -22,7 +22,9 @@ async function loadAudit(api: Api): Promise<AuditRow[]> {
   const rows: AuditRow[] = [];
   let after: string | null = '0';
   for (let i = 0; i < PAGES_MAX && after !== null; i++) {
-    const page: { data: AuditRow[]; next_cursor: string | null } = await api.get(`/v1/audit-log?limit=${PAGE_SIZE}&after=${after}`);
+    const page: { data: AuditRow[]; next_cursor: string | null } = await api.get(
+      `/v1/audit-log?limit=${PAGE_SIZE}&after=${after}`,
+    );
     rows.push(...page.data);
     after = page.next_cursor;
   }

@@ -46,7 +46,9 @@ export function FunnelChart({ funnel }: { funnel: Funnel }) {
           );
         })}
       </svg>
-      <figcaption className="muted">{t('gmv_share', { p: share, a: formatFen(funnel.gmv_method), b: formatFen(funnel.gmv_total) })}</figcaption>
+      <figcaption className="muted">
+        {t('gmv_share', { p: share, a: formatFen(funnel.gmv_method), b: formatFen(funnel.gmv_total) })}
+      </figcaption>
     </figure>
   );
 }

@@ -23,16 +23,33 @@ export function KeysPage() {
 
       <h2>{t('keys_publishable')}</h2>
       <p>{t('keys_publishable_hint')}</p>
-      <NewKeyForm label={t('keys_storefront_name')} create={async (name) => shown((await api.post<{ key: string }>('/v1/publishable-keys', { name })).key)} />
+      <NewKeyForm
+        label={t('keys_storefront_name')}
+        create={async (name) => shown((await api.post<{ key: string }>('/v1/publishable-keys', { name })).key)}
+      />
       <KeysTable api={api} listPath="/v1/publishable-keys" reloadToken={made} onSecret={shown} />
 
       <h2>{t('keys_merchant')}</h2>
       <label>
         {t('keys_merchant_id')}
-        <input name="merchant-id" value={merchantId} maxLength={64} onChange={(e) => setMerchantId(e.target.value.trim())} placeholder="mch_…" />
+        <input
+          name="merchant-id"
+          value={merchantId}
+          maxLength={64}
+          onChange={(e) => setMerchantId(e.target.value.trim())}
+          placeholder="mch_…"
+        />
       </label>
       {merchantId && (
-        <NewKeyForm label={t('key_label')} create={async (label) => shown((await api.post<{ key: string }>(`/v1/merchants/${encodeURIComponent(merchantId)}/api-keys`, { label })).key)} />
+        <NewKeyForm
+          label={t('key_label')}
+          create={async (label) =>
+            shown(
+              (await api.post<{ key: string }>(`/v1/merchants/${encodeURIComponent(merchantId)}/api-keys`, { label }))
+                .key,
+            )
+          }
+        />
       )}
       <KeysTable api={api} listPath="/v1/api-keys?role=merchant" reloadToken={made} showRole onSecret={shown} />
 

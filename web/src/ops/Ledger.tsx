@@ -19,7 +19,10 @@ export function TrialBalancePage() {
       <Show res={res}>
         {(tb) => (
           <>
-            <p className={`notice ${tb.balanced ? 'ok' : 'error'} trial-balance-state`} data-balanced={String(tb.balanced)}>
+            <p
+              className={`notice ${tb.balanced ? 'ok' : 'error'} trial-balance-state`}
+              data-balanced={String(tb.balanced)}
+            >
               {t(tb.balanced ? 'balanced' : 'unbalanced')}
             </p>
             <div className="table-wrap">

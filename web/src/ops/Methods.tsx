@@ -46,7 +46,12 @@ export function MethodsPage() {
               </thead>
               <tbody>
                 {data.map((m) => (
-                  <tr key={m.method} data-method={m.method} data-enabled={String(m.enabled)} data-paused={String(m.paused)}>
+                  <tr
+                    key={m.method}
+                    data-method={m.method}
+                    data-enabled={String(m.enabled)}
+                    data-paused={String(m.paused)}
+                  >
                     <td>
                       <b>{t(`method_${m.method}`)}</b>
                       <br />
@@ -59,10 +64,20 @@ export function MethodsPage() {
                     <td>{m.exposure_percent}%</td>
                     <td>{m.min_client ? `${m.min_client.app} ≥ ${m.min_client.version}` : '—'}</td>
                     <td className="row">
-                      <button type="button" className="small secondary" disabled={action.busy} onClick={() => patch(m, { enabled: !m.enabled })}>
+                      <button
+                        type="button"
+                        className="small secondary"
+                        disabled={action.busy}
+                        onClick={() => patch(m, { enabled: !m.enabled })}
+                      >
                         {t(m.enabled ? 'disable' : 'enable')}
                       </button>
-                      <button type="button" className={`small ${m.paused ? '' : 'secondary'} ${m.paused ? 'resume' : 'pause'}`} disabled={action.busy} onClick={() => patch(m, { paused: !m.paused })}>
+                      <button
+                        type="button"
+                        className={`small ${m.paused ? '' : 'secondary'} ${m.paused ? 'resume' : 'pause'}`}
+                        disabled={action.busy}
+                        onClick={() => patch(m, { paused: !m.paused })}
+                      >
                         {t(m.paused ? 'resume' : 'pause')}
                       </button>
                     </td>

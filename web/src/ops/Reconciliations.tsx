@@ -40,7 +40,9 @@ function RunForm({ onStarted }: { onStarted(run: ReconciliationRun): void }) {
   const action = useAction();
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void action.run(async () => onStarted(await api.post<ReconciliationRun>('/v1/reconciliations', { provider, date })));
+    void action.run(async () =>
+      onStarted(await api.post<ReconciliationRun>('/v1/reconciliations', { provider, date })),
+    );
   };
   return (
     <form className="card row recon-form" onSubmit={submit}>
@@ -69,7 +71,10 @@ function RunForm({ onStarted }: { onStarted(run: ReconciliationRun): void }) {
 export function RunDetail({ runId }: { runId: string }) {
   const t = useT(ops);
   const api = useApi();
-  const res = useResource(() => api.get<ReconciliationRun>(`/v1/reconciliations/${encodeURIComponent(runId)}`), [runId]);
+  const res = useResource(
+    () => api.get<ReconciliationRun>(`/v1/reconciliations/${encodeURIComponent(runId)}`),
+    [runId],
+  );
   const running = res.data?.status === 'running';
   useEffect(() => {
     if (!running) return;
@@ -81,20 +86,23 @@ export function RunDetail({ runId }: { runId: string }) {
       {(run) => (
         <section className="card recon-run" data-run-id={run.id} data-status={run.status}>
           <h2>
-            {run.provider ? t(`method_${run.provider}`) : ''} {dayOf(run)} <Badge kind={run.status}>{t(`recon_${run.status}`)}</Badge>
+            {run.provider ? t(`method_${run.provider}`) : ''} {dayOf(run)}{' '}
+            <Badge kind={run.status}>{t(`recon_${run.status}`)}</Badge>
           </h2>
           {run.error && <p className="notice error">{run.error}</p>}
           {run.bills && run.bills.length > 0 && (
             <ul className="bills">
               {run.bills.map((b) => (
                 <li key={b.bill} data-bill={b.bill}>
-                  {b.bill === 'trade' || b.bill === 'profit_sharing' ? t(`bill_${b.bill}`) : b.bill}: {t('bill_lines', { n: b.lines, m: b.matched })}
+                  {b.bill === 'trade' || b.bill === 'profit_sharing' ? t(`bill_${b.bill}`) : b.bill}:{' '}
+                  {t('bill_lines', { n: b.lines, m: b.matched })}
                 </li>
               ))}
             </ul>
           )}
           <p>
-            {t('matched')}: <b className="matched">{run.matched}</b> · {t('mismatches')}: <b className="mismatch-count">{run.mismatches.length}</b>
+            {t('matched')}: <b className="matched">{run.matched}</b> · {t('mismatches')}:{' '}
+            <b className="mismatch-count">{run.mismatches.length}</b>
           </p>
           {run.mismatches.length === 0 ? (
             <p className="muted">{t('no_mismatches')}</p>
@@ -113,7 +121,9 @@ export function RunDetail({ runId }: { runId: string }) {
                     return (
                       <tr key={i} data-kind={kind}>
                         <td>
-                          <Badge kind="bad">{(KINDS as readonly string[]).includes(kind) ? t(kind as (typeof KINDS)[number]) : kind}</Badge>
+                          <Badge kind="bad">
+                            {(KINDS as readonly string[]).includes(kind) ? t(kind as (typeof KINDS)[number]) : kind}
+                          </Badge>
                         </td>
                         <td>
                           <small>
@@ -139,10 +149,14 @@ export function ReconciliationsPage({ runId }: { runId?: string }) {
   const api = useApi();
   const [started, setStarted] = useState<string[]>(runId ? [runId] : []);
   // A list of past runs, where the server offers one.
-  const list = useResource(() => api.get<{ data: ReconciliationRun[] }>('/v1/reconciliations?limit=50').catch((err: unknown) => {
-    if (isNotAvailable(err)) return { data: [] };
-    throw err;
-  }), []);
+  const list = useResource(
+    () =>
+      api.get<{ data: ReconciliationRun[] }>('/v1/reconciliations?limit=50').catch((err: unknown) => {
+        if (isNotAvailable(err)) return { data: [] };
+        throw err;
+      }),
+    [],
+  );
   return (
     <>
       <h1>{t('recon')}</h1>
@@ -159,8 +173,9 @@ export function ReconciliationsPage({ runId }: { runId?: string }) {
               <ul>
                 {data.map((r) => (
                   <li key={r.id}>
-                    <Link to={`/ops/reconciliations/${r.id}`}>{r.id}</Link> · {r.provider} {dayOf(r)} · <Badge kind={r.status}>{t(`recon_${r.status}`)}</Badge> ·{' '}
-                    {r.mismatches.length} · {time(r.created_at)}
+                    <Link to={`/ops/reconciliations/${r.id}`}>{r.id}</Link> · {r.provider} {dayOf(r)} ·{' '}
+                    <Badge kind={r.status}>{t(`recon_${r.status}`)}</Badge> · {r.mismatches.length} ·{' '}
+                    {time(r.created_at)}
                   </li>
                 ))}
               </ul>

@@ -35,8 +35,14 @@ export function WaveDetailPage({ waveId }: { waveId: string }) {
   const [note, setNote] = useState<string | null>(null);
   const act = (verb: 'invite' | 'launch' | 'pause' | 'resume') =>
     action.run(async () => {
-      const answer = await api.post<{ invited?: string[]; already_invited?: string[] }>(`/v1/rollout-waves/${id}/${verb}`);
-      setNote(verb === 'invite' ? t('invited_n', { n: answer.invited?.length ?? 0, m: answer.already_invited?.length ?? 0 }) : null);
+      const answer = await api.post<{ invited?: string[]; already_invited?: string[] }>(
+        `/v1/rollout-waves/${id}/${verb}`,
+      );
+      setNote(
+        verb === 'invite'
+          ? t('invited_n', { n: answer.invited?.length ?? 0, m: answer.already_invited?.length ?? 0 })
+          : null,
+      );
       res.reload();
     });
   return (
@@ -59,7 +65,12 @@ export function WaveDetailPage({ waveId }: { waveId: string }) {
               </button>
             )}
             {wave.status !== 'paused' ? (
-              <button type="button" className="secondary pause" disabled={action.busy} onClick={() => void act('pause')}>
+              <button
+                type="button"
+                className="secondary pause"
+                disabled={action.busy}
+                onClick={() => void act('pause')}
+              >
                 {t('pause')}
               </button>
             ) : (

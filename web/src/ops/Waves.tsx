@@ -32,11 +32,14 @@ function NewWave({ onCreated }: { onCreated(id: string): void }) {
   const [filter, setFilter] = useState({ category: '', tier: '', percent: '' });
   const [launchAt, setLaunchAt] = useState('');
   const action = useAction();
-  const toggle = (id: string) => setPicked((s) => (s.has(id) ? new Set([...s].filter((x) => x !== id)) : new Set([...s, id])));
+  const toggle = (id: string) =>
+    setPicked((s) => (s.has(id) ? new Set([...s].filter((x) => x !== id)) : new Set([...s, id])));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const f = Object.fromEntries(
-      Object.entries(filter).filter(([, v]) => v.trim()).map(([k, v]) => [k, k === 'percent' ? Number(v) : v.trim()]),
+      Object.entries(filter)
+        .filter(([, v]) => v.trim())
+        .map(([k, v]) => [k, k === 'percent' ? Number(v) : v.trim()]),
     );
     const body = {
       method,
@@ -65,16 +68,23 @@ function NewWave({ onCreated }: { onCreated(id: string): void }) {
         </label>
         <label>
           {t('launch_at')}
-          <input name="launch_at" type="datetime-local" value={launchAt} onChange={(e) => setLaunchAt(e.target.value)} />
+          <input
+            name="launch_at"
+            type="datetime-local"
+            value={launchAt}
+            onChange={(e) => setLaunchAt(e.target.value)}
+          />
         </label>
       </div>
       <small className="muted">{t('launch_at_hint')}</small>
       <p className="row">
         <label className="inline">
-          <input type="radio" name="mode" checked={mode === 'list'} onChange={() => setMode('list')} /> {t('pick_merchants')}
+          <input type="radio" name="mode" checked={mode === 'list'} onChange={() => setMode('list')} />{' '}
+          {t('pick_merchants')}
         </label>
         <label className="inline">
-          <input type="radio" name="mode" checked={mode === 'filter'} onChange={() => setMode('filter')} /> {t('by_filter')}
+          <input type="radio" name="mode" checked={mode === 'filter'} onChange={() => setMode('filter')} />{' '}
+          {t('by_filter')}
         </label>
       </p>
       {mode === 'list' ? (
@@ -83,7 +93,8 @@ function NewWave({ onCreated }: { onCreated(id: string): void }) {
             <div className="row merchant-picks">
               {rows.map((m) => (
                 <label className="inline" key={m.id}>
-                  <input type="checkbox" value={m.id} checked={picked.has(m.id)} onChange={() => toggle(m.id)} /> {m.name}
+                  <input type="checkbox" value={m.id} checked={picked.has(m.id)} onChange={() => toggle(m.id)} />{' '}
+                  {m.name}
                 </label>
               ))}
             </div>

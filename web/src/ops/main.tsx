@@ -63,10 +63,13 @@ function Console({ onLogout }: { onLogout(): void }) {
 function App() {
   const t = useT(dict);
   const [loggedIn, setLoggedIn] = useState(opsKey.get() !== null);
-  const logout = useMemo(() => () => {
-    opsKey.clear();
-    setLoggedIn(false);
-  }, []);
+  const logout = useMemo(
+    () => () => {
+      opsKey.clear();
+      setLoggedIn(false);
+    },
+    [],
+  );
   if (loggedIn) return <Console onLogout={logout} />;
   return (
     <LoginForm

@@ -4,13 +4,19 @@ import { common } from '../shared/messages';
 export const ops = {
   ...common,
   brand: ['运营后台', 'Operations'],
-  login_hint: ['请输入平台运营 API 密钥（演示启动时会打印）。', 'Enter the platform operations API key (the demo prints it at start).'],
+  login_hint: [
+    '请输入平台运营 API 密钥（演示启动时会打印）。',
+    'Enter the platform operations API key (the demo prints it at start).',
+  ],
   nav_methods: ['支付方式', 'Payment methods'],
   nav_waves: ['开通批次', 'Rollout waves'],
   nav_audit: ['审计日志', 'Audit log'],
   nav_keys: ['API 密钥', 'API keys'],
   keys_publishable: ['店铺前台的可公开密钥', 'Storefront publishable keys'],
-  keys_publishable_hint: ['可放在网页中：只能浏览公开商品目录和注册访客买家。', 'Safe inside a page: reads the public catalogue and signs guest buyers up, nothing else.'],
+  keys_publishable_hint: [
+    '可放在网页中：只能浏览公开商品目录和注册访客买家。',
+    'Safe inside a page: reads the public catalogue and signs guest buyers up, nothing else.',
+  ],
   keys_storefront_name: ['前台名称', 'Storefront name'],
   keys_merchant: ['商家密钥', 'Merchant keys'],
   keys_merchant_id: ['为商家创建密钥（商家 ID）', 'New key for merchant (merchant id)'],
@@ -30,7 +36,10 @@ export const ops = {
   disable: ['停用', 'Disable'],
   pause: ['暂停', 'Pause'],
   resume: ['恢复', 'Resume'],
-  pause_confirm: ['暂停后买家将无法用{method}发起新的支付，确定吗？', 'Buyers will not be able to start new {method} payments. Pause?'],
+  pause_confirm: [
+    '暂停后买家将无法用{method}发起新的支付，确定吗？',
+    'Buyers will not be able to start new {method} payments. Pause?',
+  ],
 
   waves: ['开通批次', 'Rollout waves'],
   new_wave: ['新建批次', 'New wave'],
@@ -42,7 +51,10 @@ export const ops = {
   tier: ['等级', 'Tier'],
   percent: ['比例 %', 'Percent'],
   launch_at: ['上线时间（可选）', 'Launch at (optional)'],
-  launch_at_hint: ['不早于创建后通知期满；留空表示通知期满即上线。', 'Never before creation + the notice period; empty means as soon as it allows.'],
+  launch_at_hint: [
+    '不早于创建后通知期满；留空表示通知期满即上线。',
+    'Never before creation + the notice period; empty means as soon as it allows.',
+  ],
   create: ['创建', 'Create'],
   invite: ['邀请商家', 'Invite'],
   launch: ['上线', 'Launch'],
@@ -75,7 +87,10 @@ export const ops = {
   balance: ['余额', 'Balance'],
 
   recon: ['对账', 'Reconciliation'],
-  recon_intro: ['将支付机构的日账单与胡同的账本逐笔核对（按北京时间的账单日）。', 'Match a provider’s daily bill against Hutong’s ledger, line by line (bill day in Asia/Shanghai).'],
+  recon_intro: [
+    '将支付机构的日账单与胡同的账本逐笔核对（按北京时间的账单日）。',
+    'Match a provider’s daily bill against Hutong’s ledger, line by line (bill day in Asia/Shanghai).',
+  ],
   provider: ['支付机构', 'Provider'],
   bill_date: ['账单日', 'Bill date'],
   run: ['开始对账', 'Run'],

@@ -41,8 +41,14 @@ async function errorOf(res: Response): Promise<ApiError> {
   } catch {
     /* not JSON: keep the status only */
   }
-  const error = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
-  return new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText, error?.details);
+  const error = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)
+    ?.error;
+  return new ApiError(
+    res.status,
+    error?.code ?? `http_${res.status}`,
+    error?.message ?? res.statusText,
+    error?.details,
+  );
 }
 
 export function createApi(keyOf: () => string | null, onUnauthenticated?: () => void): Api {
@@ -77,7 +83,9 @@ export async function listAll<T>(api: Api, path: string, pagesMax = 20): Promise
   let cursor: string | null = null;
   for (let i = 0; i < pagesMax; i++) {
     const sep = path.includes('?') ? '&' : '?';
-    const page: Page<T> = await api.get<Page<T>>(`${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: Page<T> = await api.get<Page<T>>(
+      `${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     rows.push(...page.data);
     cursor = page.next_cursor;
     if (!cursor) break;

@@ -56,7 +56,12 @@ export function useT<D extends Dict>(dict: D): Translate<D> {
 export function LangSwitch() {
   const { lang, setLang } = useLang();
   return (
-    <button type="button" className="lang" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} aria-label="中文 / English">
+    <button
+      type="button"
+      className="lang"
+      onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}
+      aria-label="中文 / English"
+    >
       {lang === 'zh' ? 'English' : '中文'}
     </button>
   );

@@ -54,17 +54,32 @@ export function NewSecret({ secret }: { secret: string }) {
 }
 
 /** A table of keys with rotate and revoke; `listPath` answers `{ data, next_cursor }` of ApiKeyRow. */
-export function KeysTable({ api, listPath, reloadToken, showRole, onSecret }: { api: Api; listPath: string; reloadToken?: number; showRole?: boolean; onSecret(secret: string): void }) {
+export function KeysTable({
+  api,
+  listPath,
+  reloadToken,
+  showRole,
+  onSecret,
+}: {
+  api: Api;
+  listPath: string;
+  reloadToken?: number;
+  showRole?: boolean;
+  onSecret(secret: string): void;
+}) {
   const t = useT(keysDict);
   const time = useTime();
   const [version, setVersion] = useState(0);
   const res = useResource(() => listAll<ApiKeyRow>(api, listPath), [listPath, version, reloadToken]);
   const action = useAction();
-  const rotate = (row: ApiKeyRow) => void action.run(async () => {
-    const made = await api.post<{ key: string }>(`/v1/api-keys/${encodeURIComponent(row.id)}/rotate`, { overlap_seconds: ROTATION_OVERLAP_SECONDS });
-    onSecret(made.key);
-    setVersion((v) => v + 1);
-  });
+  const rotate = (row: ApiKeyRow) =>
+    void action.run(async () => {
+      const made = await api.post<{ key: string }>(`/v1/api-keys/${encodeURIComponent(row.id)}/rotate`, {
+        overlap_seconds: ROTATION_OVERLAP_SECONDS,
+      });
+      onSecret(made.key);
+      setVersion((v) => v + 1);
+    });
   const revoke = (row: ApiKeyRow) => {
     if (!window.confirm(t('key_revoke_confirm'))) return;
     void action.run(async () => {
@@ -76,52 +91,77 @@ export function KeysTable({ api, listPath, reloadToken, showRole, onSecret }: { 
     <>
       {action.error !== undefined && <ErrorNote error={action.error} />}
       <Show res={res}>
-        {(rows) => rows.length === 0 ? <p>{t('empty')}</p> : (
-          <div className="table-wrap">
-            <table className="keys">
-              <thead>
-                <tr>
-                  <th>{t('key_prefix')}</th>
-                  {showRole && <th>{t('key_role')}</th>}
-                  <th>{t('key_label')}</th>
-                  <th>{t('created_at')}</th>
-                  <th>{t('key_last_used')}</th>
-                  <th>{t('key_expires')}</th>
-                  <th>{t('status')}</th>
-                  <th>{t('actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((row) => (
-                  <tr key={row.id} data-key-id={row.id}>
-                    <td><code>{row.prefix ? `${row.prefix}…` : row.id}</code></td>
-                    {showRole && <td>{row.role}{row.merchant_id ? ` · ${row.merchant_id}` : ''}</td>}
-                    <td>{row.label ?? ''}</td>
-                    <td>{time(row.created_at)}</td>
-                    <td>{row.last_used_at ? time(row.last_used_at) : '—'}</td>
-                    <td>{row.expires_at ? time(row.expires_at) : t('key_never')}</td>
-                    <td><Badge kind={row.status}>{t(`key_status_${row.status}`)}</Badge></td>
-                    <td>
-                      {row.status === 'active' && !row.replaced_by && (
-                        <button type="button" disabled={action.busy} onClick={() => rotate(row)}>{t('key_rotate')}</button>
-                      )}
-                      {row.status === 'active' && (
-                        <button type="button" className="danger" disabled={action.busy} onClick={() => revoke(row)}>{t('key_revoke')}</button>
-                      )}
-                    </td>
+        {(rows) =>
+          rows.length === 0 ? (
+            <p>{t('empty')}</p>
+          ) : (
+            <div className="table-wrap">
+              <table className="keys">
+                <thead>
+                  <tr>
+                    <th>{t('key_prefix')}</th>
+                    {showRole && <th>{t('key_role')}</th>}
+                    <th>{t('key_label')}</th>
+                    <th>{t('created_at')}</th>
+                    <th>{t('key_last_used')}</th>
+                    <th>{t('key_expires')}</th>
+                    <th>{t('status')}</th>
+                    <th>{t('actions')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+                </thead>
+                <tbody>
+                  {rows.map((row) => (
+                    <tr key={row.id} data-key-id={row.id}>
+                      <td>
+                        <code>{row.prefix ? `${row.prefix}…` : row.id}</code>
+                      </td>
+                      {showRole && (
+                        <td>
+                          {row.role}
+                          {row.merchant_id ? ` · ${row.merchant_id}` : ''}
+                        </td>
+                      )}
+                      <td>{row.label ?? ''}</td>
+                      <td>{time(row.created_at)}</td>
+                      <td>{row.last_used_at ? time(row.last_used_at) : '—'}</td>
+                      <td>{row.expires_at ? time(row.expires_at) : t('key_never')}</td>
+                      <td>
+                        <Badge kind={row.status}>{t(`key_status_${row.status}`)}</Badge>
+                      </td>
+                      <td>
+                        {row.status === 'active' && !row.replaced_by && (
+                          <button type="button" disabled={action.busy} onClick={() => rotate(row)}>
+                            {t('key_rotate')}
+                          </button>
+                        )}
+                        {row.status === 'active' && (
+                          <button type="button" className="danger" disabled={action.busy} onClick={() => revoke(row)}>
+                            {t('key_revoke')}
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
       </Show>
     </>
   );
 }
 
 /** A one-field form that creates a key (`name` or `label`) and shows its secret. */
-export function NewKeyForm({ label, placeholder, create }: { label: string; placeholder?: string; create(text: string): Promise<void> }) {
+export function NewKeyForm({
+  label,
+  placeholder,
+  create,
+}: {
+  label: string;
+  placeholder?: string;
+  create(text: string): Promise<void>;
+}) {
   const t = useT(keysDict);
   const [text, setText] = useState('');
   const action = useAction();
@@ -136,9 +176,18 @@ export function NewKeyForm({ label, placeholder, create }: { label: string; plac
     <form className="card row" onSubmit={submit}>
       <label>
         {label}
-        <input name="key-label" value={text} maxLength={100} placeholder={placeholder} onChange={(e) => setText(e.target.value)} required />
+        <input
+          name="key-label"
+          value={text}
+          maxLength={100}
+          placeholder={placeholder}
+          onChange={(e) => setText(e.target.value)}
+          required
+        />
       </label>
-      <button type="submit" disabled={action.busy}>{t('key_create')}</button>
+      <button type="submit" disabled={action.busy}>
+        {t('key_create')}
+      </button>
       {action.error !== undefined && <ErrorNote error={action.error} />}
     </form>
   );

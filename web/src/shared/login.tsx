@@ -12,7 +12,17 @@ export function sessionKey(storageKey: string): { get(): string | null; set(key:
   };
 }
 
-export function LoginForm({ title, hint, verify, onDone }: { title: string; hint: ReactNode; verify(key: string): Promise<void>; onDone(key: string): void }) {
+export function LoginForm({
+  title,
+  hint,
+  verify,
+  onDone,
+}: {
+  title: string;
+  hint: ReactNode;
+  verify(key: string): Promise<void>;
+  onDone(key: string): void;
+}) {
   const t = useT(common);
   const [key, setKey] = useState('');
   const [busy, setBusy] = useState(false);
@@ -40,7 +50,14 @@ export function LoginForm({ title, hint, verify, onDone }: { title: string; hint
       <form onSubmit={submit} className="card">
         <label>
           {t('api_key')}
-          <input name="api_key" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} required />
+          <input
+            name="api_key"
+            type="password"
+            autoComplete="off"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            required
+          />
         </label>
         <button type="submit" disabled={busy || !key.trim()}>
           {t('login')}

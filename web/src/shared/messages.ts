@@ -10,7 +10,10 @@ export const common = {
   login: ['登录', 'Log in'],
   api_key: ['API 密钥', 'API key'],
   empty: ['暂无数据', 'Nothing here yet'],
-  not_available: ['此功能暂未开放：服务器还没有这个接口。', 'Not available yet: the server does not offer this endpoint.'],
+  not_available: [
+    '此功能暂未开放：服务器还没有这个接口。',
+    'Not available yet: the server does not offer this endpoint.',
+  ],
   error: ['出错了', 'Something went wrong'],
   total: ['合计', 'Total'],
   amount: ['金额', 'Amount'],
@@ -26,9 +29,15 @@ export const common = {
 
   reason_method_disabled: ['平台未开通该支付方式', 'This payment method is not enabled on the platform'],
   reason_method_paused: ['该支付方式暂停使用', 'This payment method is paused for now'],
-  reason_client_unsupported: ['当前环境不支持（如在微信内无法使用支付宝）', 'Not supported here (e.g. Alipay inside WeChat)'],
+  reason_client_unsupported: [
+    '当前环境不支持（如在微信内无法使用支付宝）',
+    'Not supported here (e.g. Alipay inside WeChat)',
+  ],
   reason_merchant_not_enabled: ['有商家尚未开通该支付方式', 'A merchant in this order has not enabled it yet'],
-  reason_buyer_not_in_rollout: ['该支付方式正在逐步开放，暂未对您开放', 'Being rolled out gradually; not open to you yet'],
+  reason_buyer_not_in_rollout: [
+    '该支付方式正在逐步开放，暂未对您开放',
+    'Being rolled out gradually; not open to you yet',
+  ],
 
   order_pending_payment: ['待付款', 'Awaiting payment'],
   order_paid: ['已付款', 'Paid'],
@@ -56,7 +65,13 @@ export const common = {
   err_method_unavailable: ['该支付方式不可用', 'That payment method is unavailable'],
   err_validation_failed: ['输入有误', 'Invalid input'],
   err_insufficient_stock: ['库存不足', 'Not enough stock'],
-  err_provider_unavailable: ['支付机构暂时不可用，请稍后再试', 'The payment provider is unavailable; try again shortly'],
-  err_provider_declined: ['支付机构拒绝了此次支付，请换一种支付方式', 'The payment provider declined; try another payment method'],
+  err_provider_unavailable: [
+    '支付机构暂时不可用，请稍后再试',
+    'The payment provider is unavailable; try again shortly',
+  ],
+  err_provider_declined: [
+    '支付机构拒绝了此次支付，请换一种支付方式',
+    'The payment provider declined; try another payment method',
+  ],
   err_rate_limited: ['操作太频繁，请稍后再试', 'Too many requests; try again shortly'],
 } satisfies Dict;

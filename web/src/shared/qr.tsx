@@ -18,5 +18,14 @@ export function QrCode({ text, label }: { text: string; label: string }) {
     };
   }, [text]);
   if (!src) return <div className="qr qr-empty" />;
-  return <img className={`qr${size > 220 ? ' qr-large' : ''}`} src={src} width={size} height={size} alt={label} data-qr-text={text} />;
+  return (
+    <img
+      className={`qr${size > 220 ? ' qr-large' : ''}`}
+      src={src}
+      width={size}
+      height={size}
+      alt={label}
+      data-qr-text={text}
+    />
+  );
 }

@@ -3,7 +3,12 @@
 export type MethodName = 'alipay' | 'wechatpay';
 export const METHODS: readonly MethodName[] = ['wechatpay', 'alipay'];
 
-export type UnavailableReason = 'method_disabled' | 'method_paused' | 'client_unsupported' | 'merchant_not_enabled' | 'buyer_not_in_rollout';
+export type UnavailableReason =
+  | 'method_disabled'
+  | 'method_paused'
+  | 'client_unsupported'
+  | 'merchant_not_enabled'
+  | 'buyer_not_in_rollout';
 
 export interface Merchant {
   id: string;
@@ -57,7 +62,10 @@ export interface MethodAvailability {
   reason?: UnavailableReason;
 }
 
-export type PaymentAction = { type: 'qr'; code_url: string } | { type: 'redirect'; url: string } | { type: 'jsapi'; params: Record<string, string> };
+export type PaymentAction =
+  | { type: 'qr'; code_url: string }
+  | { type: 'redirect'; url: string }
+  | { type: 'jsapi'; params: Record<string, string> };
 
 export interface Attempt {
   id: string;

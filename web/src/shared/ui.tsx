@@ -12,7 +12,17 @@ export interface NavItem {
   active?: boolean;
 }
 
-export function Header({ title, home, nav, extra }: { title: string; home: string; nav: NavItem[]; extra?: ReactNode }) {
+export function Header({
+  title,
+  home,
+  nav,
+  extra,
+}: {
+  title: string;
+  home: string;
+  nav: NavItem[];
+  extra?: ReactNode;
+}) {
   return (
     <header className="top">
       <Link to={home} className="brand">
@@ -68,7 +78,10 @@ export function Badge({ kind, children }: { kind: string; children: ReactNode })
 export function useTime(): (iso: string | null | undefined) => string {
   const { lang } = useLang();
   return useCallback(
-    (iso) => (iso ? new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' }) : '—'),
+    (iso) =>
+      iso
+        ? new Date(iso).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' })
+        : '—',
     [lang],
   );
 }
@@ -106,7 +119,12 @@ export function Show<T>({ res, children }: { res: Resource<T>; children: (data: 
 }
 
 /** Runs a button's action once at a time and keeps its error for display. */
-export function useAction(): { busy: boolean; error: unknown; run(action: () => Promise<unknown>): Promise<void>; clear(): void } {
+export function useAction(): {
+  busy: boolean;
+  error: unknown;
+  run(action: () => Promise<unknown>): Promise<void>;
+  clear(): void;
+} {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const run = useCallback(async (action: () => Promise<unknown>) => {

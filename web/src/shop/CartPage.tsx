@@ -23,7 +23,9 @@ export function CartPage() {
 
   const checkout = () =>
     action.run(async () => {
-      const made = await api.post<Checkout>('/v1/orders', { items: lines.map((l) => ({ product_id: l.product.id, quantity: l.quantity })) });
+      const made = await api.post<Checkout>('/v1/orders', {
+        items: lines.map((l) => ({ product_id: l.product.id, quantity: l.quantity })),
+      });
       clearCart();
       navigate(`/shop/payments/${made.payment.id}`);
     });

@@ -12,12 +12,25 @@ import { api } from './session';
 
 const POLL_INTERVAL_MS = 1500;
 
-function MethodList({ methods, onPay, busy }: { methods: MethodAvailability[]; onPay(m: MethodName): void; busy: boolean }) {
+function MethodList({
+  methods,
+  onPay,
+  busy,
+}: {
+  methods: MethodAvailability[];
+  onPay(m: MethodName): void;
+  busy: boolean;
+}) {
   const t = useT(shop);
   return (
     <ul className="methods">
       {methods.map((m) => (
-        <li key={m.method} className={`method method-${m.method}${m.available ? '' : ' unavailable'}`} data-method={m.method} data-reason={m.reason ?? ''}>
+        <li
+          key={m.method}
+          className={`method method-${m.method}${m.available ? '' : ' unavailable'}`}
+          data-method={m.method}
+          data-reason={m.reason ?? ''}
+        >
           <div>
             <div className="method-name">{t(`method_${m.method}`)}</div>
             {!m.available && (
@@ -40,7 +53,10 @@ function MethodList({ methods, onPay, busy }: { methods: MethodAvailability[]; o
 
 function PaidOrders({ payment }: { payment: Payment }) {
   const t = useT(shop);
-  const res = useResource(() => Promise.all(payment.order_ids.map((id) => api.get<Order>(`/v1/orders/${id}`))), [payment.id]);
+  const res = useResource(
+    () => Promise.all(payment.order_ids.map((id) => api.get<Order>(`/v1/orders/${id}`))),
+    [payment.id],
+  );
   return (
     <div className="card paid">
       <h1 className="notice ok">{t('paid_title')}</h1>
@@ -50,8 +66,8 @@ function PaidOrders({ payment }: { payment: Payment }) {
           <ul className="paid-orders">
             {orders.map((o) => (
               <li key={o.id} data-order-id={o.id}>
-                <Link to={`/shop/orders/${o.id}`}>{o.items.map((i) => i.name).join('、')}</Link> · <Money fen={o.amount} />{' '}
-                <Badge kind={o.status}>{t(`order_${o.status}`)}</Badge>
+                <Link to={`/shop/orders/${o.id}`}>{o.items.map((i) => i.name).join('、')}</Link> ·{' '}
+                <Money fen={o.amount} /> <Badge kind={o.status}>{t(`order_${o.status}`)}</Badge>
               </li>
             ))}
           </ul>
@@ -117,10 +133,12 @@ export function CashierPage({ paymentId }: { paymentId: string }) {
       <h1>{t('cashier')}</h1>
       <div className="card">
         <div className="total-line">
-          {t('to_pay')}: <Money fen={payment.amount} /> <Badge kind={payment.status}>{t(`payment_${payment.status}`)}</Badge>
+          {t('to_pay')}: <Money fen={payment.amount} />{' '}
+          <Badge kind={payment.status}>{t(`payment_${payment.status}`)}</Badge>
         </div>
         <small className="muted">
-          {t('orders_in_payment', { n: payment.order_ids.length })} · {t('pay_before', { time: time(payment.expires_at) })}
+          {t('orders_in_payment', { n: payment.order_ids.length })} ·{' '}
+          {t('pay_before', { time: time(payment.expires_at) })}
         </small>
       </div>
       {payment.status === 'expired' ? (

@@ -98,7 +98,10 @@ export function HomePage() {
 export function ShopPage({ merchantId }: { merchantId: string }) {
   const t = useT(shop);
   const name = useShopName();
-  const res = useResource(() => listAll<Product>(catalogApi, `/v1/products?merchant_id=${encodeURIComponent(merchantId)}`), [merchantId]);
+  const res = useResource(
+    () => listAll<Product>(catalogApi, `/v1/products?merchant_id=${encodeURIComponent(merchantId)}`),
+    [merchantId],
+  );
   return (
     <>
       <h1>{name(merchantId)}</h1>

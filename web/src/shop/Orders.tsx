@@ -95,7 +95,9 @@ export function OrderPage({ orderId }: { orderId: string }) {
   const name = useShopName();
   const res = useResource(async () => {
     const order = await api.get<Order>(`/v1/orders/${encodeURIComponent(orderId)}`);
-    const requests = (await api.get<{ data: RefundRequest[] }>(`/v1/orders/${encodeURIComponent(orderId)}/refund-requests`)).data;
+    const requests = (
+      await api.get<{ data: RefundRequest[] }>(`/v1/orders/${encodeURIComponent(orderId)}/refund-requests`)
+    ).data;
     return { order, requests };
   }, [orderId]);
   const action = useAction();
@@ -109,7 +111,8 @@ export function OrderPage({ orderId }: { orderId: string }) {
   return (
     <Show res={res}>
       {({ order, requests }) => {
-        const refundable = ['paid', 'shipped', 'completed'].includes(order.status) && order.refunded_amount < order.amount;
+        const refundable =
+          ['paid', 'shipped', 'completed'].includes(order.status) && order.refunded_amount < order.amount;
         const openRequest = requests.some((r) => r.status === 'open');
         return (
           <>
@@ -129,7 +132,8 @@ export function OrderPage({ orderId }: { orderId: string }) {
                 {t('total')}: <Money fen={order.amount} />
                 {order.refunded_amount > 0 && (
                   <>
-                    {' '}· {t('refunded')}: <Money fen={order.refunded_amount} />
+                    {' '}
+                    · {t('refunded')}: <Money fen={order.refunded_amount} />
                   </>
                 )}
               </p>
@@ -150,7 +154,12 @@ export function OrderPage({ orderId }: { orderId: string }) {
                 </>
               )}
               {order.status === 'shipped' && (
-                <button type="button" id="confirm-receipt" disabled={action.busy} onClick={() => act('confirm-receipt', t('confirm_receipt_ask'))}>
+                <button
+                  type="button"
+                  id="confirm-receipt"
+                  disabled={action.busy}
+                  onClick={() => act('confirm-receipt', t('confirm_receipt_ask'))}
+                >
                   {t('confirm_receipt')}
                 </button>
               )}

@@ -68,9 +68,10 @@ function Jsapi({ attempt, env }: { attempt: Attempt & { action: { type: 'jsapi' 
     if (bridge) invoke();
   }, [bridge, attempt.id]);
   const prepayId = prepayIdOf(attempt.action.params);
-  const walletUrl = prepayId && env.sandboxes.wechatpay
-    ? `/sandbox/wechatpay/wallet?prepay_id=${encodeURIComponent(prepayId)}&redirect_url=${encodeURIComponent(location.href)}&lang=${lang}`
-    : null;
+  const walletUrl =
+    prepayId && env.sandboxes.wechatpay
+      ? `/sandbox/wechatpay/wallet?prepay_id=${encodeURIComponent(prepayId)}&redirect_url=${encodeURIComponent(location.href)}&lang=${lang}`
+      : null;
   return (
     <div className="pay-jsapi">
       {bridge ? (

@@ -21,7 +21,8 @@ function read(): CartLine[] {
   let lines: CartLine[] = [];
   try {
     const parsed = JSON.parse(text ?? '[]') as CartLine[];
-    if (Array.isArray(parsed)) lines = parsed.filter((l) => l && l.product && typeof l.product.id === 'string' && Number.isInteger(l.quantity));
+    if (Array.isArray(parsed))
+      lines = parsed.filter((l) => l && l.product && typeof l.product.id === 'string' && Number.isInteger(l.quantity));
   } catch {
     /* a damaged cart is an empty cart */
   }
@@ -53,9 +54,11 @@ export function addToCart(product: Product): void {
   const lines = read();
   const existing = lines.find((l) => l.product.id === product.id);
   const snapshot = { id: product.id, merchant_id: product.merchant_id, name: product.name, price: product.price };
-  write(existing
-    ? lines.map((l) => (l === existing ? { ...l, quantity: Math.min(QUANTITY_MAX, l.quantity + 1) } : l))
-    : [...lines, { product: snapshot, quantity: 1 }]);
+  write(
+    existing
+      ? lines.map((l) => (l === existing ? { ...l, quantity: Math.min(QUANTITY_MAX, l.quantity + 1) } : l))
+      : [...lines, { product: snapshot, quantity: 1 }],
+  );
 }
 
 export function setQuantity(productId: string, quantity: number): void {

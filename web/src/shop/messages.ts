@@ -64,7 +64,10 @@ export const shop = {
   go_pay: ['去付款', 'Pay now'],
   cancel_order: ['取消订单', 'Cancel order'],
   confirm_receipt: ['确认收货', 'Confirm receipt'],
-  confirm_receipt_ask: ['确认已收到货物？确认后款项将支付给商家。', 'Confirm you received the goods? The money then goes to the merchant.'],
+  confirm_receipt_ask: [
+    '确认已收到货物？确认后款项将支付给商家。',
+    'Confirm you received the goods? The money then goes to the merchant.',
+  ],
   refund_request: ['申请退款', 'Ask for a refund'],
   refund_amount: ['退款金额（元）', 'Refund amount (yuan)'],
   refund_reason: ['退款原因', 'Reason'],
