@@ -102,11 +102,18 @@ async function pay(amounts: number[], method: Method, twice: boolean) {
   await untilPaymentStatus(h, b.key, co.payment.id, 'succeeded');
   if (first) {
     await walletPay(h, 'alipay', first.body.action);
-    // Wait for the late payment's notification: it is refunded automatically.
+    // Wait for the late payment's notifications, one per sub-trade of a merged payment: every paid sub-trade is
+    // refunded automatically, and the books are compared only once Hutong has heard of all of them.
     await until(
       h,
       async () =>
-        (await h.db.query(`SELECT 1 FROM attempts WHERE id = $1 AND late_paid`, [first.body.id])).rows.length === 1,
+        (
+          await h.db.query(
+            `SELECT 1 FROM attempts a WHERE a.id = $1 AND a.late_paid
+               AND NOT EXISTS (SELECT 1 FROM attempt_orders ao WHERE ao.attempt_id = a.id AND NOT ao.paid)`,
+            [first.body.id],
+          )
+        ).rows.length === 1,
       'late payment recorded',
     );
   }
