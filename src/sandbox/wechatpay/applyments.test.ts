@@ -6,7 +6,9 @@ import { Multipart, Rsa } from 'wechatpay-axios-plugin';
 import { SANDBOX_TEST_IMAGE } from '../test-identities';
 import { clientFor, outNo, refusal, startHarness, type Harness, type Registered } from './testkit';
 
-const DELAY_MS = 300;
+// Each state lasts a third of this: long enough that the first read after submitting, on a loaded machine, still
+// sees the first state (at 300 ms a slow first read already saw FINISH).
+const DELAY_MS = 3000;
 let h: Harness;
 
 beforeAll(async () => {
